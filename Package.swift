@@ -1,0 +1,62 @@
+// swift-tools-version: 6.1
+// natctl: diagnose NAT and connectivity problems, and fix them where possible.
+import PackageDescription
+
+let package = Package(
+    name: "natctl",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "natctl", targets: ["natctl"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        .executableTarget(
+            name: "natctl",
+            dependencies: ["NatCtlCommands"]
+        ),
+        .target(
+            name: "NatCtlCommands",
+            dependencies: [
+                "NATWire", "NATCore", "NATServer", "NATCapture",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "NATWire",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")]
+        ),
+        .target(
+            name: "NATCore",
+            dependencies: [
+                "NATWire",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "NATServer",
+            dependencies: [
+                "NATWire", "NATCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(name: "NATCapture", dependencies: ["CPcap"]),
+        .systemLibrary(name: "CPcap", pkgConfig: "libpcap", providers: [.apt(["libpcap-dev"])]),
+        .testTarget(name: "NATWireTests", dependencies: ["NATWire"]),
+        .testTarget(
+            name: "NATCoreTests",
+            dependencies: ["NATCore", "NATServer", .product(name: "NIOPosix", package: "swift-nio")]
+        ),
+        .testTarget(name: "NATServerTests", dependencies: ["NATServer", "NATCore"]),
+        .testTarget(name: "NatCtlCommandsTests", dependencies: ["NatCtlCommands", "NATCapture"]),
+    ]
+)
