@@ -42,11 +42,12 @@ extension STUNMessage {
 
     /// The wire bytes, with MESSAGE-INTEGRITY (HMAC-SHA1), MESSAGE-INTEGRITY-SHA256 and FINGERPRINT
     /// appended in that order when asked for, each computed over everything before it with the
-    /// length field covering it (RFC 8489 §14.5–14.7).
+    /// length field covering it (RFC 8489 §14.5–14.7). `paddingByte` fills attribute padding.
     public func encoded(
-        integrity: STUNIntegrityKey? = nil, integritySHA256: STUNIntegrityKey? = nil, fingerprint: Bool = false
+        integrity: STUNIntegrityKey? = nil, integritySHA256: STUNIntegrityKey? = nil, fingerprint: Bool = false,
+        paddingByte: UInt8 = 0
     ) -> [UInt8] {
-        var out = encodedBody()
+        var out = encodedBody(paddingByte: paddingByte)
         if let key = integrity {
             Self.patchLength(&out, attributesLength: out.count - Self.headerLength + 24)
             let mac = Array(HMAC<Insecure.SHA1>.authenticationCode(for: out, using: SymmetricKey(data: key.bytes)))

@@ -74,23 +74,24 @@ public struct STUNMessage: Sendable, CustomStringConvertible {
     // MARK: Encoding
 
     /// The header and attributes, padded, without integrity or fingerprint.
-    func encodedBody() -> [UInt8] {
+    /// `paddingByte` fills attribute padding; RFC 8489 says any value, and RFC 5769's vectors use 0x20.
+    func encodedBody(paddingByte: UInt8 = 0) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(Self.headerLength + attributes.reduce(0) { $0 + 4 + ($1.value.count + 3) & ~3 })
         out.appendUInt16(type.rawValue)
         out.appendUInt16(0)  // length, patched below
         out.appendUInt32(cookie)
         out.append(contentsOf: transactionID.bytes)
-        for attribute in attributes { Self.appendAttribute(attribute, to: &out) }
+        for attribute in attributes { Self.appendAttribute(attribute, to: &out, paddingByte: paddingByte) }
         Self.patchLength(&out, attributesLength: out.count - Self.headerLength)
         return out
     }
 
-    static func appendAttribute(_ attribute: STUNAttribute, to out: inout [UInt8]) {
+    static func appendAttribute(_ attribute: STUNAttribute, to out: inout [UInt8], paddingByte: UInt8 = 0) {
         out.appendUInt16(attribute.type.rawValue)
         out.appendUInt16(UInt16(attribute.value.count))
         out.append(contentsOf: attribute.value)
-        out.append(contentsOf: repeatElement(0, count: (4 - attribute.value.count % 4) % 4))
+        out.append(contentsOf: repeatElement(paddingByte, count: (4 - attribute.value.count % 4) % 4))
     }
 
     static func patchLength(_ bytes: inout [UInt8], attributesLength: Int) {

@@ -1,0 +1,95 @@
+import Dispatch
+import NATWire
+import NIOConcurrencyHelpers
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Why a server name could not be turned into addresses.
+public enum ResolveError: Error, Equatable, Sendable, CustomStringConvertible {
+    case notFound(host: String, reason: String)
+    case timedOut(host: String, milliseconds: Int)
+
+    public var description: String {
+        switch self {
+        case .notFound(let host, let reason): "cannot resolve '\(host)': \(reason)"
+        case .timedOut(let host, let ms): "resolving '\(host)' took longer than \(ms) ms"
+        }
+    }
+}
+
+/// Name resolution with a bound: getaddrinfo blocks and cannot be cancelled, so it runs on a
+/// Dispatch thread (never on Swift's two cooperative threads) and the caller stops waiting at
+/// the limit.
+public enum HostResolver {
+    /// The IPv4 and IPv6 addresses of `host` (an IP literal returns itself at once).
+    public static func resolve(_ host: String, limit: Duration) async throws(ResolveError) -> [IPAddress] {
+        if let literal = IPAddress(host) { return [literal] }
+        let result: Result<[IPAddress], ResolveError> = await withCheckedContinuation { continuation in
+            let once = NIOLockedValueBox<CheckedContinuation<Result<[IPAddress], ResolveError>, Never>?>(continuation)
+            let resume: @Sendable (Result<[IPAddress], ResolveError>) -> Void = { result in
+                once.withLockedValue { pending in
+                    pending?.resume(returning: result)
+                    pending = nil
+                }
+            }
+            DispatchQueue.global().async { resume(lookup(host)) }
+            DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(limit.milliseconds)) {
+                resume(.failure(.timedOut(host: host, milliseconds: limit.milliseconds)))
+            }
+        }
+        return try result.get()
+    }
+
+    private static func lookup(_ host: String) -> Result<[IPAddress], ResolveError> {
+        var hints = addrinfo()
+        hints.ai_socktype = Int32(SOCK_DGRAM.rawValue)
+        var list: UnsafeMutablePointer<addrinfo>?
+        let status = getaddrinfo(host, nil, &hints, &list)
+        guard status == 0, let first = list else {
+            return .failure(.notFound(host: host, reason: String(cString: gai_strerror(status))))
+        }
+        defer { freeaddrinfo(first) }
+        var addresses: [IPAddress] = []
+        var cursor: UnsafeMutablePointer<addrinfo>? = first
+        while let entry = cursor {
+            if let ip = ipAddress(of: entry.pointee.ai_addr), !addresses.contains(ip) { addresses.append(ip) }
+            cursor = entry.pointee.ai_next
+        }
+        return addresses.isEmpty ? .failure(.notFound(host: host, reason: "no IPv4 or IPv6 address")) : .success(addresses)
+    }
+
+    /// Converts a `sockaddr` of family AF_INET or AF_INET6.
+    static func ipAddress(of address: UnsafeMutablePointer<sockaddr>?) -> IPAddress? {
+        guard let address else { return nil }
+        switch Int32(address.pointee.sa_family) {
+        case AF_INET:
+            return address.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { v4 in
+                withUnsafeBytes(of: v4.pointee.sin_addr) { IPAddress(bytes: $0) }
+            }
+        case AF_INET6:
+            return address.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { v6 in
+                withUnsafeBytes(of: v6.pointee.sin6_addr) { IPAddress(bytes: $0) }
+            }
+        default:
+            return nil
+        }
+    }
+}
+
+/// The host's own interface addresses, to tell "the server saw my own address" (no NAT).
+public enum LocalInterfaces {
+    public static func addresses() -> Set<IPAddress> {
+        var list: UnsafeMutablePointer<ifaddrs>?
+        guard getifaddrs(&list) == 0, let first = list else { return [] }
+        defer { freeifaddrs(first) }
+        var result = Set<IPAddress>()
+        var cursor: UnsafeMutablePointer<ifaddrs>? = first
+        while let entry = cursor {
+            if let ip = HostResolver.ipAddress(of: entry.pointee.ifa_addr) { result.insert(ip) }
+            cursor = entry.pointee.ifa_next
+        }
+        return result
+    }
+}

@@ -1,0 +1,80 @@
+import NATWire
+
+/// One answered Binding request: which local socket sent it, where to, and what the server saw.
+public struct MappingObservation: Hashable, Sendable {
+    public var local: TransportAddress
+    public var destination: TransportAddress
+    public var mapped: TransportAddress
+
+    public init(local: TransportAddress, destination: TransportAddress, mapped: TransportAddress) {
+        self.local = local
+        self.destination = destination
+        self.mapped = mapped
+    }
+}
+
+/// The overall conclusions `probe` draws from its observations; pure functions, so the rules can
+/// be tested as tables. Each returns nil when the observations cannot decide.
+public enum ProbeAnalysis {
+    /// True when two destinations with different IPs saw different mappings of one local socket,
+    /// false when such pairs exist and all agree.
+    public static func mappingVariesByDestinationIP(_ observations: [MappingObservation]) -> Bool? {
+        compare(observations) { $0.destination.ip != $1.destination.ip }
+    }
+
+    /// True when two ports of one destination IP saw different mappings of one local socket.
+    public static func mappingVariesByDestinationPort(_ observations: [MappingObservation]) -> Bool? {
+        compare(observations) { $0.destination.ip == $1.destination.ip && $0.destination.port != $1.destination.port }
+    }
+
+    /// Whether every mapping kept the local port.
+    public static func portPreserved(_ observations: [MappingObservation]) -> Bool? {
+        observations.isEmpty ? nil : observations.allSatisfy { $0.mapped.port == $0.local.port }
+    }
+
+    /// Whether the servers saw one of this host's own addresses with the local port, i.e. no NAT.
+    public static func noNAT(_ observations: [MappingObservation], localAddresses: Set<IPAddress>) -> Bool? {
+        observations.isEmpty
+            ? nil : observations.allSatisfy { localAddresses.contains($0.mapped.ip) && $0.mapped.port == $0.local.port }
+    }
+
+    /// The reflexive IP most servers saw in `family`.
+    public static func publicAddress(_ observations: [MappingObservation], family: IPAddress.Family) -> IPAddress? {
+        let ips = observations.filter { $0.mapped.ip.family == family }.map(\.mapped.ip)
+        let counts = Dictionary(ips.map { ($0, 1) }, uniquingKeysWith: +)
+        return counts.max { $0.value != $1.value ? $0.value < $1.value : $0.key > $1.key }?.key
+    }
+
+    private static func compare(
+        _ observations: [MappingObservation], where comparable: (MappingObservation, MappingObservation) -> Bool
+    ) -> Bool? {
+        var compared = false
+        for (i, a) in observations.enumerated() {
+            for b in observations[(i + 1)...] where a.local == b.local && comparable(a, b) {
+                if a.mapped != b.mapped { return true }
+                compared = true
+            }
+        }
+        return compared ? false : nil
+    }
+}
+
+/// Conditions `probe --require` can gate CI on.
+public enum ProbeRequirement: String, Sendable, CaseIterable {
+    case udp, ipv4, ipv6
+    case noNAT = "no-nat"
+    case stableMapping = "stable-mapping"
+
+    /// Whether the condition holds; "not checked" counts as not holding, since CI asked for proof.
+    public func isMet(by report: ProbeReport) -> Bool {
+        switch self {
+        case .udp: report.udp == true
+        case .ipv4: report.ipv4 == true
+        case .ipv6: report.ipv6 == true
+        case .noNAT: report.noNat == true
+        case .stableMapping:
+            report.answered.count > 0 && report.mappingVariesByDestIp != true && report.mappingVariesByDestPort != true
+                && (report.mappingVariesByDestIp != nil || report.mappingVariesByDestPort != nil)
+        }
+    }
+}

@@ -1,0 +1,102 @@
+import NATWire
+import NIOCore
+import NIOPosix
+
+/// One UDP socket that carries many concurrent STUN transactions, matched by transaction ID
+/// (RFC 8489 §6.3), each retransmitted per its `RetransmissionPolicy` and bounded by a limit.
+///
+/// All transaction state lives in a channel handler on the socket's event loop; this type only
+/// hands work to that loop, so it can be shared freely between tasks.
+public final class STUNTransport: Sendable {
+    /// The address the socket is bound to (with the kernel's port when bound to port 0).
+    public let localAddress: TransportAddress
+    private let channel: any Channel
+    private let handler: TransactionHandler
+
+    private init(channel: any Channel, handler: TransactionHandler, localAddress: TransportAddress) {
+        self.channel = channel
+        self.handler = handler
+        self.localAddress = localAddress
+    }
+
+    /// Binds a UDP socket, e.g. to `0.0.0.0:0` or `[::]:0` for one socket per family.
+    public static func bind(
+        _ address: TransportAddress, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+    ) async throws -> STUNTransport {
+        let handler = TransactionHandler()
+        let channel = try await DatagramBootstrap(group: group)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(handler) }
+            }
+            .bind(host: address.ip.description, port: Int(address.port)).get()
+        guard let local = channel.localAddress.flatMap(TransportAddress.init) else {
+            try? await channel.close()
+            throw TransactionError.sendFailed(server: address, reason: "socket has no local IP address")
+        }
+        return STUNTransport(channel: channel, handler: handler, localAddress: local)
+    }
+
+    /// Sends `request` to `server` and waits for the response with the same transaction ID.
+    ///
+    /// - Parameters:
+    ///   - policy: retransmission timing.
+    ///   - limit: the longest this call may wait, whatever the policy says.
+    /// - Throws: `TransactionError` when nothing answers in time, sending fails, or the task is cancelled.
+    public func transaction(
+        _ request: STUNMessage, to server: TransportAddress, policy: RetransmissionPolicy = .rfc8489,
+        limit: Duration? = nil, integrity: STUNIntegrityKey? = nil
+    ) async throws(TransactionError) -> TransactionResponse {
+        let destination: SocketAddress
+        do { destination = try server.socketAddress } catch {
+            throw .sendFailed(server: server, reason: "\(error)")
+        }
+        let payload = ByteBuffer(bytes: request.encoded(integrity: integrity, fingerprint: true))
+        let promise = channel.eventLoop.makePromise(of: TransactionResponse.self)
+        let job = TransactionHandler.Job(
+            id: request.transactionID, payload: payload, destination: destination, server: server,
+            policy: policy, limit: limit, promise: promise)
+        let handler = self.handler
+        let eventLoop = channel.eventLoop
+        eventLoop.execute { handler.start(job) }
+        do {
+            return try await withTaskCancellationHandler {
+                try await promise.futureResult.get()
+            } onCancel: {
+                eventLoop.execute { handler.finish(job.id, with: .failure(TransactionError.cancelled)) }
+            }
+        } catch let error as TransactionError {
+            throw error
+        } catch {
+            throw .sendFailed(server: server, reason: "\(error)")
+        }
+    }
+
+    /// Closes the socket; transactions still waiting fail with `.cancelled`.
+    public func close() async {
+        try? await channel.close()
+    }
+}
+
+extension Duration {
+    /// The NIO equivalent, for scheduling on an event loop.
+    var timeAmount: TimeAmount {
+        let (seconds, attoseconds) = components
+        return .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+    }
+
+    /// Whole milliseconds, rounded down.
+    public var milliseconds: Int {
+        let (seconds, attoseconds) = components
+        return Int(seconds * 1000 + attoseconds / 1_000_000_000_000_000)
+    }
+
+    /// Milliseconds with microsecond resolution, for reports.
+    public var millisecondsDouble: Double {
+        let (seconds, attoseconds) = components
+        return Double(seconds) * 1000 + Double(attoseconds / 1_000_000_000_000) / 1000
+    }
+}
+
+extension TimeAmount {
+    var duration: Duration { .nanoseconds(nanoseconds) }
+}

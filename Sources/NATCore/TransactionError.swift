@@ -1,0 +1,36 @@
+import NATWire
+
+/// Why a STUN transaction produced no response.
+public enum TransactionError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// Every transmission went unanswered until the policy or the deadline gave up.
+    case timedOut(server: TransportAddress, transmissions: Int, waitedMilliseconds: Int)
+    /// The kernel refused to send (no route, address family unsupported, ...).
+    case sendFailed(server: TransportAddress, reason: String)
+    /// The transport was closed or the waiting task was cancelled.
+    case cancelled
+
+    public var description: String {
+        switch self {
+        case .timedOut(let server, let transmissions, let waited):
+            "no answer from \(server) after \(transmissions) transmission\(transmissions == 1 ? "" : "s") in \(waited) ms"
+        case .sendFailed(let server, let reason):
+            "could not send to \(server): \(reason)"
+        case .cancelled:
+            "transaction cancelled"
+        }
+    }
+}
+
+/// A response matched to its request.
+public struct TransactionResponse: Sendable {
+    /// The decoded response (success or error class).
+    public var message: STUNMessage
+    /// Where the response came from (differs from the server when CHANGE-REQUEST was honoured).
+    public var source: TransportAddress
+    /// Time from the transmission this response most likely answers to its arrival: from the first
+    /// send when there was one transmission, from the last otherwise (Karn's rule makes earlier
+    /// ones ambiguous).
+    public var rtt: Duration
+    /// How many times the request was sent.
+    public var transmissions: Int
+}

@@ -1,0 +1,149 @@
+import NATCore
+import NATWire
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+
+/// Why the server could not start.
+public enum ServerError: Error, CustomStringConvertible {
+    case bindFailed(TransportAddress, reason: String)
+    case invalidLayout(String)
+
+    public var description: String {
+        switch self {
+        case .bindFailed(let address, let reason): "cannot listen on \(address): \(reason)"
+        case .invalidLayout(let reason): reason
+        }
+    }
+}
+
+/// A STUN server on one address, or on the four sockets of RFC 5780 (two IPs × two ports),
+/// answering Binding requests through `BindingResponder`.
+public final class STUNServer: Sendable {
+    /// The addresses actually bound (ports filled in when 0 was asked for).
+    public let layout: ServerLayout
+    private let sockets: SocketTable
+
+    private init(layout: ServerLayout, sockets: SocketTable) {
+        self.layout = layout
+        self.sockets = sockets
+    }
+
+    /// Binds every socket the layout needs and starts answering. Port 0 picks a free port, the
+    /// same one for both IPs, as RFC 5780's OTHER-ADDRESS arithmetic requires.
+    public static func start(
+        _ requested: ServerLayout, software: String? = "natctl",
+        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+    ) async throws -> STUNServer {
+        if let alternate = requested.alternate {
+            guard alternate.ip != requested.primary.ip else {
+                throw ServerError.invalidLayout("the alternate IP must differ from the primary IP (RFC 5780 §4.1)")
+            }
+            guard alternate.ip.family == requested.primary.ip.family else {
+                throw ServerError.invalidLayout("primary and alternate addresses must be of one IP family")
+            }
+            guard alternate.port != requested.primary.port || alternate.port == 0 else {
+                throw ServerError.invalidLayout("the alternate port must differ from the primary port (RFC 5780 §4.1)")
+            }
+        }
+        let loop = group.next()
+        var lastError: (any Error)?
+        for _ in 0..<8 {  // port 0 may pick a port that is taken on the other IP: try again
+            let table = SocketTable()
+            do {
+                let layout = try await bindAll(requested, table: table, loop: loop, software: software)
+                return STUNServer(layout: layout, sockets: table)
+            } catch {
+                lastError = error
+                await table.closeAll()
+                if requested.primary.port != 0 && requested.alternate?.port != 0 { break }
+            }
+        }
+        throw lastError ?? ServerError.invalidLayout("could not bind")
+    }
+
+    private static func bindAll(
+        _ requested: ServerLayout, table: SocketTable, loop: any EventLoop, software: String?
+    ) async throws -> ServerLayout {
+        let responder = NIOLockedValueBox(BindingResponder(layout: requested, software: software))
+        var layout = requested
+        for role in requested.roles {
+            let address = layout.address(of: role)
+            let channel = try await bindSocket(address, role: role, table: table, responder: responder, loop: loop)
+            guard let bound = channel.localAddress.flatMap(TransportAddress.init) else { continue }
+            if role == .primary { layout.primary.port = bound.port }
+            // Once the alternate port is known, later sockets use it.
+            if role == SocketRole(alternateIP: false, alternatePort: true), layout.alternate?.port == 0 {
+                layout.alternate?.port = bound.port
+            }
+        }
+        responder.withLockedValue { $0.layout = layout }
+        return layout
+    }
+
+    private static func bindSocket(
+        _ address: TransportAddress, role: SocketRole, table: SocketTable,
+        responder: NIOLockedValueBox<BindingResponder>, loop: any EventLoop
+    ) async throws -> any Channel {
+        let handler = ServerSocketHandler(role: role, table: table, responder: responder)
+        do {
+            let channel = try await DatagramBootstrap(group: loop)
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(handler) }
+                }
+                .bind(host: address.ip.description, port: Int(address.port)).get()
+            table.set(role, channel)
+            return channel
+        } catch {
+            throw ServerError.bindFailed(address, reason: "\(error)")
+        }
+    }
+
+    /// Closes every socket. Safe to call more than once.
+    public func stop() async {
+        await sockets.closeAll()
+    }
+}
+
+/// The server's sockets by role, so a request received on one can be answered from another.
+final class SocketTable: Sendable {
+    private let channels = NIOLockedValueBox<[SocketRole: any Channel]>([:])
+
+    func set(_ role: SocketRole, _ channel: any Channel) { channels.withLockedValue { $0[role] = channel } }
+    func channel(_ role: SocketRole) -> (any Channel)? { channels.withLockedValue { $0[role] } }
+
+    func closeAll() async {
+        for channel in channels.withLockedValue({ Array($0.values) }) { try? await channel.close() }
+    }
+}
+
+/// Reads requests on one server socket and writes each reply through the socket it names.
+final class ServerSocketHandler: ChannelInboundHandler, Sendable {
+    typealias InboundIn = AddressedEnvelope<ByteBuffer>
+    typealias OutboundOut = AddressedEnvelope<ByteBuffer>
+
+    let role: SocketRole
+    let table: SocketTable
+    let responder: NIOLockedValueBox<BindingResponder>
+
+    init(role: SocketRole, table: SocketTable, responder: NIOLockedValueBox<BindingResponder>) {
+        self.role = role
+        self.table = table
+        self.responder = responder
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let envelope = unwrapInboundIn(data)
+        guard let client = TransportAddress(envelope.remoteAddress) else { return }
+        let responder = responder.withLockedValue { $0 }
+        guard let reply = responder.reply(to: envelope.data.readableBytesView, from: client, receivedOn: role),
+            let channel = table.channel(reply.from), let destination = try? reply.to.socketAddress
+        else { return }
+        let out = AddressedEnvelope(remoteAddress: destination, data: ByteBuffer(bytes: reply.bytes))
+        channel.writeAndFlush(out, promise: nil)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        // A failed send or stray ICMP error concerns one client; the server keeps serving.
+    }
+}
