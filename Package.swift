@@ -24,6 +24,7 @@ let package = Package(
             dependencies: [
                 "NATWire", "NATCore", "NATServer", "NATCapture",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

@@ -54,6 +54,11 @@ public struct ProbeReport: Sendable, Encodable {
     public struct RequirementResult: Sendable, Encodable {
         public var condition: String
         public var met: Bool
+
+        public init(condition: String, met: Bool) {
+            self.condition = condition
+            self.met = met
+        }
     }
 
     public var schema = ProbeReport.schema

@@ -1,1 +1,3 @@
-print("x")
+import NatCtlCommands
+
+await NatCtl.runMain()

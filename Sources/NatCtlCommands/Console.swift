@@ -1,0 +1,26 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Where output goes: results to stdout, everything else to stderr (DESIGN.md).
+///
+/// Swift 6 forbids touching the C `stdout`/`stderr` globals, so stderr is written with
+/// `write(2)`, and stdout is flushed after each result so pipes see it at once.
+enum Console {
+    static func result(_ text: String) {
+        print(text)
+        fflush(nil)
+    }
+
+    static func error(_ text: String) {
+        let line = text.hasSuffix("\n") ? text : text + "\n"
+        _ = line.utf8CString.withUnsafeBufferPointer { write(STDERR_FILENO, $0.baseAddress, $0.count - 1) }
+    }
+
+    /// Whether stderr is a terminal that may show progress and colour (never with NO_COLOR).
+    static var decoratesStderr: Bool {
+        isatty(STDERR_FILENO) == 1 && getenv("NO_COLOR") == nil
+    }
+}

@@ -1,0 +1,20 @@
+import ArgumentParser
+
+/// natctl's documented exit codes (docs/exit-codes.md, and the man page).
+enum ExitStatus {
+    /// An `--expect` / `--require` assertion did not hold.
+    static let assertionFailed = ExitCode(1)
+    /// The operation could not be done: no server answered, a socket could not be bound.
+    static let operationFailed = ExitCode(2)
+    /// Bad flags or values. ArgumentParser's `ValidationError` already exits with this code.
+    static let usage = ExitCode(64)
+}
+
+/// A failure the user can act on: printed as `natctl: <message>` on stderr, then the process
+/// exits with `status`.
+struct CommandFailure: Error, CustomStringConvertible {
+    var message: String
+    var status: ExitCode
+
+    var description: String { message }
+}

@@ -1,0 +1,135 @@
+import ArgumentParser
+import Dispatch
+import NATServer
+import NATWire
+import NIOConcurrencyHelpers
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension NatCtl.Relay {
+    /// `natctl relay serve`: a STUN server with RFC 5780 roles, until SIGINT/SIGTERM.
+    struct Serve: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Serve STUN Binding requests, with an RFC 5780 alternate address when given one.",
+            discussion: """
+                With --alternate, the server listens on four sockets (primary and alternate IP \
+                × primary and alternate port), answers CHANGE-REQUEST from the socket it asks \
+                for, and advertises OTHER-ADDRESS, so clients can run the RFC 5780 NAT tests. \
+                Without it, CHANGE-REQUEST is answered with 420 (Unknown Attribute), as RFC 5780 \
+                requires. Port 0 picks a free port.
+
+                Prints one line when listening (with --json: one JSON object per line, \
+                schema natctl.serve/1) and runs until SIGINT or SIGTERM, or for --duration seconds.
+
+                Example:
+                  natctl relay serve --listen 127.0.0.1:3478 --alternate 127.0.0.2:3479
+                """
+        )
+
+        @Option(name: .long, help: ArgumentHelp("Primary address, ip:port or [v6]:port.", valueName: "ip:port"))
+        var listen: String = "0.0.0.0:3478"
+
+        @Option(name: .long, help: ArgumentHelp("Alternate IP and port for RFC 5780 (a different IP and port).", valueName: "ip:port"))
+        var alternate: String?
+
+        @Option(name: .long, help: "SOFTWARE attribute to send; empty to send none.")
+        var software: String = "natctl \(NatCtl.version)"
+
+        @Option(name: .long, help: ArgumentHelp("Stop after this many seconds (default: run until a signal).", valueName: "seconds"))
+        var duration: Double?
+
+        @Flag(name: .long, help: "Print JSON lines instead of text.")
+        var json = false
+
+        func validate() throws {
+            _ = try layout()
+            if let duration, duration <= 0 { throw ValidationError("--duration must be positive") }
+        }
+
+        func layout() throws -> ServerLayout {
+            guard let primary = TransportAddress(listen) else {
+                throw ValidationError("--listen '\(listen)' is not an ip:port or [v6]:port")
+            }
+            guard let alternate else { return ServerLayout(primary: primary) }
+            guard let other = TransportAddress(alternate) else {
+                throw ValidationError("--alternate '\(alternate)' is not an ip:port or [v6]:port")
+            }
+            guard other.ip != primary.ip, other.ip.family == primary.ip.family else {
+                throw ValidationError("--alternate must have a different IP of the same family as --listen")
+            }
+            guard other.port != primary.port || other.port == 0 else {
+                throw ValidationError("--alternate must use a different port than --listen (RFC 5780 §4.1)")
+            }
+            return ServerLayout(primary: primary, alternate: other)
+        }
+
+        func run() async throws {
+            let server: STUNServer
+            do {
+                server = try await STUNServer.start(try layout(), software: software.isEmpty ? nil : software)
+            } catch {
+                Console.error("natctl: \(error); pick a free port or an address of this host (ip addr)")
+                throw ExitStatus.operationFailed
+            }
+            let listening = server.layout.addresses.map(\.description)
+            if json {
+                Console.result(
+                    #"{"schema":"natctl.serve/1","event":"listening","rfc5780":\#(server.layout.alternate != nil),"addresses":[\#(listening.map { "\"\($0)\"" }.joined(separator: ","))]}"#)
+            } else {
+                let mode = server.layout.alternate == nil ? "no alternate address, CHANGE-REQUEST gets 420" : "RFC 5780"
+                Console.result("natctl relay serve: STUN listening on \(listening.joined(separator: ", ")) (\(mode))")
+            }
+            let reason = await TerminationSignal.wait(orSeconds: duration)
+            await server.stop()
+            if json {
+                Console.result(#"{"schema":"natctl.serve/1","event":"stopped","reason":"\#(reason)"}"#)
+            } else {
+                Console.result("natctl relay serve: stopped (\(reason))")
+            }
+        }
+    }
+}
+
+/// Waits for SIGINT or SIGTERM (or a time limit), so servers can shut down cleanly.
+enum TerminationSignal {
+    /// Returns "SIGINT", "SIGTERM" or "duration elapsed".
+    static func wait(orSeconds limit: Double?) async -> String {
+        let waiter = SignalWaiter()
+        return await withCheckedContinuation { continuation in waiter.start(continuation, limit: limit) }
+    }
+}
+
+/// Holds the signal sources and resumes the waiting task once. The lock guards every field,
+/// which is what makes `@unchecked Sendable` sound.
+private final class SignalWaiter: @unchecked Sendable {
+    private let lock = NIOLock()
+    private var continuation: CheckedContinuation<String, Never>?
+    private var sources: [any DispatchSourceSignal] = []
+
+    func start(_ continuation: CheckedContinuation<String, Never>, limit: Double?) {
+        lock.withLock {
+            self.continuation = continuation
+            for (number, name) in [(SIGINT, "SIGINT"), (SIGTERM, "SIGTERM")] {
+                signal(number, SIG_IGN)
+                let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+                source.setEventHandler { [self] in finish(name) }
+                source.resume()
+                sources.append(source)
+            }
+        }
+        if let limit {
+            DispatchQueue.global().asyncAfter(deadline: .now() + limit) { [self] in finish("duration elapsed") }
+        }
+    }
+
+    private func finish(_ reason: String) {
+        lock.withLock {
+            continuation?.resume(returning: reason)
+            continuation = nil
+            sources.forEach { $0.cancel() }
+            sources = []
+        }
+    }
+}

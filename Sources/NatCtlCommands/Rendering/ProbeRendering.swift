@@ -1,0 +1,61 @@
+import NATCore
+
+/// Human text for `natctl probe`.
+enum ProbeRendering {
+    static func text(_ report: ProbeReport) -> String {
+        var lines: [String] = []
+        let rows = report.servers.map { result -> [String] in
+            let name = result.purpose == "server" ? result.server : "  \(result.server) via \(result.purpose.replacingOccurrences(of: "_", with: " "))"
+            let target = result.address ?? "-"
+            let seen = result.reflexive ?? "no answer"
+            let rtt = result.rttMs.map { String(format: "%.1f ms", $0) } ?? "-"
+            return [name, target, seen, rtt]
+        }
+        lines.append(contentsOf: Table.render(header: ["server", "address", "seen as", "rtt"], rows: rows))
+        for result in report.servers where result.error != nil && result.purpose == "server" {
+            lines.append("  \(result.server): \(result.error ?? "")")
+        }
+        lines.append("")
+        let facts: [(String, String)] = [
+            ("UDP", yesNo(report.udp, yes: "works", no: "blocked or no server reachable")),
+            ("IPv4", family(report.ipv4, report.publicIpv4)),
+            ("IPv6", family(report.ipv6, report.publicIpv6)),
+            ("Mapping varies by destination IP", yesNo(report.mappingVariesByDestIp)),
+            ("Mapping varies by destination port", yesNo(report.mappingVariesByDestPort)),
+            ("Local port preserved", yesNo(report.portPreserved)),
+            ("No NAT (servers see this host's own address)", yesNo(report.noNat)),
+        ]
+        let width = facts.map(\.0.count).max() ?? 0
+        for (label, value) in facts { lines.append("\(label.padding(toLength: width, withPad: " ", startingAt: 0))  \(value)") }
+        for requirement in report.requirements {
+            lines.append("require \(requirement.condition): \(requirement.met ? "met" : "NOT met")")
+        }
+        lines.append(String(format: "(%.0f ms)", report.durationMs))
+        return lines.joined(separator: "\n")
+    }
+
+    private static func yesNo(_ value: Bool?, yes: String = "yes", no: String = "no") -> String {
+        value.map { $0 ? yes : no } ?? "not checked"
+    }
+
+    private static func family(_ works: Bool?, _ address: String?) -> String {
+        switch works {
+        case true?: "works, seen as \(address ?? "?")"
+        case false?: "no answer"
+        case nil: "not tested"
+        }
+    }
+}
+
+/// Left-aligned text columns separated by two spaces.
+enum Table {
+    static func render(header: [String], rows: [[String]]) -> [String] {
+        let all = [header] + rows
+        let widths = header.indices.map { column in all.map { $0.indices.contains(column) ? $0[column].count : 0 }.max() ?? 0 }
+        return all.map { row in
+            row.enumerated().map { index, cell in
+                index == row.count - 1 ? cell : cell.padding(toLength: widths[index], withPad: " ", startingAt: 0)
+            }.joined(separator: "  ")
+        }
+    }
+}
