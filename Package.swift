@@ -56,7 +56,10 @@ let package = Package(
         .testTarget(name: "NATWireTests", dependencies: ["NATWire"]),
         .testTarget(
             name: "NATCoreTests",
-            dependencies: ["NATCore", "NATServer", .product(name: "NIOPosix", package: "swift-nio")]
+            dependencies: [
+                "NATCore", "NATServer", .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ]
         ),
         .testTarget(name: "NATServerTests", dependencies: ["NATServer", "NATCore"]),
         .testTarget(name: "NatCtlCommandsTests", dependencies: ["NatCtlCommands", "NATCapture"]),

@@ -1,0 +1,116 @@
+import Dispatch
+import NATCore
+import NATServer
+import NATWire
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+
+struct Datagram: Sendable {
+    var bytes: [UInt8]
+    var source: TransportAddress
+}
+
+struct InboxTimeout: Error {}
+
+/// A queue of received datagrams whose `next()` waits for the next one, at most `limit`.
+final class DatagramQueue: Sendable {
+    private struct State {
+        var buffered: [Datagram] = []
+        var waiter: CheckedContinuation<Datagram, any Error>?
+    }
+    private let state = NIOLockedValueBox(State())
+
+    func push(_ datagram: Datagram) {
+        let waiter = state.withLockedValue { state -> CheckedContinuation<Datagram, any Error>? in
+            if let waiter = state.waiter {
+                state.waiter = nil
+                return waiter
+            }
+            state.buffered.append(datagram)
+            return nil
+        }
+        waiter?.resume(returning: datagram)
+    }
+
+    func next(limit: Duration = .seconds(3)) async throws -> Datagram {
+        try await withCheckedThrowingContinuation { continuation in
+            let ready = state.withLockedValue { state -> Datagram? in
+                if !state.buffered.isEmpty { return state.buffered.removeFirst() }
+                state.waiter = continuation
+                return nil
+            }
+            if let ready { return continuation.resume(returning: ready) }
+            DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(limit.milliseconds)) { [self] in
+                let expired = state.withLockedValue { state -> CheckedContinuation<Datagram, any Error>? in
+                    defer { state.waiter = nil }
+                    return state.waiter
+                }
+                expired?.resume(throwing: InboxTimeout())
+            }
+        }
+    }
+}
+
+private final class CollectingHandler: ChannelInboundHandler, Sendable {
+    typealias InboundIn = AddressedEnvelope<ByteBuffer>
+    let queue: DatagramQueue
+    init(queue: DatagramQueue) { self.queue = queue }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let envelope = unwrapInboundIn(data)
+        guard let source = TransportAddress(envelope.remoteAddress) else { return }
+        queue.push(Datagram(bytes: Array(envelope.data.readableBytesView), source: source))
+    }
+}
+
+/// A UDP socket on 127.0.0.1 that only collects what it receives.
+struct UDPInbox {
+    let channel: any Channel
+    let queue: DatagramQueue
+    var port: UInt16 { UInt16(channel.localAddress?.port ?? 0) }
+
+    static func bind() async throws -> UDPInbox {
+        let queue = DatagramQueue()
+        let handler = CollectingHandler(queue: queue)
+        let channel = try await DatagramBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(handler) }
+            }
+            .bind(host: "127.0.0.1", port: 0).get()
+        return UDPInbox(channel: channel, queue: queue)
+    }
+
+    func next() async throws -> Datagram { try await queue.next() }
+    func close() async { try? await channel.close() }
+}
+
+/// A Binding server that drops its first `dropFirst` requests, to exercise retransmission.
+struct LossyServer {
+    let inbox: UDPInbox
+    let task: Task<Void, Never>
+    var address: TransportAddress { TransportAddress(ip: IPAddress("127.0.0.1")!, port: inbox.port) }
+
+    static func start(dropFirst: Int) async throws -> LossyServer {
+        let inbox = try await UDPInbox.bind()
+        let responder = BindingResponder(layout: ServerLayout(primary: TransportAddress(ip: IPAddress("127.0.0.1")!, port: inbox.port)))
+        let channel = inbox.channel
+        let task = Task {
+            var seen = 0
+            while let datagram = try? await inbox.queue.next(limit: .seconds(10)) {
+                seen += 1
+                guard seen > dropFirst,
+                    let reply = responder.reply(to: datagram.bytes, from: datagram.source, receivedOn: .primary),
+                    let destination = try? reply.to.socketAddress
+                else { continue }
+                try? await channel.writeAndFlush(AddressedEnvelope(remoteAddress: destination, data: ByteBuffer(bytes: reply.bytes)))
+            }
+        }
+        return LossyServer(inbox: inbox, task: task)
+    }
+
+    func close() async {
+        task.cancel()
+        await inbox.close()
+    }
+}
