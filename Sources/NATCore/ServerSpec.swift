@@ -13,21 +13,21 @@ public struct ServerSpec: Hashable, Sendable, CustomStringConvertible {
         self.port = port
     }
 
-    /// Parses a server argument; nil when it cannot be an endpoint.
+    /// Parses a server argument; nil when it cannot be an endpoint. A bare IPv6 literal is
+    /// refused because `2001:db8::1:3478` could mean either a port or the last address group:
+    /// write `[2001:db8::1]:3478` or `[2001:db8::1]`.
     public init?(parsing text: String) {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
         if let (host, port) = TransportAddress.splitHostPort(trimmed) {
+            guard port != 0, !host.contains(" ") else { return nil }
             self.init(host: host, port: port)
         } else if trimmed.hasPrefix("["), trimmed.hasSuffix("]"), IPAddress(String(trimmed.dropFirst().dropLast())) != nil {
             self.init(host: String(trimmed.dropFirst().dropLast()))
-        } else if !trimmed.isEmpty, !trimmed.contains(" "), !trimmed.contains("["),
-            trimmed.filter({ $0 == ":" }).isEmpty || IPAddress(trimmed) != nil
-        {
+        } else if !trimmed.isEmpty, !trimmed.contains(where: { $0 == " " || $0 == ":" || $0 == "[" || $0 == "]" }) {
             self.init(host: trimmed)
         } else {
             return nil
         }
-        if port == 0 { return nil }
     }
 
     public var description: String {

@@ -1,6 +1,10 @@
 import ArgumentParser
 import NATCapture
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// The root of the command tree. The `natctl` executable only calls `NatCtl.main()`.
 @available(macOS 10.15, macCatalyst 13, iOS 13, tvOS 13, watchOS 6, *)
 public struct NatCtl: AsyncParsableCommand {
@@ -34,6 +38,7 @@ extension NatCtl {
     /// (Called from the executable's top-level code, where overload resolution would otherwise
     /// pick ArgumentParser's synchronous `main()`.)
     public static func runMain(_ arguments: [String]? = nil) async {
+        ProcessSignals.unblockTermination()
         do {
             var command = try parseAsRoot(arguments)
             if var asyncCommand = command as? any AsyncParsableCommand {
@@ -44,5 +49,18 @@ extension NatCtl {
         } catch {
             exit(withError: error)
         }
+    }
+}
+
+/// Signal-mask hygiene for a process that must stop on SIGINT/SIGTERM.
+enum ProcessSignals {
+    /// A parent may spawn us from a thread that blocks signals (thread pools do), and the mask is
+    /// inherited; unblock the termination signals before any thread starts, or `relay serve`
+    /// could not be stopped with SIGTERM.
+    static func unblockTermination() {
+        var set = sigset_t()
+        sigemptyset(&set)
+        for number in [SIGINT, SIGTERM, SIGHUP] { sigaddset(&set, number) }
+        pthread_sigmask(SIG_UNBLOCK, &set, nil)
     }
 }

@@ -66,6 +66,9 @@ extension NatCtl.Relay {
         }
 
         func run() async throws {
+            // Catch signals before announcing readiness, so a SIGTERM right after the
+            // "listening" line still shuts down cleanly.
+            let termination = TerminationSignal(limitSeconds: duration)
             let server: STUNServer
             do {
                 server = try await STUNServer.start(try layout(), software: software.isEmpty ? nil : software)
@@ -81,7 +84,7 @@ extension NatCtl.Relay {
                 let mode = server.layout.alternate == nil ? "no alternate address, CHANGE-REQUEST gets 420" : "RFC 5780"
                 Console.result("natctl relay serve: STUN listening on \(listening.joined(separator: ", ")) (\(mode))")
             }
-            let reason = await TerminationSignal.wait(orSeconds: duration)
+            let reason = await termination.wait()
             await server.stop()
             if json {
                 Console.result(#"{"schema":"natctl.serve/1","event":"stopped","reason":"\#(reason)"}"#)
@@ -92,44 +95,47 @@ extension NatCtl.Relay {
     }
 }
 
-/// Waits for SIGINT or SIGTERM (or a time limit), so servers can shut down cleanly.
-enum TerminationSignal {
-    /// Returns "SIGINT", "SIGTERM" or "duration elapsed".
-    static func wait(orSeconds limit: Double?) async -> String {
-        let waiter = SignalWaiter()
-        return await withCheckedContinuation { continuation in waiter.start(continuation, limit: limit) }
-    }
-}
-
-/// Holds the signal sources and resumes the waiting task once. The lock guards every field,
-/// which is what makes `@unchecked Sendable` sound.
-private final class SignalWaiter: @unchecked Sendable {
+/// SIGINT, SIGTERM or a time limit, whichever comes first, so servers can shut down cleanly.
+/// Signals are caught from creation on; `wait()` returns "SIGINT", "SIGTERM" or "duration elapsed".
+/// The lock guards every field, which is what makes `@unchecked Sendable` sound.
+final class TerminationSignal: @unchecked Sendable {
     private let lock = NIOLock()
+    private var reason: String?
     private var continuation: CheckedContinuation<String, Never>?
     private var sources: [any DispatchSourceSignal] = []
 
-    func start(_ continuation: CheckedContinuation<String, Never>, limit: Double?) {
-        lock.withLock {
-            self.continuation = continuation
-            for (number, name) in [(SIGINT, "SIGINT"), (SIGTERM, "SIGTERM")] {
-                signal(number, SIG_IGN)
-                let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-                source.setEventHandler { [self] in finish(name) }
-                source.resume()
-                sources.append(source)
-            }
+    init(limitSeconds: Double?) {
+        for (number, name) in [(SIGINT, "SIGINT"), (SIGTERM, "SIGTERM")] {
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler { [self] in finish(name) }
+            source.resume()
+            sources.append(source)
         }
-        if let limit {
-            DispatchQueue.global().asyncAfter(deadline: .now() + limit) { [self] in finish("duration elapsed") }
+        if let limitSeconds {
+            DispatchQueue.global().asyncAfter(deadline: .now() + limitSeconds) { [self] in finish("duration elapsed") }
+        }
+    }
+
+    func wait() async -> String {
+        await withCheckedContinuation { continuation in
+            let ready = lock.withLock { () -> String? in
+                if let reason { return reason }
+                self.continuation = continuation
+                return nil
+            }
+            if let ready { continuation.resume(returning: ready) }
         }
     }
 
     private func finish(_ reason: String) {
-        lock.withLock {
-            continuation?.resume(returning: reason)
-            continuation = nil
+        let waiting = lock.withLock { () -> CheckedContinuation<String, Never>? in
+            guard self.reason == nil else { return nil }
+            self.reason = reason
             sources.forEach { $0.cancel() }
-            sources = []
+            defer { continuation = nil }
+            return continuation
         }
+        waiting?.resume(returning: reason)
     }
 }

@@ -1,0 +1,113 @@
+function __natctl_should_offer_completions_for_flags_or_options -a expected_commands
+    set -l non_repeating_flags_or_options $argv[2..]
+    set -l non_repeating_flags_or_options_absent 0
+    set -l positional_index 0
+    set -l commands
+    __natctl_parse_tokens
+    test "$commands" = "$expected_commands"; and return $non_repeating_flags_or_options_absent
+end
+
+function __natctl_should_offer_completions_for_positional -a expected_commands positional_index_comparison expected_positional_index
+    set -l non_repeating_flags_or_options
+    set -l non_repeating_flags_or_options_absent 0
+    set -l positional_index 0
+    set -l commands
+    __natctl_parse_tokens
+    test "$commands" = "$expected_commands" -a \( "$positional_index" "$positional_index_comparison" "$expected_positional_index" \)
+end
+
+function __natctl_parse_tokens -S
+    set -l unparsed_tokens (__natctl_tokens -pc)
+    switch $unparsed_tokens[1]
+    case 'natctl'
+        __natctl_parse_subcommand 0 'version' 'h/help'
+        switch $unparsed_tokens[1]
+        case 'probe'
+            __natctl_parse_subcommand 0 'server=+' 'family=' 'require=+' 'enough=' 'timeout=' 'rto=' 'max-transmissions=' 'json' 'version' 'h/help'
+        case 'relay'
+            __natctl_parse_subcommand 0 'version' 'h/help'
+            switch $unparsed_tokens[1]
+            case 'serve'
+                __natctl_parse_subcommand 0 'listen=' 'alternate=' 'software=' 'duration=' 'json' 'version' 'h/help'
+            end
+        case 'help'
+            __natctl_parse_subcommand -r 1 'version'
+        end
+    end
+end
+
+function __natctl_tokens
+    if test (string split -m 1 -f 1 -- . "$FISH_VERSION") -gt 3
+        commandline --tokens-raw $argv
+    else
+        commandline -o $argv
+    end
+end
+
+function __natctl_parse_subcommand -S -a positional_count
+    argparse -s r -- $argv
+    set -l option_specs $argv[2..]
+    set -l is_repeating_positional $_flag_r
+    set -el _flag_r
+    set -a commands $unparsed_tokens[1]
+    set positional_index 0
+    while true
+        set -e unparsed_tokens[1]
+        argparse -sn "$commands" $option_specs -- $unparsed_tokens 2> /dev/null
+        set unparsed_tokens $argv
+        set positional_index (math $positional_index + 1)
+        for non_repeating_flag_or_option in $non_repeating_flags_or_options
+            if set -ql "_flag_$(string replace -a - _ -- $non_repeating_flag_or_option)"
+                set non_repeating_flags_or_options_absent 1
+                break
+            end
+        end
+        test (count $unparsed_tokens) -eq 0 -o \( -z "$is_repeating_positional" -a "$positional_index" -gt "$positional_count" \) && break
+    end
+end
+
+function __natctl_complete_directories
+    set -l token (commandline -t)
+    string match -- '*/' $token
+    set -l subdirs $token*/
+    printf %s\n $subdirs
+end
+
+function __natctl_custom_completion
+    set -x SAP_SHELL fish
+    set -x SAP_SHELL_VERSION $FISH_VERSION
+    set -l tokens (__natctl_tokens -p)
+    if test -z "$(__natctl_tokens -t)"
+        set -l index (count (__natctl_tokens -pc))
+        set tokens $tokens[..$index] \'\' $tokens[(math $index + 1)..]
+    end
+    command $tokens[1] $argv $tokens
+end
+
+complete -c 'natctl' -f
+complete -c 'natctl' -n '__natctl_should_offer_completions_for_flags_or_options "natctl" version' -l 'version' -d 'Show the version.'
+complete -c 'natctl' -n '__natctl_should_offer_completions_for_flags_or_options "natctl" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'natctl' -n '__natctl_should_offer_completions_for_positional "natctl" -eq 1' -fa 'probe' -d 'Ask STUN servers what address they see, over IPv4 and IPv6, and what that says about the NAT.'
+complete -c 'natctl' -n '__natctl_should_offer_completions_for_positional "natctl" -eq 1' -fa 'relay' -d 'Run natctl\'s public helper server (STUN with RFC 5780 alternate address).'
+complete -c 'natctl' -n '__natctl_should_offer_completions_for_positional "natctl" -eq 1' -fa 'help' -d 'Show subcommand help information.'
+complete -c 'natctl' -n '__natctl_should_offer_completions_for_flags_or_options "natctl probe"' -l 'server' -d 'STUN server as host:port or [v6]:port (repeatable).' -rfka ''
+complete -c 'natctl' -n '__natctl_should_offer_completions_for_flags_or_options "natctl probe" family' -l 'family' -d 'Only this IP family (ipv4 or ipv6); both by default.' -rfka 'ipv4 ipv6'
+complete -c 'natctl' -n '__natctl_should_offer_completions_for_flags_or_options "natctl probe"' -l 'require' -d 'Exit 1 unless this holds: udp, ipv4, ipv6, no-nat, stable-mapping (repeatable).' -rfka 'udp ipv4 ipv6 no-nat stable-mapping'
+complete -c 'natctl' -n '__natctl_should_offer_completions_for_flags_or_options "natctl probe" enough' -l 'enough' -d 'Stop early once this many servers answered per family.' -rfka ''
+complete -c 'natctl' -n '__natctl_should_offer_completions_for_flags_or_options "natctl probe" timeout' -l 'timeout' -d 'Upper bound on the whole command, in seconds.' -rfka ''
+complete -c 'natctl' -n '__natctl_should_offer_completions_for_flags_or_options "natctl probe" rto' -l 'rto' -d 'Initial retransmission timeout, in milliseconds (doubles on each retry).' -rfka ''
+complete -c 'natctl' -n '__natctl_should_offer_completions_for_flags_or_options "natctl probe" max-transmissions' -l 'max-transmissions' -d 'Times each request is sent before giving up (RFC 8489\'s Rc).' -rfka ''
+complete -c 'natctl' -n '__natctl_should_offer_completions_for_flags_or_options "natctl probe" json' -l 'json' -d 'Print one JSON document on stdout instead of text (see docs/json.md).'
+complete -c 'natctl' -n '__natctl_should_offer_completions_for_flags_or_options "natctl probe" version' -l 'version' -d 'Show the version.'
+complete -c 'natctl' -n '__natctl_should_offer_completions_for_flags_or_options "natctl probe" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'natctl' -n '__natctl_should_offer_completions_for_flags_or_options "natctl relay" version' -l 'version' -d 'Show the version.'
+complete -c 'natctl' -n '__natctl_should_offer_completions_for_flags_or_options "natctl relay" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'natctl' -n '__natctl_should_offer_completions_for_positional "natctl relay" -eq 1' -fa 'serve' -d 'Serve STUN Binding requests, with an RFC 5780 alternate address when given one.'
+complete -c 'natctl' -n '__natctl_should_offer_completions_for_flags_or_options "natctl relay serve" listen' -l 'listen' -d 'Primary address, ip:port or [v6]:port.' -rfka ''
+complete -c 'natctl' -n '__natctl_should_offer_completions_for_flags_or_options "natctl relay serve" alternate' -l 'alternate' -d 'Alternate IP and port for RFC 5780 (a different IP and port).' -rfka ''
+complete -c 'natctl' -n '__natctl_should_offer_completions_for_flags_or_options "natctl relay serve" software' -l 'software' -d 'SOFTWARE attribute to send; empty to send none.' -rfka ''
+complete -c 'natctl' -n '__natctl_should_offer_completions_for_flags_or_options "natctl relay serve" duration' -l 'duration' -d 'Stop after this many seconds (default: run until a signal).' -rfka ''
+complete -c 'natctl' -n '__natctl_should_offer_completions_for_flags_or_options "natctl relay serve" json' -l 'json' -d 'Print JSON lines instead of text.'
+complete -c 'natctl' -n '__natctl_should_offer_completions_for_flags_or_options "natctl relay serve" version' -l 'version' -d 'Show the version.'
+complete -c 'natctl' -n '__natctl_should_offer_completions_for_flags_or_options "natctl relay serve" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'natctl' -n '__natctl_should_offer_completions_for_flags_or_options "natctl help" version' -l 'version' -d 'Show the version.'

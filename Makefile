@@ -1,0 +1,42 @@
+# natctl — build, test, demo, docs and install. Every target installs missing Debian packages first.
+PREFIX ?= /usr/local
+SWIFT ?= swift
+
+.PHONY: all deps build demo test docs docs-check install release clean
+
+all: build
+
+deps:
+	@scripts/deps.sh
+
+build: deps
+	$(SWIFT) build --build-tests
+
+# The main job on a local RFC 5780 server (no internet needed).
+demo: deps
+	$(SWIFT) build --product natctl
+	scripts/demo.sh
+
+# All tests: unit, loopback end-to-end, CLI, coturn interop, and the generated-docs check.
+test: build
+	scripts/docs.sh --check
+	$(SWIFT) test --skip-build
+
+docs: build
+	scripts/docs.sh
+
+release: deps
+	$(SWIFT) build -c release --product natctl
+
+install: release
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions \
+		$(DESTDIR)$(PREFIX)/share/zsh/site-functions $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
+	install -m 755 .build/release/natctl $(DESTDIR)$(PREFIX)/bin/natctl
+	install -m 644 Man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -m 644 Completions/natctl.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/natctl
+	install -m 644 Completions/_natctl $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_natctl
+	install -m 644 Completions/natctl.fish $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/natctl.fish
+
+clean:
+	rm -rf .build

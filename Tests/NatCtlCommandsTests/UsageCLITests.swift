@@ -1,0 +1,51 @@
+import ArgumentParser
+import Foundation
+import Testing
+
+@testable import NatCtlCommands
+
+/// Flags, help, version and exit codes of the built binary; parsing also without a process.
+@Suite struct UsageCLITests {
+    @Test func versionNamesLibpcap() throws {
+        let output = try Subprocess.natctl("--version")
+        #expect(output.status == 0)
+        #expect(output.stdout.hasPrefix("natctl \(NatCtl.version) (libpcap version "))
+    }
+
+    @Test(arguments: [
+        ["probe", "--no-such-flag"],
+        ["probe", "--server", "not an address"],
+        ["probe", "--server", "2001:db8::1:3478"],
+        ["probe", "--timeout", "-1"],
+        ["probe", "--require", "teleport"],
+        ["relay", "serve", "--listen", "127.0.0.1"],
+        ["relay", "serve", "--listen", "127.0.0.1:3478", "--alternate", "127.0.0.1:3479"],
+        ["relay", "serve", "--listen", "127.0.0.1:3478", "--alternate", "127.0.0.2:3478"],
+        ["no-such-command"],
+    ])
+    func badUsageExits64WithAMessage(arguments: [String]) throws {
+        let output = try Subprocess.run(Subprocess.natctl, arguments)
+        #expect(output.status == 64, "\(arguments): \(output.stderr)")
+        #expect(output.stderr.contains("Error:"))
+        #expect(output.stdout.isEmpty)
+    }
+
+    @Test func everyCommandHasHelp() throws {
+        for path in [[], ["probe"], ["relay"], ["relay", "serve"]] {
+            let output = try Subprocess.run(Subprocess.natctl, path + ["--help"])
+            #expect(output.status == 0, "\(path)")
+            #expect(output.stdout.contains("USAGE:"), "\(path)")
+        }
+        let root = try Subprocess.natctl("--help")
+        #expect(root.stdout.contains("EXIT CODES"))
+    }
+
+    @Test func parsingWithoutAProcess() throws {
+        let command = try NatCtl.parseAsRoot(["probe", "--server", "[2001:db8::1]:3478", "--require", "udp", "--json"])
+        let probe = try #require(command as? NatCtl.Probe)
+        #expect(try probe.servers().map(\.description) == ["[2001:db8::1]:3478"])
+        #expect(probe.require == [.udp])
+        #expect(probe.output.json)
+        #expect(throws: (any Error).self) { try NatCtl.parseAsRoot(["probe", "--enough", "0"]) }
+    }
+}

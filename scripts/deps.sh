@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Installs the Debian packages natctl needs to build and test, only those missing.
+#   libpcap-dev, pkg-config: the CPcap system-library target
+#   coturn: the interop peer for tests (turnserver, turnutils_stunclient)
+set -euo pipefail
+packages=(libpcap-dev pkg-config coturn)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" -ne 0 ]; then
+  echo "natctl needs these Debian packages: ${missing[*]}; run 'sudo apt-get install ${missing[*]}' or run make as root" >&2
+  exit 1
+fi
+echo "installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
