@@ -14,5 +14,5 @@ echo "== natctl relay serve: $(head -1 "$log")"
 echo "== natctl probe --server $primary"
 "$bin" probe --server "$primary"
 echo
-echo "== the same as JSON, through jq-style filtering: natctl probe --json | grep public_ipv4"
-"$bin" probe --server "$primary" --json | grep '"public_ipv4"'
+echo "== the same as JSON: natctl probe --json | jq '{udp, public_ipv4, mapping_varies_by_dest_ip}'"
+"$bin" probe --server "$primary" --json | jq '{udp, public_ipv4, mapping_varies_by_dest_ip}'

@@ -2,8 +2,9 @@
 # Installs the Debian packages natctl needs to build and test, only those missing.
 #   libpcap-dev, pkg-config: the CPcap system-library target
 #   coturn: the interop peer for tests (turnserver, turnutils_stunclient)
+#   jq: the README and demo pipe --json through it
 set -euo pipefail
-packages=(libpcap-dev pkg-config coturn)
+packages=(libpcap-dev pkg-config coturn jq)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
