@@ -43,8 +43,7 @@ public enum Prober {
         var bindErrors: [IPAddress.Family: String] = [:]
         for family in Set(targets.map(\.address.ip.family)).sorted(by: { $0.rawValue < $1.rawValue }) {
             do {
-                let any = IPAddress(family == .ipv4 ? "0.0.0.0" : "::")!
-                sockets[family] = try await STUNTransport.bind(TransportAddress(ip: any, port: 0))
+                sockets[family] = try await STUNTransport.bind(TransportAddress(ip: .unspecified(family), port: 0))
             } catch {
                 bindErrors[family] = "cannot open an \(family) UDP socket: \(error)"
             }
@@ -104,7 +103,7 @@ public enum Prober {
         let result = ProbeReport.ServerResult(server: spec.description, purpose: "server", error: message)
         return Outcome(
             order: order, result: result, observation: nil,
-            target: Target(order: order, spec: spec, purpose: "server", address: TransportAddress(ip: IPAddress("0.0.0.0")!, port: 0)))
+            target: Target(order: order, spec: spec, purpose: "server", address: TransportAddress(ip: .unspecified(.ipv4), port: 0)))
     }
 
     private static func query(

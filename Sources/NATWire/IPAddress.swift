@@ -37,6 +37,13 @@ public struct IPAddress: Hashable, Sendable, CustomStringConvertible, Comparable
 
     public var family: Family { bytes.count == 4 ? .ipv4 : .ipv6 }
 
+    /// The wildcard address of a family (`0.0.0.0`, `::`), to bind "any interface".
+    public static func unspecified(_ family: Family) -> IPAddress {
+        IPAddress(unchecked: [UInt8](repeating: 0, count: family == .ipv4 ? 4 : 16))
+    }
+
+    private init(unchecked bytes: [UInt8]) { self.bytes = bytes }
+
     /// Canonical text: dotted quad, or compressed lowercase IPv6.
     public var description: String {
         var buffer = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
