@@ -72,18 +72,27 @@ extension NatCtl {
             var report = await Prober.run(configuration)
             report.requirements = require.map { .init(condition: $0.rawValue, met: $0.isMet(by: report)) }
             try output.emit(report) { ProbeRendering.text(report) }
-            if report.answered.isEmpty {
-                let names = configuration.servers.map { "'\($0)'" }.joined(separator: ", ")
-                Console.error(
-                    "natctl: no STUN server answered at \(names) within \(Int(timing.timeout * 1000)) ms; "
-                        + "check the address, the firewall, or pass --server")
-                throw ExitStatus.operationFailed
-            }
+            // A definite "no" to a question CI asked is an assertion failure (1), even when the
+            // "no" is that nothing answered; without --require, no answer means the probe could not be done (2).
             let failed = report.requirements.filter { !$0.met }.map(\.condition)
             if !failed.isEmpty {
-                Console.error("natctl: requirement not met: \(failed.joined(separator: ", "))")
+                Console.error("natctl: requirement not met: \(failed.joined(separator: ", "))\(noAnswerHint(report, configuration))")
                 throw ExitStatus.assertionFailed
             }
+            if report.answered.isEmpty {
+                Console.error("natctl: \(noAnswerMessage(configuration))")
+                throw ExitStatus.operationFailed
+            }
+        }
+
+        private func noAnswerMessage(_ configuration: ProbeConfiguration) -> String {
+            let names = configuration.servers.map { "'\($0)'" }.joined(separator: ", ")
+            return "no STUN server answered at \(names) within \(Int(timing.timeout * 1000)) ms; "
+                + "check the address, the firewall, or pass --server"
+        }
+
+        private func noAnswerHint(_ report: ProbeReport, _ configuration: ProbeConfiguration) -> String {
+            report.answered.isEmpty ? " (\(noAnswerMessage(configuration)))" : ""
         }
     }
 }

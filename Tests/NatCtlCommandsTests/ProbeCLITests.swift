@@ -96,6 +96,10 @@ import Testing
         #expect(report["public_ipv4"] is NSNull)
         let servers = try #require(report["servers"] as? [[String: Any]])
         #expect((servers.first?["error"] as? String)?.hasPrefix("no answer from 127.0.0.1:\(port)") == true)
+        // Asked as a CI question, the same silence is a definite "UDP does not work": exit 1.
+        let gated = try Subprocess.natctl("probe", "--server", "127.0.0.1:\(port)", "--timeout", "0.3", "--require", "udp")
+        #expect(gated.status == 1)
+        #expect(gated.stderr.contains("requirement not met: udp (no STUN server answered"))
     }
 
     @Test func unresolvableServerIsReportedNotHung() throws {
