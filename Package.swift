@@ -22,7 +22,7 @@ let package = Package(
         .target(
             name: "NatCtlCommands",
             dependencies: [
-                "NATWire", "NATCore", "NATServer", "NATCapture",
+                "NATWire", "NATCore", "NATServer", "NATCapture", "NATLab",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -52,6 +52,7 @@ let package = Package(
             ]
         ),
         .target(name: "NATCapture", dependencies: ["CPcap"]),
+        .target(name: "NATLab", dependencies: ["NATCore", "NATWire"]),
         .systemLibrary(name: "CPcap", pkgConfig: "libpcap", providers: [.apt(["libpcap-dev"])]),
         .testTarget(name: "NATWireTests", dependencies: ["NATWire"]),
         .testTarget(
@@ -63,5 +64,6 @@ let package = Package(
         ),
         .testTarget(name: "NATServerTests", dependencies: ["NATServer", "NATCore"]),
         .testTarget(name: "NatCtlCommandsTests", dependencies: ["NatCtlCommands", "NATCapture"]),
+        .testTarget(name: "NATLabTests", dependencies: ["NATLab", "NATCore", "NATWire"]),
     ]
 )

@@ -1,0 +1,106 @@
+import NATWire
+
+/// What a quick RFC 5780 check observed about the NAT between this host and one server.
+public struct BehaviourObservation: Sendable, Encodable {
+    public static let schema = "natctl.behaviour-check/1"
+    public var schema = BehaviourObservation.schema
+    /// Whether any Binding request was answered.
+    public var udp: Bool
+    /// `endpoint-independent`, `address-dependent` or `address-and-port-dependent`; null when undecided.
+    public var mapping: String?
+    /// The same three values for filtering; null when undecided.
+    public var filtering: String?
+    /// The reflexive addresses seen by the primary, alternate-IP and alternate-IP-and-port tests.
+    public var mappedAddresses: [String] = []
+    /// One line per test: what was sent and what came back.
+    public var evidence: [String] = []
+
+    enum CodingKeys: String, CodingKey { case schema, udp, mapping, filtering, mappedAddresses, evidence }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(schema, forKey: .schema)
+        try c.encode(udp, forKey: .udp)
+        try c.encodeNullable(mapping, forKey: .mapping)
+        try c.encodeNullable(filtering, forKey: .filtering)
+        try c.encode(mappedAddresses, forKey: .mappedAddresses)
+        try c.encode(evidence, forKey: .evidence)
+    }
+}
+
+/// The RFC 5780 mapping tests I–III and filtering tests I–III, run in sequence against one
+/// server with an alternate address. `lab verify` uses it to prove a lab NAT does what its label
+/// says; the full classifier (`natctl classify`) builds on the same tests with confidence and timing.
+public enum BehaviourCheck {
+    /// Waits for "no answer" are short because lab paths are short; retransmission covers loss.
+    public static let policy = RetransmissionPolicy(rto: .milliseconds(100), maxTransmissions: 4, finalWaitMultiplier: 2)
+
+    public static func run(server: TransportAddress) async -> BehaviourObservation {
+        var observation = BehaviourObservation(udp: false)
+        guard let mappingSocket = try? await STUNTransport.bind(TransportAddress(ip: .unspecified(server.ip.family), port: 0))
+        else {
+            observation.evidence.append("cannot open a UDP socket")
+            return observation
+        }
+        defer { Task { await mappingSocket.close() } }
+        guard let first = await binding(mappingSocket, server, note: "mapping test I", into: &observation) else {
+            return observation
+        }
+        observation.udp = true
+        guard let other = (try? first.message.attribute(OtherAddress.self))?.address else {
+            observation.evidence.append("server sent no OTHER-ADDRESS; mapping and filtering cannot be told")
+            return observation
+        }
+        let m1 = mapped(first)
+        let m2 = await binding(mappingSocket, TransportAddress(ip: other.ip, port: server.port), note: "mapping test II", into: &observation).flatMap(mapped)
+        let m3 = await binding(mappingSocket, other, note: "mapping test III", into: &observation).flatMap(mapped)
+        observation.mappedAddresses = [m1, m2, m3].compactMap { $0?.description }
+        if let m1, let m2 {
+            if m1 == m2 {
+                observation.mapping = "endpoint-independent"
+            } else if let m3 {
+                observation.mapping = m2 == m3 ? "address-dependent" : "address-and-port-dependent"
+            }
+        }
+        observation.filtering = await filtering(server, into: &observation)
+        return observation
+    }
+
+    /// Filtering tests from a fresh socket, so the mapping tests' contacts do not open the filter.
+    private static func filtering(_ server: TransportAddress, into observation: inout BehaviourObservation) async -> String? {
+        guard let socket = try? await STUNTransport.bind(TransportAddress(ip: .unspecified(server.ip.family), port: 0)),
+            await binding(socket, server, note: "filtering test I", into: &observation) != nil
+        else { return nil }
+        defer { Task { await socket.close() } }
+        if await binding(socket, server, change: ChangeRequest(changeIP: true, changePort: true), note: "filtering test II", into: &observation) != nil {
+            return "endpoint-independent"
+        }
+        if await binding(socket, server, change: ChangeRequest(changeIP: false, changePort: true), note: "filtering test III", into: &observation) != nil {
+            return "address-dependent"
+        }
+        return "address-and-port-dependent"
+    }
+
+    private static func binding(
+        _ socket: STUNTransport, _ destination: TransportAddress, change: ChangeRequest? = nil, note: String,
+        into observation: inout BehaviourObservation
+    ) async -> TransactionResponse? {
+        var request = STUNMessage(type: .bindingRequest)
+        if let change { request.append(change) }
+        let what = change.map { " with CHANGE-REQUEST(ip: \($0.changeIP), port: \($0.changePort))" } ?? ""
+        do {
+            let response = try await socket.transaction(request, to: destination, policy: policy)
+            let seen = mapped(response)?.description ?? "no mapped address"
+            observation.evidence.append("\(note): to \(destination)\(what): answered from \(response.source), mapped \(seen)")
+            return response.message.type.messageClass == .successResponse ? response : nil
+        } catch {
+            observation.evidence.append("\(note): to \(destination)\(what): \(error)")
+            return nil
+        }
+    }
+
+    private static func mapped(_ response: TransactionResponse) -> TransportAddress? {
+        (try? response.message.attribute(XORMappedAddress.self))?.address
+            ?? (try? response.message.attribute(MappedAddress.self))?.address
+    }
+}

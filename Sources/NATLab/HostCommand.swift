@@ -1,0 +1,56 @@
+import Foundation
+
+/// Runs the host's network tools (`ip`, `nft`, `sysctl`) and turns failures into `LabError`s
+/// that quote the command and its stderr.
+enum HostCommand {
+    /// Runs `arguments` (the first is looked up on PATH), feeding `input` on stdin; returns stdout.
+    @discardableResult
+    static func run(_ arguments: [String], input: String? = nil) throws(LabError) -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = arguments
+        let out = Pipe()
+        let err = Pipe()
+        let stdin = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = input == nil ? FileHandle.nullDevice : stdin
+        do { try process.run() } catch {
+            throw .commandFailed(command: arguments.joined(separator: " "), status: -1, stderr: "\(error)")
+        }
+        if let input {
+            stdin.fileHandleForWriting.write(Data(input.utf8))
+            try? stdin.fileHandleForWriting.close()
+        }
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw .commandFailed(
+                command: arguments.joined(separator: " "), status: process.terminationStatus,
+                stderr: String(decoding: stderr, as: UTF8.self))
+        }
+        return String(decoding: stdout, as: UTF8.self)
+    }
+
+    /// Like `run`, for clean-up steps whose failure (the thing is already gone) does not matter.
+    static func attempt(_ arguments: [String]) {
+        _ = try? run(arguments)
+    }
+
+    /// Whether `tool` is on PATH.
+    static func has(_ tool: String) -> Bool {
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/sbin:/usr/bin:/sbin:/bin"
+        return (path.split(separator: ":") + ["/usr/sbin", "/sbin"]).contains {
+            FileManager.default.isExecutableFile(atPath: "\($0)/\(tool)")
+        }
+    }
+
+    /// Fails at once, naming what to install, unless we are root with `ip` and `nft`.
+    static func preflight() throws(LabError) {
+        guard getuid() == 0 else { throw .notRoot }
+        for (tool, package) in [("ip", "iproute2"), ("nft", "nftables")] where !has(tool) {
+            throw .missingTool(tool: tool, package: package)
+        }
+    }
+}

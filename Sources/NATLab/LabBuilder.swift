@@ -1,0 +1,160 @@
+import Foundation
+
+/// Builds and removes labs: network namespaces joined by veth pairs, a bridge for the "internet",
+/// nftables NAT on each site's router, and natctl's RFC 5780 server in the public namespace.
+///
+/// Addresses: the internet is 203.0.113.0/24 (server 203.0.113.1 and .2; site N's router .10+N);
+/// behind NAT, site N's LAN is 10.0.N.0/24; a public host (`none`) gets 198.51.100.16N/28.
+public enum LabBuilder {
+    static let serverPrimary = "203.0.113.1"
+    static let serverAlternate = "203.0.113.2"
+    static let serverPorts = (primary: 3478, alternate: 3479)
+
+    /// Brings a lab up, first removing any leftover of a lab with the same name (after a crash).
+    /// On failure everything created so far is removed again.
+    public static func up(_ spec: LabSpec, natctl: String) throws(LabError) -> LabState {
+        try spec.validate()
+        try HostCommand.preflight()
+        down(spec.name)
+        let started = ContinuousClock.now
+        let publicNamespace = "natctl-\(spec.name)-pub"
+        var state = LabState(
+            name: spec.name, sites: [], publicNamespace: publicNamespace,
+            servers: ["\(serverPrimary):\(serverPorts.primary)", "\(serverAlternate):\(serverPorts.alternate)"],
+            serverPID: nil, lossPercent: spec.lossPercent, upMilliseconds: 0)
+        do {
+            try buildInternet(publicNamespace)
+            for (index, site) in spec.sites.enumerated() {
+                state.sites.append(try buildSite(site, number: index + 1, lab: spec.name, internet: publicNamespace, loss: spec.lossPercent))
+            }
+            state.serverPID = try startServer(in: publicNamespace, natctl: natctl, lab: spec.name)
+            let elapsed = ContinuousClock.now - started
+            state.upMilliseconds = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds / 1_000_000_000_000_000)
+            try state.save()
+            return state
+        } catch {
+            down(spec.name)
+            throw error
+        }
+    }
+
+    /// Removes a lab: kills every process in its namespaces, deletes the namespaces (their veths
+    /// go with them) and the state file. Safe to call for a lab that is not there.
+    public static func down(_ name: String) {
+        let state = try? LabState.load(name)
+        if let pid = state?.serverPID { kill(pid, SIGKILL) }
+        for namespace in namespaces(prefix: "natctl-\(name)-") { removeNamespace(namespace) }
+        LabState.remove(name)
+    }
+
+    /// Removes every natctl lab on this host, with or without a state file.
+    public static func downAll() {
+        for name in LabState.all() { down(name) }
+        for namespace in namespaces(prefix: "natctl-") { removeNamespace(namespace) }
+    }
+
+    /// Namespaces whose names start with `prefix`.
+    public static func namespaces(prefix: String) -> [String] {
+        let listing = (try? HostCommand.run(["ip", "netns", "list"])) ?? ""
+        return listing.split(separator: "\n").compactMap { $0.split(separator: " ").first.map(String.init) }
+            .filter { $0.hasPrefix(prefix) }
+    }
+
+    private static func removeNamespace(_ namespace: String) {
+        let pids = (try? HostCommand.run(["ip", "netns", "pids", namespace])) ?? ""
+        for pid in pids.split(separator: "\n").compactMap({ Int32($0) }) { kill(pid, SIGKILL) }
+        HostCommand.attempt(["ip", "netns", "del", namespace])
+    }
+
+    // MARK: Building blocks
+
+    private static func ip(_ namespace: String, _ arguments: String...) throws(LabError) {
+        try HostCommand.run(["ip", "-n", namespace] + arguments)
+    }
+
+    private static func sysctl(_ namespace: String, _ setting: String) throws(LabError) {
+        try HostCommand.run(["ip", "netns", "exec", namespace, "sysctl", "-qw", setting])
+    }
+
+    private static func addNamespace(_ namespace: String) throws(LabError) {
+        try HostCommand.run(["ip", "netns", "add", namespace])
+        try ip(namespace, "link", "set", "lo", "up")
+    }
+
+    /// The public namespace: a bridge holding the server's two addresses, which routers join.
+    private static func buildInternet(_ namespace: String) throws(LabError) {
+        try addNamespace(namespace)
+        try ip(namespace, "link", "add", "br0", "type", "bridge")
+        try ip(namespace, "addr", "add", "\(serverPrimary)/24", "dev", "br0")
+        try ip(namespace, "addr", "add", "\(serverAlternate)/24", "dev", "br0")
+        try ip(namespace, "link", "set", "br0", "up")
+        // br_netfilter is on in new namespaces; bridged frames must not meet IP hooks here.
+        for table in ["iptables", "ip6tables", "arptables"] {
+            _ = try? sysctl(namespace, "net.bridge.bridge-nf-call-\(table)=0")
+        }
+    }
+
+    private static func buildSite(
+        _ site: LabSpec.SiteSpec, number: Int, lab: String, internet: String, loss: Int
+    ) throws(LabError) -> LabState.Site {
+        let router = "natctl-\(lab)-\(site.name)-r"
+        let host = "natctl-\(lab)-\(site.name)-h"
+        let wanAddress = "203.0.113.\(10 + number)"
+        try addNamespace(router)
+        try addNamespace(host)
+        // WAN: router "wan" <-> "w-<site>" on the internet bridge.
+        try HostCommand.run([
+            "ip", "link", "add", "wan", "netns", router, "type", "veth", "peer", "name", "w-\(site.name)", "netns", internet,
+        ])
+        try ip(internet, "link", "set", "w-\(site.name)", "master", "br0", "up")
+        try ip(router, "addr", "add", "\(wanAddress)/24", "dev", "wan")
+        try ip(router, "link", "set", "wan", "up")
+        // LAN: router "lan" <-> host "eth0".
+        try HostCommand.run(["ip", "link", "add", "lan", "netns", router, "type", "veth", "peer", "name", "eth0", "netns", host])
+        let (routerLAN, hostAddress, prefix) =
+            site.behaviour.isPublicHost
+            ? ("198.51.100.\(16 * number + 1)", "198.51.100.\(16 * number + 2)", 28)
+            : ("10.0.\(number).1", "10.0.\(number).2", 24)
+        try ip(router, "addr", "add", "\(routerLAN)/\(prefix)", "dev", "lan")
+        try ip(router, "link", "set", "lan", "up")
+        try ip(host, "addr", "add", "\(hostAddress)/\(prefix)", "dev", "eth0")
+        try ip(host, "link", "set", "eth0", "up")
+        try ip(host, "route", "add", "default", "via", routerLAN)
+        try sysctl(router, "net.ipv4.ip_forward=1")
+        if site.behaviour.isPublicHost {
+            try ip(internet, "route", "add", "198.51.100.\(16 * number)/28", "via", wanAddress)
+        }
+        let ruleset = site.behaviour.routerRuleset(lossPercent: loss)
+        if !ruleset.isEmpty {
+            try HostCommand.run(["ip", "netns", "exec", router, "nft", "-f", "-"], input: ruleset)
+        }
+        return LabState.Site(
+            name: site.name, behaviour: site.behaviour, hostNamespace: host, routerNamespace: router,
+            hostAddress: hostAddress, publicAddress: site.behaviour.isPublicHost ? hostAddress : wanAddress)
+    }
+
+    /// Starts `natctl relay serve` (RFC 5780) in the public namespace, detached from our session,
+    /// and waits (bounded) for its "listening" line.
+    private static func startServer(in namespace: String, natctl: String, lab: String) throws(LabError) -> Int32 {
+        let log = URL(fileURLWithPath: "/run/natctl/labs/\(lab)-server.log")
+        try? FileManager.default.createDirectory(at: log.deletingLastPathComponent(), withIntermediateDirectories: true)
+        FileManager.default.createFile(atPath: log.path, contents: nil)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [
+            "setsid", "ip", "netns", "exec", namespace, natctl, "relay", "serve", "--json",
+            "--listen", "\(serverPrimary):\(serverPorts.primary)", "--alternate", "\(serverAlternate):\(serverPorts.alternate)",
+        ]
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = try? FileHandle(forWritingTo: log)
+        process.standardError = try? FileHandle(forWritingTo: log)
+        do { try process.run() } catch { throw .serverDidNotStart("\(error)") }
+        for _ in 0..<100 {
+            let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+            if text.contains("listening") { return process.processIdentifier }
+            if !process.isRunning { throw .serverDidNotStart(text) }
+            usleep(50_000)
+        }
+        throw .serverDidNotStart("no 'listening' line within 5 s in \(log.path)")
+    }
+}

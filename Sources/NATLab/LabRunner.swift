@@ -1,0 +1,27 @@
+import Foundation
+
+/// Runs commands on a lab host, the way `lab exec` and `lab verify` need.
+public enum LabRunner {
+    /// Runs `arguments` in `namespace` with the terminal's stdin/stdout/stderr and
+    /// `NATCTL_SERVERS` set to the lab's server; returns the exit status.
+    public static func run(in namespace: String, _ arguments: [String], servers: [String]) throws(LabError) -> Int32 {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["ip", "netns", "exec", namespace, "env", "NATCTL_SERVERS=\(servers.joined(separator: ","))"] + arguments
+        do { try process.run() } catch {
+            throw .commandFailed(command: arguments.joined(separator: " "), status: -1, stderr: "\(error)")
+        }
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+
+    /// Runs `arguments` in `namespace` and returns stdout.
+    static func capture(in namespace: String, _ arguments: [String]) throws(LabError) -> String {
+        try HostCommand.run(["ip", "netns", "exec", namespace] + arguments)
+    }
+}
+
+extension LabBuilder {
+    /// Fails at once, naming what to install, unless we are root with `ip` and `nft`.
+    public static func preflight() throws(LabError) { try HostCommand.preflight() }
+}

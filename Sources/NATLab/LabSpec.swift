@@ -1,0 +1,51 @@
+/// What `lab up` should build.
+public struct LabSpec: Sendable {
+    /// Short name; every namespace is called `natctl-<name>-…`, so labs never collide.
+    public var name: String
+    public var sites: [SiteSpec]
+    /// Packets each router drops at random, per direction, in percent.
+    public var lossPercent: Int
+
+    public init(name: String = "lab", sites: [SiteSpec], lossPercent: Int = 0) {
+        self.name = name
+        self.sites = sites
+        self.lossPercent = lossPercent
+    }
+
+    public struct SiteSpec: Sendable, Codable, Equatable {
+        public var name: String
+        public var behaviour: NATBehaviour
+
+        public init(name: String, behaviour: NATBehaviour) {
+            self.name = name
+            self.behaviour = behaviour
+        }
+
+        /// Parses `a=eim-apdf`.
+        public init(parsing text: String) throws(LabError) {
+            let parts = text.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2, LabSpec.isValidName(parts[0], maxLength: 6) else {
+                throw .invalidSpec("--site '\(text)' must look like a=eim-apdf (site names: 1-6 lowercase letters or digits)")
+            }
+            guard let behaviour = NATBehaviour(rawValue: parts[1]) else {
+                let known = NATBehaviour.allCases.map(\.rawValue).joined(separator: ", ")
+                throw .invalidSpec("unknown NAT behaviour '\(parts[1])'; 'natctl lab list' shows them: \(known)")
+            }
+            self.init(name: parts[0], behaviour: behaviour)
+        }
+    }
+
+    /// Checks names and limits before anything is created.
+    public func validate() throws(LabError) {
+        guard Self.isValidName(name, maxLength: 12) else {
+            throw .invalidSpec("lab name '\(name)' must be 1-12 lowercase letters or digits")
+        }
+        guard !sites.isEmpty, sites.count <= 2 else { throw .invalidSpec("a lab has one or two sites, not \(sites.count)") }
+        guard Set(sites.map(\.name)).count == sites.count else { throw .invalidSpec("site names must differ") }
+        guard (0...100).contains(lossPercent) else { throw .invalidSpec("--loss must be 0 to 100, not \(lossPercent)") }
+    }
+
+    static func isValidName(_ text: String, maxLength: Int) -> Bool {
+        !text.isEmpty && text.count <= maxLength && text.allSatisfy { $0.isASCII && ($0.isLowercase || $0.isNumber) }
+    }
+}

@@ -1,0 +1,70 @@
+import Foundation
+
+/// A running lab as `lab up` left it: written to `/run/natctl/labs/<name>.json` so `status`,
+/// `exec`, `verify` and `down` (from other processes) can find it.
+public struct LabState: Codable, Sendable {
+    public struct Site: Codable, Sendable {
+        public var name: String
+        public var behaviour: NATBehaviour
+        public var hostNamespace: String
+        public var routerNamespace: String
+        /// The host's own address (private behind NAT, public for `none`).
+        public var hostAddress: String
+        /// The router's public (WAN) address: what servers see when the host is behind NAT.
+        public var publicAddress: String
+    }
+
+    public var schema = "natctl.lab/1"
+    public var name: String
+    public var sites: [Site]
+    public var publicNamespace: String
+    /// The lab's natctl STUN server: primary first, then the RFC 5780 alternate.
+    public var servers: [String]
+    public var serverPID: Int32?
+    public var lossPercent: Int
+    public var upMilliseconds: Double
+
+    public func site(_ name: String) throws(LabError) -> Site {
+        guard let site = sites.first(where: { $0.name == name }) else {
+            throw .unknownSite(name, available: sites.map(\.name))
+        }
+        return site
+    }
+
+    /// Every namespace this lab owns.
+    public var namespaces: [String] { [publicNamespace] + sites.flatMap { [$0.routerNamespace, $0.hostNamespace] } }
+
+    // MARK: Persistence
+
+    static let directory = URL(fileURLWithPath: "/run/natctl/labs")
+
+    static func file(_ name: String) -> URL { directory.appendingPathComponent("\(name).json") }
+
+    public static func load(_ name: String) throws(LabError) -> LabState {
+        guard let data = try? Data(contentsOf: file(name)), let state = try? JSONDecoder().decode(LabState.self, from: data) else {
+            throw .unknownLab(name)
+        }
+        return state
+    }
+
+    /// Names of labs with a state file.
+    public static func all() -> [String] {
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+        return files.filter { $0.hasSuffix(".json") }.map { String($0.dropLast(5)) }.sorted()
+    }
+
+    func save() throws(LabError) {
+        do {
+            try FileManager.default.createDirectory(at: Self.directory, withIntermediateDirectories: true)
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            try encoder.encode(self).write(to: Self.file(name))
+        } catch {
+            throw .commandFailed(command: "write \(Self.file(name).path)", status: -1, stderr: "\(error)")
+        }
+    }
+
+    static func remove(_ name: String) {
+        try? FileManager.default.removeItem(at: file(name))
+    }
+}

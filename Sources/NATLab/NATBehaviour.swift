@@ -1,0 +1,99 @@
+/// A NAT behaviour a lab site can have, named in RFC 4787 terms, and how nftables builds it.
+public enum NATBehaviour: String, CaseIterable, Sendable, Codable {
+    case none
+    case eimEIF = "eim-eif"
+    case eimADF = "eim-adf"
+    case eimAPDF = "eim-apdf"
+    case apdmAPDF = "apdm-apdf"
+    case udpBlocked = "udp-blocked"
+
+    /// One line for `lab list`.
+    public var summary: String {
+        switch self {
+        case .none: "no NAT: the host has a public address (198.51.100.0/24), the router only routes"
+        case .eimEIF: "full cone: endpoint-independent mapping and filtering (nft map of mappings + DNAT)"
+        case .eimADF: "restricted cone: endpoint-independent mapping, address-dependent filtering"
+        case .eimAPDF: "port-restricted cone: Linux masquerade's default (port kept when free)"
+        case .apdmAPDF: "symmetric: a random port per destination (masquerade fully-random)"
+        case .udpBlocked: "UDP is dropped at the router (TCP and ICMP pass), behind masquerade"
+        }
+    }
+
+    /// The mapping behaviour `lab verify` must observe (nil when nothing can be observed).
+    public var expectedMapping: String? {
+        switch self {
+        case .none, .eimEIF, .eimADF, .eimAPDF: "endpoint-independent"
+        case .apdmAPDF: "address-and-port-dependent"
+        case .udpBlocked: nil
+        }
+    }
+
+    /// The filtering behaviour `lab verify` must observe.
+    public var expectedFiltering: String? {
+        switch self {
+        case .none, .eimEIF: "endpoint-independent"
+        case .eimADF: "address-dependent"
+        case .eimAPDF, .apdmAPDF: "address-and-port-dependent"
+        case .udpBlocked: nil
+        }
+    }
+
+    /// Whether the site's host sits on a public prefix instead of behind NAT.
+    var isPublicHost: Bool { self == .none }
+
+    /// The router's nftables ruleset. `wan` and `lan` are the router's interface names.
+    /// Endpoint-independent and address-dependent filtering record each mapping after SNAT
+    /// (postrouting, priority srcnat + 10, where `udp sport` is already translated and
+    /// `ct original` still names the inside endpoint) and DNAT unsolicited inbound packets
+    /// through that record.
+    func routerRuleset(lossPercent: Int) -> String {
+        var chains: [String] = []
+        let masquerade = self == .apdmAPDF ? "masquerade fully-random" : "masquerade"
+        if self != .none {
+            chains.append("""
+                chain nat_out {
+                    type nat hook postrouting priority srcnat; policy accept;
+                    oifname "wan" \(masquerade)
+                }
+                """)
+        }
+        if self == .eimEIF || self == .eimADF {
+            chains.append("""
+                map cone {
+                    type inet_service : ipv4_addr . inet_service; flags dynamic,timeout; timeout 120s;
+                }
+                set contacted {
+                    type ipv4_addr . inet_service; flags dynamic,timeout; timeout 120s;
+                }
+                chain record {
+                    type filter hook postrouting priority srcnat + 10; policy accept;
+                    oifname "wan" meta l4proto udp update @cone { udp sport : ct original ip saddr . ct original proto-src }
+                    oifname "wan" meta l4proto udp update @contacted { ip daddr . udp sport }
+                }
+                chain nat_in {
+                    type nat hook prerouting priority dstnat; policy accept;
+                    iifname "wan" meta l4proto udp \(self == .eimADF ? "ip saddr . udp dport @contacted " : "")dnat ip to udp dport map @cone
+                }
+                """)
+        }
+        if self == .udpBlocked {
+            chains.append("""
+                chain block_udp {
+                    type filter hook forward priority filter; policy accept;
+                    meta l4proto udp drop
+                }
+                """)
+        }
+        if lossPercent > 0 {
+            chains.append("""
+                chain loss {
+                    type filter hook forward priority filter - 10; policy accept;
+                    numgen random mod 100 < \(lossPercent) drop
+                }
+                """)
+        }
+        guard !chains.isEmpty else { return "" }
+        let body = chains.joined(separator: "\n").split(separator: "\n").map { "    " + $0 }.joined(separator: "\n")
+        return "table ip natlab {\n\(body)\n}\n"
+    }
+}

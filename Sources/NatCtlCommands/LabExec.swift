@@ -1,0 +1,76 @@
+import ArgumentParser
+import Foundation
+import NATCore
+import NATLab
+import NATWire
+
+extension NatCtl.Lab {
+    struct Exec: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run a command on a lab site's host, with NATCTL_SERVERS set to the lab's server.",
+            discussion: "Example: natctl lab exec a -- natctl probe --json")
+
+        @Argument(help: "The site whose host runs the command.")
+        var site: String
+
+        @Argument(parsing: .captureForPassthrough, help: "The command and its arguments (after --).")
+        var command: [String] = []
+
+        @OptionGroup var lab: LabNameOptions
+
+        func run() async throws {
+            var arguments = command
+            if arguments.first == "--" { arguments.removeFirst() }
+            guard !arguments.isEmpty else { throw ValidationError("name a command after --, e.g. -- natctl probe") }
+            do {
+                let state = try LabState.load(lab.name)
+                let host = try state.site(site).hostNamespace
+                if arguments.first == "natctl" { arguments[0] = currentExecutable }
+                let status = try LabRunner.run(in: host, arguments, servers: state.servers)
+                throw ExitCode(status)
+            } catch let error as LabError {
+                throw labFailure(error)
+            }
+        }
+    }
+
+    struct Verify: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Prove each site's NAT behaviour with packets before anyone trusts its label.",
+            discussion: """
+                Runs RFC 5780 mapping tests (one socket to both server IPs and ports) and \
+                filtering tests (unsolicited answers from the other IP and port, via \
+                CHANGE-REQUEST) on each site's host, and compares what the packets show with \
+                the behaviour's label. Exits 1 when a site does not behave as labelled.
+                """)
+
+        @OptionGroup var lab: LabNameOptions
+        @OptionGroup var output: OutputOptions
+
+        func run() async throws {
+            let report: LabVerification
+            do {
+                report = try LabVerification.run(try LabState.load(lab.name), natctl: currentExecutable)
+            } catch let error as LabError {
+                throw labFailure(error)
+            }
+            try output.emit(report) { LabRendering.verification(report) }
+            if !report.passed { throw ExitStatus.assertionFailed }
+        }
+    }
+
+    /// Internal: the behaviour check `lab verify` runs inside a site's host namespace.
+    struct Check: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run the RFC 5780 behaviour check against one server (used by 'lab verify').", shouldDisplay: false)
+
+        @Option(name: .long, help: "The RFC 5780 server, ip:port.")
+        var server: String
+
+        func run() async throws {
+            guard let address = TransportAddress(server) else { throw ValidationError("--server must be ip:port") }
+            let observation = await BehaviourCheck.run(server: address)
+            Console.result(try ReportJSON.encode(observation))
+        }
+    }
+}

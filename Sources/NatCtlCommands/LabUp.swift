@@ -1,0 +1,137 @@
+import ArgumentParser
+import NATCore
+import NATLab
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension NatCtl.Lab {
+    struct Up: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Create a lab: one or two sites behind NATs, and natctl's server on the lab internet.")
+
+        @Option(name: .long, help: ArgumentHelp("A site and its NAT behaviour, e.g. a=eim-apdf (repeatable, at most 2).", valueName: "name=behaviour"))
+        var site: [String] = ["a=eim-apdf"]
+
+        @Option(name: .long, help: ArgumentHelp("Random loss on each router, per direction, in percent.", valueName: "pct"))
+        var loss: Int = 0
+
+        @Option(name: .long, help: ArgumentHelp("One-way delay on the WAN link (needs a userspace delay element; not built yet).", valueName: "ms"))
+        var delay: Int?
+
+        @Option(name: .long, help: ArgumentHelp("Delay jitter (not built yet, see --delay).", valueName: "ms"))
+        var jitter: Int?
+
+        @OptionGroup var lab: LabNameOptions
+        @OptionGroup var output: OutputOptions
+
+        func validate() throws {
+            if delay != nil || jitter != nil {
+                throw ValidationError(
+                    "--delay and --jitter need netem, which this kernel lacks, or natctl's userspace delay element, which is not built yet; --loss works")
+            }
+            do { _ = try spec() } catch { throw ValidationError(error.description) }
+        }
+
+        func spec() throws(LabError) -> LabSpec {
+            var sites: [LabSpec.SiteSpec] = []
+            for text in site { sites.append(try LabSpec.SiteSpec(parsing: text)) }
+            let spec = LabSpec(name: lab.name, sites: sites, lossPercent: loss)
+            try spec.validate()
+            return spec
+        }
+
+        func run() async throws {
+            // Tear down what was built if we are interrupted half-way.
+            let name = lab.name
+            let interrupt = TerminationSignal(limitSeconds: nil)
+            let watcher = Task.detached {
+                let reason = await interrupt.wait()
+                LabBuilder.down(name)
+                Console.error("natctl: lab '\(name)' removed after \(reason)")
+                Glibc.exit(130)
+            }
+            defer { watcher.cancel() }
+            let state: LabState
+            do throws(LabError) {
+                state = try LabBuilder.up(try spec(), natctl: currentExecutable)
+            } catch {
+                throw labFailure(error)
+            }
+            try output.emit(state) { LabRendering.status(state) }
+        }
+    }
+
+    struct Down: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Remove a lab (namespaces, veths, processes), or all with --all.")
+
+        @Flag(name: .long, help: "Remove every natctl lab on this host.")
+        var all = false
+
+        @OptionGroup var lab: LabNameOptions
+
+        func run() async throws {
+            do { try HostCommandCheck.preflight() } catch { throw labFailure(error) }
+            if all { LabBuilder.downAll() } else { LabBuilder.down(lab.name) }
+        }
+    }
+
+    struct Status: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show a lab's sites, addresses and server.")
+
+        @OptionGroup var lab: LabNameOptions
+        @OptionGroup var output: OutputOptions
+
+        func run() async throws {
+            do {
+                let state = try LabState.load(lab.name)
+                try output.emit(state) { LabRendering.status(state) }
+            } catch let error as LabError {
+                throw labFailure(error)
+            }
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List the NAT behaviours a lab site can have.")
+
+        @OptionGroup var output: OutputOptions
+
+        struct Entry: Encodable {
+            var name: String
+            var description: String
+            var mapping: String?
+            var filtering: String?
+        }
+
+        struct Listing: Encodable {
+            var schema = "natctl.lab-list/1"
+            var behaviours: [Entry]
+            var notAvailable: [String]
+        }
+
+        static let notAvailable = [
+            "--delay/--jitter: this kernel has no netem; a userspace delay element is planned",
+            "endpoint-dependent mapping that preserves or increments ports: not built yet",
+            "hairpinning, short mapping timeouts, CGNAT and IPv6 firewall sites: not built yet",
+        ]
+
+        func run() async throws {
+            let entries = NATBehaviour.allCases.map {
+                Entry(name: $0.rawValue, description: $0.summary, mapping: $0.expectedMapping, filtering: $0.expectedFiltering)
+            }
+            try output.emit(Listing(behaviours: entries, notAvailable: Self.notAvailable)) {
+                (Table.render(header: ["behaviour", "what it is"], rows: entries.map { [$0.name, $0.description] })
+                    + ["", "not available yet:"] + Self.notAvailable.map { "  \($0)" }).joined(separator: "\n")
+            }
+        }
+    }
+}
+
+/// The root-and-tools check, reachable from commands that do not build anything.
+enum HostCommandCheck {
+    static func preflight() throws(LabError) {
+        try LabBuilder.preflight()
+    }
+}
