@@ -12,15 +12,17 @@ deps:
 build: deps
 	$(SWIFT) build --build-tests
 
-# The main job on a local RFC 5780 server (no internet needed).
+# The main job on the built-in lab: probe from behind real Linux NATs (no internet needed).
 demo: deps
 	$(SWIFT) build --product natctl
 	scripts/demo.sh
 
-# All tests: unit, loopback end-to-end, CLI, coturn interop, and the generated-docs check.
+# All tests: unit, loopback end-to-end, CLI, coturn interop, lab (root), the generated-docs
+# check, and a check that nothing (namespaces, processes) was left behind.
 test: build
 	scripts/docs.sh --check
 	$(SWIFT) test --skip-build
+	scripts/check-leftovers.sh
 
 docs: build
 	scripts/docs.sh

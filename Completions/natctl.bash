@@ -173,13 +173,13 @@ _natctl() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    probe|relay|help)
+    probe|relay|lab|help)
         # Offer subcommand argument completions
         "_natctl_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'probe relay help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'probe relay lab help' -- "${cur}"))
         ;;
     esac
 }
@@ -261,6 +261,124 @@ _natctl_relay_serve() {
         return
         ;;
     '--duration')
+        return
+        ;;
+    esac
+}
+
+_natctl_lab() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=()
+    __natctl_offer_flags_options 0
+
+    # Offer subcommand / subcommand argument completions
+    local -r subcommand="${unparsed_words[0]}"
+    unset 'unparsed_words[0]'
+    unparsed_words=("${unparsed_words[@]}")
+    case "${subcommand}" in
+    up|down|status|exec|list|verify)
+        # Offer subcommand argument completions
+        "_natctl_lab_${subcommand}"
+        ;;
+    *)
+        # Offer subcommand completions
+        COMPREPLY+=($(compgen -W 'up down status exec list verify' -- "${cur}"))
+        ;;
+    esac
+}
+
+_natctl_lab_up() {
+    repeating_flags=()
+    non_repeating_flags=(--json --version -h --help)
+    repeating_options=(--site)
+    non_repeating_options=(--loss --delay --jitter --name)
+    __natctl_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--site')
+        return
+        ;;
+    '--loss')
+        return
+        ;;
+    '--delay')
+        return
+        ;;
+    '--jitter')
+        return
+        ;;
+    '--name')
+        return
+        ;;
+    esac
+}
+
+_natctl_lab_down() {
+    repeating_flags=()
+    non_repeating_flags=(--all --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--name)
+    __natctl_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--name')
+        return
+        ;;
+    esac
+}
+
+_natctl_lab_status() {
+    repeating_flags=()
+    non_repeating_flags=(--json --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--name)
+    __natctl_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--name')
+        return
+        ;;
+    esac
+}
+
+_natctl_lab_exec() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=(--name)
+    __natctl_offer_flags_options -1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--name')
+        return
+        ;;
+    esac
+}
+
+_natctl_lab_list() {
+    repeating_flags=()
+    non_repeating_flags=(--json --version -h --help)
+    repeating_options=()
+    non_repeating_options=()
+    __natctl_offer_flags_options 0
+}
+
+_natctl_lab_verify() {
+    repeating_flags=()
+    non_repeating_flags=(--json --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--name)
+    __natctl_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--name')
         return
         ;;
     esac

@@ -1,18 +1,33 @@
 #!/usr/bin/env bash
-# The main job on a local stand-in for the internet: an RFC 5780 natctl server on
-# 127.0.0.1/127.0.0.2 and `natctl probe` against it. (The namespace lab replaces this later.)
+# The main job on the built-in lab: a host behind a Linux-style NAT (masquerade: eim-apdf),
+# natctl's RFC 5780 server on the lab "internet", `natctl probe` on the host, then teardown.
+# Without root (no namespaces) it falls back to a server on 127.0.0.1/127.0.0.2.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=.build/debug/natctl
+
+if [ "$(id -u)" -eq 0 ]; then
+  trap '"$bin" lab down --name demo' EXIT
+  echo "== natctl lab up --name demo --site a=eim-apdf --site b=apdm-apdf"
+  "$bin" lab up --name demo --site a=eim-apdf --site b=apdm-apdf
+  echo
+  echo "== natctl lab verify --name demo   (prove each NAT with packets)"
+  "$bin" lab verify --name demo
+  echo
+  echo "== natctl lab exec --name demo a -- natctl probe   (behind Linux masquerade)"
+  "$bin" lab exec --name demo a -- natctl probe
+  echo
+  echo "== natctl lab exec --name demo b -- natctl probe --json | jq   (behind a symmetric NAT)"
+  "$bin" lab exec --name demo b -- natctl probe --json | jq '{public_ipv4, mapping_varies_by_dest_ip, port_preserved}'
+  exit 0
+fi
+
+echo "(not root: no network namespaces, so using a local server on 127.0.0.1/127.0.0.2)"
 log=$(mktemp)
 "$bin" relay serve --listen 127.0.0.1:0 --alternate 127.0.0.2:0 --json --duration 30 >"$log" &
 server=$!
 trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; rm -f "$log"' EXIT
 for _ in $(seq 100); do grep -q listening "$log" && break; sleep 0.1; done
 primary=$(sed -n 's/.*"addresses":\["\([^"]*\)".*/\1/p' "$log")
-echo "== natctl relay serve: $(head -1 "$log")"
-echo "== natctl probe --server $primary"
 "$bin" probe --server "$primary"
-echo
-echo "== the same as JSON: natctl probe --json | jq '{udp, public_ipv4, mapping_varies_by_dest_ip}'"
 "$bin" probe --server "$primary" --json | jq '{udp, public_ipv4, mapping_varies_by_dest_ip}'

@@ -3,8 +3,9 @@
 #   libpcap-dev, pkg-config: the CPcap system-library target
 #   coturn: the interop peer for tests (turnserver, turnutils_stunclient)
 #   jq: the README and demo pipe --json through it
+#   iproute2, nftables: natctl lab (namespaces, veths, NAT rules)
 set -euo pipefail
-packages=(libpcap-dev pkg-config coturn jq)
+packages=(libpcap-dev pkg-config coturn jq iproute2 nftables)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -8,7 +8,7 @@ extension NatCtl.Lab {
     struct Exec: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Run a command on a lab site's host, with NATCTL_SERVERS set to the lab's server.",
-            discussion: "Example: natctl lab exec a -- natctl probe --json")
+            discussion: "Options such as --name go before the site; everything after it is the command.\n\nExample: natctl lab exec --name demo a -- natctl probe --json")
 
         @Argument(help: "The site whose host runs the command.")
         var site: String
@@ -49,9 +49,9 @@ extension NatCtl.Lab {
 
         func run() async throws {
             let report: LabVerification
-            do {
+            do throws(LabError) {
                 report = try LabVerification.run(try LabState.load(lab.name), natctl: currentExecutable)
-            } catch let error as LabError {
+            } catch {
                 throw labFailure(error)
             }
             try output.emit(report) { LabRendering.verification(report) }

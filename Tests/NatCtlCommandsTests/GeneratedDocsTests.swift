@@ -15,7 +15,10 @@ import Testing
 
     @Test func everyCommandHasACommittedManPage() throws {
         let man = Subprocess.packageRoot.appendingPathComponent("Man")
-        for page in ["natctl.1", "natctl.probe.1", "natctl.relay.1", "natctl.relay.serve.1"] {
+        for page in [
+            "natctl.1", "natctl.probe.1", "natctl.relay.1", "natctl.relay.serve.1", "natctl.lab.1", "natctl.lab.up.1",
+            "natctl.lab.down.1", "natctl.lab.status.1", "natctl.lab.exec.1", "natctl.lab.list.1", "natctl.lab.verify.1",
+        ] {
             let text = try String(contentsOf: man.appendingPathComponent(page), encoding: .utf8)
             #expect(text.contains(".Dt "), "\(page) is not an mdoc man page")
         }

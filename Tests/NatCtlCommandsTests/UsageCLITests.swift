@@ -22,6 +22,9 @@ import Testing
         ["relay", "serve", "--listen", "127.0.0.1:3478", "--alternate", "127.0.0.1:3479"],
         ["relay", "serve", "--listen", "127.0.0.1:3478", "--alternate", "127.0.0.2:3478"],
         ["no-such-command"],
+        ["lab", "up", "--site", "a=teleport"],
+        ["lab", "up", "--site", "a=eim-apdf", "--delay", "50"],
+        ["lab", "up", "--name", "Bad Name"],
     ])
     func badUsageExits64WithAMessage(arguments: [String]) throws {
         let output = try Subprocess.run(Subprocess.natctl, arguments)
@@ -31,13 +34,23 @@ import Testing
     }
 
     @Test func everyCommandHasHelp() throws {
-        for path in [[], ["probe"], ["relay"], ["relay", "serve"]] {
+        let labCommands = ["up", "down", "status", "exec", "list", "verify"].map { ["lab", $0] }
+        for path in [[], ["probe"], ["relay"], ["relay", "serve"], ["lab"]] + labCommands {
             let output = try Subprocess.run(Subprocess.natctl, path + ["--help"])
             #expect(output.status == 0, "\(path)")
             #expect(output.stdout.contains("USAGE:"), "\(path)")
         }
         let root = try Subprocess.natctl("--help")
         #expect(root.stdout.contains("EXIT CODES"))
+    }
+
+    @Test func labListNamesEveryBehaviourAndWhatIsMissing() throws {
+        let output = try Subprocess.natctl("lab", "list", "--json")
+        #expect(output.status == 0)
+        let listing = try ProbeCLITests.json(output.stdout)
+        let names = (listing["behaviours"] as? [[String: Any]])?.compactMap { $0["name"] as? String }
+        #expect(names == ["none", "eim-eif", "eim-adf", "eim-apdf", "apdm-apdf", "udp-blocked"])
+        #expect((listing["not_available"] as? [String])?.isEmpty == false)
     }
 
     @Test func parsingWithoutAProcess() throws {

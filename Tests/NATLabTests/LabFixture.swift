@@ -1,0 +1,51 @@
+import Foundation
+import NATLab
+import Testing
+
+/// Brings a lab up around a test and always down again, so scenario tests are one call:
+/// `try await LabFixture.with(["a=eim-apdf"]) { lab in ... }`.
+enum LabFixture {
+    /// Root is needed for namespaces; CI always has it, so there a missing root fails instead of skipping.
+    static let runnable = getuid() == 0 || ProcessInfo.processInfo.environment["CI"] == "true"
+
+    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+
+    static var natctl: String {
+        ProcessInfo.processInfo.environment["NATCTL_BIN"] ?? packageRoot.appendingPathComponent(".build/debug/natctl").path
+    }
+
+    static func with<T>(
+        name: String, _ sites: [String], loss: Int = 0, _ body: (LabState) async throws -> T
+    ) async throws -> T {
+        let spec = LabSpec(name: name, sites: try sites.map { try LabSpec.SiteSpec(parsing: $0) }, lossPercent: loss)
+        let state = try LabBuilder.up(spec, natctl: natctl)
+        defer { LabBuilder.down(name) }
+        return try await body(state)
+    }
+
+    struct Output {
+        var status: Int32
+        var stdout: String
+    }
+
+    /// Runs natctl on a site's host with the lab's servers, capturing stdout.
+    static func natctl(_ state: LabState, site: String, _ arguments: [String]) throws -> Output {
+        let host = try state.site(site).hostNamespace
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["ip", "netns", "exec", host, "env", "NATCTL_SERVERS=\(state.servers.joined(separator: ","))", natctl] + arguments
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Output(status: process.terminationStatus, stdout: String(decoding: data, as: UTF8.self))
+    }
+
+    static func json(_ text: String) throws -> [String: Any] {
+        try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+    }
+}

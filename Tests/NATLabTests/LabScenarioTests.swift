@@ -1,0 +1,83 @@
+import Foundation
+import NATLab
+import Testing
+
+/// natctl against real kernel NATs. Each behaviour is first proven by `lab verify` (ground truth),
+/// then `probe` runs behind it.
+@Suite(.serialized, .enabled(if: LabFixture.runnable, "needs root for network namespaces"))
+struct LabScenarioTests {
+    @Test func verifyProvesEveryListedBehaviour() async throws {
+        let behaviours = NATBehaviour.allCases.map(\.rawValue)
+        for pair in stride(from: 0, to: behaviours.count, by: 2) {
+            let sites = ["a=\(behaviours[pair])"] + (pair + 1 < behaviours.count ? ["b=\(behaviours[pair + 1])"] : [])
+            try await LabFixture.with(name: "tverify", sites) { state in
+                let report = try LabVerification.run(state, natctl: LabFixture.natctl)
+                for site in report.sites {
+                    #expect(site.passed, "\(site.behaviour): \(site.evidence.joined(separator: "; "))")
+                }
+            }
+        }
+    }
+
+    @Test(arguments: ["eim-eif", "eim-adf", "eim-apdf", "apdm-apdf"])
+    func probeBehindNATSeesTheRoutersPublicAddress(behaviour: String) async throws {
+        try await LabFixture.with(name: "tprobe", ["a=\(behaviour)"]) { state in
+            let ground = try LabVerification.run(state, natctl: LabFixture.natctl).sites[0]
+            try #require(ground.passed, "the lab must behave as labelled before probe is judged")
+            let output = try LabFixture.natctl(state, site: "a", ["probe", "--json"])
+            #expect(output.status == 0)
+            let report = try LabFixture.json(output.stdout)
+            #expect(report["public_ipv4"] as? String == state.sites[0].publicAddress)
+            #expect(report["no_nat"] as? Bool == false)
+            let variesByIP = report["mapping_varies_by_dest_ip"] as? Bool
+            #expect(variesByIP == (ground.observedMapping != "endpoint-independent"))
+        }
+    }
+
+    @Test func publicHostReportsNoNAT() async throws {
+        try await LabFixture.with(name: "tnone", ["a=none"]) { state in
+            let output = try LabFixture.natctl(state, site: "a", ["probe", "--json", "--require", "no-nat"])
+            #expect(output.status == 0)
+            let report = try LabFixture.json(output.stdout)
+            #expect(report["no_nat"] as? Bool == true)
+            #expect(report["public_ipv4"] as? String == state.sites[0].hostAddress)
+        }
+    }
+
+    @Test func udpBlockedFailsTheUDPRequirement() async throws {
+        try await LabFixture.with(name: "tblock", ["a=udp-blocked"]) { state in
+            let output = try LabFixture.natctl(state, site: "a", ["probe", "--json", "--require", "udp", "--timeout", "1"])
+            #expect(output.status == 1)
+            #expect(try LabFixture.json(output.stdout)["udp"] as? Bool == false)
+        }
+    }
+
+    @Test func tenPercentLossStillGetsAnAnswer() async throws {
+        try await LabFixture.with(name: "tloss", ["a=eim-apdf"], loss: 10) { state in
+            let output = try LabFixture.natctl(state, site: "a", ["probe", "--json", "--timeout", "5"])
+            #expect(output.status == 0)
+            #expect(try LabFixture.json(output.stdout)["udp"] as? Bool == true)
+        }
+    }
+
+    @Test func downLeavesNothingBehind() async throws {
+        let state = try LabBuilder.up(LabSpec(name: "tclean", sites: [.init(name: "a", behaviour: .eimAPDF)]), natctl: LabFixture.natctl)
+        let pid = try #require(state.serverPID)
+        #expect(LabBuilder.namespaces(prefix: "natctl-tclean-").count == 3)
+        LabBuilder.down("tclean")
+        #expect(LabBuilder.namespaces(prefix: "natctl-tclean-").isEmpty)
+        #expect(kill(pid, 0) != 0, "the lab's server process is gone")
+        #expect(throws: LabError.self) { try LabState.load("tclean") }
+    }
+
+    @Test func upAfterACrashReplacesTheLeftovers() async throws {
+        _ = try LabBuilder.up(LabSpec(name: "tcrash", sites: [.init(name: "a", behaviour: .eimAPDF)]), natctl: LabFixture.natctl)
+        // Simulate a crash: the state file is lost, the namespaces stay.
+        try? FileManager.default.removeItem(atPath: "/run/natctl/labs/tcrash.json")
+        let again = try LabBuilder.up(LabSpec(name: "tcrash", sites: [.init(name: "a", behaviour: .eimEIF)]), natctl: LabFixture.natctl)
+        #expect(again.sites[0].behaviour == .eimEIF)
+        #expect(LabBuilder.namespaces(prefix: "natctl-tcrash-").count == 3)
+        LabBuilder.down("tcrash")
+        #expect(LabBuilder.namespaces(prefix: "natctl-tcrash-").isEmpty)
+    }
+}

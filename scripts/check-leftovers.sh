@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Fails when the test suite left lab namespaces or natctl processes behind.
+set -u
+left=$(ip netns list 2>/dev/null | awk '{print $1}' | grep '^natctl-' || true)
+procs=$(pgrep -af 'natctl (relay serve|lab)' | grep -v pgrep || true)
+if [ -n "$left" ] || [ -n "$procs" ]; then
+  echo "tests left things behind:" >&2
+  [ -n "$left" ] && echo "  namespaces: $left" >&2
+  [ -n "$procs" ] && echo "  processes: $procs" >&2
+  exit 1
+fi
+echo "leftovers: no lab namespaces or natctl processes remain"
