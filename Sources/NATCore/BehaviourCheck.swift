@@ -7,25 +7,14 @@ public struct BehaviourObservation: Sendable, Encodable {
     /// Whether any Binding request was answered.
     public var udp: Bool
     /// `endpoint-independent`, `address-dependent` or `address-and-port-dependent`; null when undecided.
-    public var mapping: String?
+    @Nullable public var mapping: String?
     /// The same three values for filtering; null when undecided.
-    public var filtering: String?
+    @Nullable public var filtering: String?
     /// The reflexive addresses seen by the primary, alternate-IP and alternate-IP-and-port tests.
     public var mappedAddresses: [String] = []
     /// One line per test: what was sent and what came back.
     public var evidence: [String] = []
 
-    enum CodingKeys: String, CodingKey { case schema, udp, mapping, filtering, mappedAddresses, evidence }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(schema, forKey: .schema)
-        try c.encode(udp, forKey: .udp)
-        try c.encodeNullable(mapping, forKey: .mapping)
-        try c.encodeNullable(filtering, forKey: .filtering)
-        try c.encode(mappedAddresses, forKey: .mappedAddresses)
-        try c.encode(evidence, forKey: .evidence)
-    }
 }
 
 /// The RFC 5780 mapping tests I–III and filtering tests I–III, run in sequence against one

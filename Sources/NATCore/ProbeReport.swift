@@ -11,43 +11,25 @@ public struct ProbeReport: Sendable, Encodable {
         /// What the test was for: `"server"`, or the RFC 5780 checks `"alternate_ip"` / `"alternate_port"`.
         public var purpose: String
         /// The address the request went to; null when the name did not resolve.
-        public var address: String?
+        @Nullable public var address: String?
         /// `ipv4` or `ipv6`; null when unresolved.
-        public var family: IPAddress.Family?
+        @Nullable public var family: IPAddress.Family?
         /// Our reflexive transport address as this server saw it; null without an answer.
-        public var reflexive: String?
+        @Nullable public var reflexive: String?
         /// Round-trip time in milliseconds; null without an answer.
-        public var rttMs: Double?
+        @Nullable public var rttMs: Double?
         /// How many times the request was sent (retransmissions + 1).
-        public var transmissions: Int?
+        @Nullable public var transmissions: Int?
         /// The server's RFC 5780 alternate address, if it advertised one.
-        public var otherAddress: String?
+        @Nullable public var otherAddress: String?
         /// Where the answer came from (RESPONSE-ORIGIN, or the datagram's source).
-        public var responseOrigin: String?
+        @Nullable public var responseOrigin: String?
         /// The server's SOFTWARE attribute.
-        public var software: String?
+        @Nullable public var software: String?
         /// Why there is no answer; null when there is one.
-        public var error: String?
+        @Nullable public var error: String?
 
-        enum CodingKeys: String, CodingKey {
-            case server, purpose, address, family, reflexive, rttMs, transmissions, otherAddress, responseOrigin,
-                software, error
-        }
 
-        public func encode(to encoder: any Encoder) throws {
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(server, forKey: .server)
-            try c.encode(purpose, forKey: .purpose)
-            try c.encodeNullable(address, forKey: .address)
-            try c.encodeNullable(family, forKey: .family)
-            try c.encodeNullable(reflexive, forKey: .reflexive)
-            try c.encodeNullable(rttMs, forKey: .rttMs)
-            try c.encodeNullable(transmissions, forKey: .transmissions)
-            try c.encodeNullable(otherAddress, forKey: .otherAddress)
-            try c.encodeNullable(responseOrigin, forKey: .responseOrigin)
-            try c.encodeNullable(software, forKey: .software)
-            try c.encodeNullable(error, forKey: .error)
-        }
     }
 
     /// A `--require` condition and whether it held.
@@ -63,23 +45,23 @@ public struct ProbeReport: Sendable, Encodable {
 
     public var schema = ProbeReport.schema
     /// Whether UDP reached any server: true, false (requests left, nothing came back), or null (nothing could be sent).
-    public var udp: Bool?
+    @Nullable public var udp: Bool?
     /// Whether a server answered over IPv4; null when no IPv4 server was tried.
-    public var ipv4: Bool?
+    @Nullable public var ipv4: Bool?
     /// Whether a server answered over IPv6; null when no IPv6 server was tried.
-    public var ipv6: Bool?
+    @Nullable public var ipv6: Bool?
     /// The IPv4 address the servers saw (the public one when they are on the internet).
-    public var publicIpv4: String?
+    @Nullable public var publicIpv4: String?
     /// The IPv6 address the servers saw.
-    public var publicIpv6: String?
+    @Nullable public var publicIpv6: String?
     /// Whether the reflexive address changed between destinations with different IPs; null when not compared.
-    public var mappingVariesByDestIp: Bool?
+    @Nullable public var mappingVariesByDestIp: Bool?
     /// Whether it changed between two ports of one destination IP; null when not compared.
-    public var mappingVariesByDestPort: Bool?
+    @Nullable public var mappingVariesByDestPort: Bool?
     /// Whether the NAT kept our local port; null without an answer.
-    public var portPreserved: Bool?
+    @Nullable public var portPreserved: Bool?
     /// Whether the servers saw this host's own address and port, i.e. there is no NAT; null without an answer.
-    public var noNat: Bool?
+    @Nullable public var noNat: Bool?
     /// Local sockets used, one per family (`0.0.0.0:PORT`, `[::]:PORT`).
     public var localSockets: [String] = []
     /// Every transaction, in the order servers were given.
@@ -94,26 +76,5 @@ public struct ProbeReport: Sendable, Encodable {
     /// Servers that answered.
     public var answered: [ServerResult] { servers.filter { $0.reflexive != nil } }
 
-    enum CodingKeys: String, CodingKey {
-        case schema, udp, ipv4, ipv6, publicIpv4, publicIpv6, mappingVariesByDestIp, mappingVariesByDestPort,
-            portPreserved, noNat, localSockets, servers, requirements, durationMs
-    }
 
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(schema, forKey: .schema)
-        try c.encodeNullable(udp, forKey: .udp)
-        try c.encodeNullable(ipv4, forKey: .ipv4)
-        try c.encodeNullable(ipv6, forKey: .ipv6)
-        try c.encodeNullable(publicIpv4, forKey: .publicIpv4)
-        try c.encodeNullable(publicIpv6, forKey: .publicIpv6)
-        try c.encodeNullable(mappingVariesByDestIp, forKey: .mappingVariesByDestIp)
-        try c.encodeNullable(mappingVariesByDestPort, forKey: .mappingVariesByDestPort)
-        try c.encodeNullable(portPreserved, forKey: .portPreserved)
-        try c.encodeNullable(noNat, forKey: .noNat)
-        try c.encode(localSockets, forKey: .localSockets)
-        try c.encode(servers, forKey: .servers)
-        try c.encode(requirements, forKey: .requirements)
-        try c.encode(durationMs, forKey: .durationMs)
-    }
 }

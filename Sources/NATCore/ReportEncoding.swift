@@ -11,11 +11,18 @@ public enum ReportJSON {
     }
 }
 
-extension KeyedEncodingContainer {
-    /// Encodes an optional as an explicit `null` when absent: in natctl's JSON, null means
-    /// "not checked", which a missing key would blur.
-    mutating func encodeNullable<T: Encodable>(_ value: T?, forKey key: Key) throws {
-        if let value { try encode(value, forKey: key) } else { try encodeNil(forKey: key) }
+/// An optional report field that encodes as an explicit `null` when absent. In natctl's JSON
+/// null means "not checked", which a missing key would blur; synthesized `Encodable` skips nil
+/// optionals, but not a non-optional wrapper, so the key is always present.
+@propertyWrapper
+public struct Nullable<Value: Encodable & Sendable>: Encodable, Sendable {
+    public var wrappedValue: Value?
+
+    public init(wrappedValue: Value?) { self.wrappedValue = wrappedValue }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        if let wrappedValue { try container.encode(wrappedValue) } else { try container.encodeNil() }
     }
 }
 

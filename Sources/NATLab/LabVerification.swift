@@ -1,4 +1,5 @@
 import Foundation
+import NATCore
 
 /// What `lab verify` found: per site, the behaviour its packets showed against its label.
 public struct LabVerification: Encodable, Sendable {
@@ -8,13 +9,13 @@ public struct LabVerification: Encodable, Sendable {
         /// Whether the site's host must get UDP answers (false only for `udp-blocked`).
         public var expectedUdp: Bool
         public var observedUdp: Bool
-        public var expectedMapping: String?
-        public var observedMapping: String?
-        public var expectedFiltering: String?
-        public var observedFiltering: String?
+        @Nullable public var expectedMapping: String?
+        @Nullable public var observedMapping: String?
+        @Nullable public var expectedFiltering: String?
+        @Nullable public var observedFiltering: String?
         /// The public address servers must see (the router's WAN, or the host itself for `none`).
         public var expectedPublicIp: String
-        public var observedPublicIp: String?
+        @Nullable public var observedPublicIp: String?
         public var passed: Bool
         public var evidence: [String]
     }
@@ -22,17 +23,9 @@ public struct LabVerification: Encodable, Sendable {
     public var schema = "natctl.lab-verify/1"
     public var lab: String
     public var sites: [SiteResult]
-    public var passed: Bool { sites.allSatisfy(\.passed) }
+    /// Whether every site behaved as labelled.
+    public var passed: Bool
 
-    enum CodingKeys: String, CodingKey { case schema, lab, sites, passed }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(schema, forKey: .schema)
-        try c.encode(lab, forKey: .lab)
-        try c.encode(sites, forKey: .sites)
-        try c.encode(passed, forKey: .passed)
-    }
 
     /// Runs `natctl lab check` on every site's host and compares the result with the label.
     public static func run(_ state: LabState, natctl: String) throws(LabError) -> LabVerification {
@@ -54,6 +47,6 @@ public struct LabVerification: Encodable, Sendable {
                 && (!result.expectedUdp || result.observedPublicIp == result.expectedPublicIp)
             results.append(result)
         }
-        return LabVerification(lab: state.name, sites: results)
+        return LabVerification(lab: state.name, sites: results, passed: results.allSatisfy(\.passed))
     }
 }
