@@ -88,6 +88,8 @@ public enum LabBuilder {
         try ip(namespace, "addr", "add", "\(serverPrimary)/24", "dev", "br0")
         try ip(namespace, "addr", "add", "\(serverAlternate)/24", "dev", "br0")
         try ip(namespace, "link", "set", "br0", "up")
+        try sysctl(namespace, "net.ipv4.ip_forward=1")
+        try sysctl(namespace, "net.ipv4.conf.all.send_redirects=0")
         // br_netfilter is on in new namespaces; bridged frames must not meet IP hooks here.
         for table in ["iptables", "ip6tables", "arptables"] {
             _ = try? sysctl(namespace, "net.bridge.bridge-nf-call-\(table)=0")
@@ -124,7 +126,9 @@ public enum LabBuilder {
         if site.behaviour.isPublicHost {
             try ip(internet, "route", "add", "198.51.100.\(16 * number)/28", "via", wanAddress)
         }
-        let ruleset = site.behaviour.routerRuleset(lossPercent: loss)
+        // Site-to-site traffic (and a public host's replies) crosses the internet namespace.
+        try ip(router, "route", "add", "default", "via", serverPrimary)
+        let ruleset = site.behaviour.routerRuleset(wanAddress: wanAddress, lossPercent: loss)
         if !ruleset.isEmpty {
             try HostCommand.run(["ip", "netns", "exec", router, "nft", "-f", "-"], input: ruleset)
         }

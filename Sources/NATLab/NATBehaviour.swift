@@ -5,7 +5,12 @@ public enum NATBehaviour: String, CaseIterable, Sendable, Codable {
     case eimADF = "eim-adf"
     case eimAPDF = "eim-apdf"
     case apdmAPDF = "apdm-apdf"
+    case apdmAPDFSequential = "apdm-apdf-seq"
     case udpBlocked = "udp-blocked"
+
+    /// `apdm-apdf-seq` hands out ports firstSequentialPort, +1, +2, ... and wraps after this many.
+    static let sequentialPorts = 1024
+    static let firstSequentialPort = 50000
 
     /// One line for `lab list`.
     public var summary: String {
@@ -15,6 +20,7 @@ public enum NATBehaviour: String, CaseIterable, Sendable, Codable {
         case .eimADF: "restricted cone: endpoint-independent mapping, address-dependent filtering"
         case .eimAPDF: "port-restricted cone: Linux masquerade's default (port kept when free)"
         case .apdmAPDF: "symmetric: a random port per destination (masquerade fully-random)"
+        case .apdmAPDFSequential: "symmetric with predictable ports: each new mapping takes the next port from 50000"
         case .udpBlocked: "UDP is dropped at the router (TCP and ICMP pass), behind masquerade"
         }
     }
@@ -23,7 +29,7 @@ public enum NATBehaviour: String, CaseIterable, Sendable, Codable {
     public var expectedMapping: String? {
         switch self {
         case .none, .eimEIF, .eimADF, .eimAPDF: "endpoint-independent"
-        case .apdmAPDF: "address-and-port-dependent"
+        case .apdmAPDF, .apdmAPDFSequential: "address-and-port-dependent"
         case .udpBlocked: nil
         }
     }
@@ -33,7 +39,7 @@ public enum NATBehaviour: String, CaseIterable, Sendable, Codable {
         switch self {
         case .none, .eimEIF: "endpoint-independent"
         case .eimADF: "address-dependent"
-        case .eimAPDF, .apdmAPDF: "address-and-port-dependent"
+        case .eimAPDF, .apdmAPDF, .apdmAPDFSequential: "address-and-port-dependent"
         case .udpBlocked: nil
         }
     }
@@ -46,14 +52,23 @@ public enum NATBehaviour: String, CaseIterable, Sendable, Codable {
     /// (postrouting, priority srcnat + 10, where `udp sport` is already translated and
     /// `ct original` still names the inside endpoint) and DNAT unsolicited inbound packets
     /// through that record.
-    func routerRuleset(lossPercent: Int) -> String {
+    ///
+    /// Sequential ports: a counter mapped to ports (numgen used directly as a port would be
+    /// byte-swapped); the plain masquerade after it catches anything the map misses, which
+    /// would otherwise leave un-NATed.
+    func routerRuleset(wanAddress: String, lossPercent: Int) -> String {
         var chains: [String] = []
         let masquerade = self == .apdmAPDF ? "masquerade fully-random" : "masquerade"
         if self != .none {
+            let sequential =
+                self == .apdmAPDFSequential
+                ? "    oifname \"wan\" meta l4proto udp snat ip to \(wanAddress) : numgen inc mod \(Self.sequentialPorts) map { "
+                    + (0..<Self.sequentialPorts).map { "\($0) : \(Self.firstSequentialPort + $0)" }.joined(separator: ", ") + " }\n"
+                : ""
             chains.append("""
                 chain nat_out {
                     type nat hook postrouting priority srcnat; policy accept;
-                    oifname "wan" \(masquerade)
+                \(sequential)    oifname "wan" \(masquerade)
                 }
                 """)
         }

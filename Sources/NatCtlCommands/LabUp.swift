@@ -113,7 +113,7 @@ extension NatCtl.Lab {
 
         static let notAvailable = [
             "--delay/--jitter: this kernel has no netem; a userspace delay element is planned",
-            "endpoint-dependent mapping that preserves or increments ports: not built yet",
+            "endpoint-dependent mapping that preserves ports: Linux SNAT reuses the inside endpoint's mapping, so it cannot be told from eim-*",
             "hairpinning, short mapping timeouts, CGNAT and IPv6 firewall sites: not built yet",
         ]
 

@@ -19,7 +19,7 @@ struct LabScenarioTests {
         }
     }
 
-    @Test(arguments: ["eim-eif", "eim-adf", "eim-apdf", "apdm-apdf"])
+    @Test(arguments: ["eim-eif", "eim-adf", "eim-apdf", "apdm-apdf", "apdm-apdf-seq"])
     func probeBehindNATSeesTheRoutersPublicAddress(behaviour: String) async throws {
         try await LabFixture.with(name: "tprobe", ["a=\(behaviour)"]) { state in
             let ground = try LabVerification.run(state, natctl: LabFixture.natctl).sites[0]
@@ -31,6 +31,17 @@ struct LabScenarioTests {
             #expect(report["no_nat"] as? Bool == false)
             let variesByIP = report["mapping_varies_by_dest_ip"] as? Bool
             #expect(variesByIP == (ground.observedMapping != "endpoint-independent"))
+        }
+    }
+
+    @Test func sequentialNATHandsOutConsecutivePorts() async throws {
+        try await LabFixture.with(name: "tseq", ["a=apdm-apdf-seq"]) { state in
+            let output = try LabFixture.natctl(state, site: "a", ["probe", "--json"])
+            let servers = try #require(try LabFixture.json(output.stdout)["servers"] as? [[String: Any]])
+            let ports = servers.compactMap { ($0["reflexive"] as? String)?.split(separator: ":").last.flatMap { Int($0) } }.sorted()
+            #expect(ports.count == 4)
+            #expect(ports == Array(ports[0]..<ports[0] + ports.count), "one new port per destination, in sequence: \(ports)")
+            #expect(ports.allSatisfy { (50000..<51024).contains($0) })
         }
     }
 

@@ -49,7 +49,7 @@ import Testing
         #expect(output.status == 0)
         let listing = try ProbeCLITests.json(output.stdout)
         let names = (listing["behaviours"] as? [[String: Any]])?.compactMap { $0["name"] as? String }
-        #expect(names == ["none", "eim-eif", "eim-adf", "eim-apdf", "apdm-apdf", "udp-blocked"])
+        #expect(names == ["none", "eim-eif", "eim-adf", "eim-apdf", "apdm-apdf", "apdm-apdf-seq", "udp-blocked"])
         #expect((listing["not_available"] as? [String])?.isEmpty == false)
     }
 
