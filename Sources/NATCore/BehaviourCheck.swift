@@ -40,9 +40,9 @@ public enum BehaviourCheck {
             observation.evidence.append("server sent no OTHER-ADDRESS; mapping and filtering cannot be told")
             return observation
         }
-        let m1 = mapped(first)
-        let m2 = await binding(mappingSocket, TransportAddress(ip: other.ip, port: server.port), note: "mapping test II", into: &observation).flatMap(mapped)
-        let m3 = await binding(mappingSocket, other, note: "mapping test III", into: &observation).flatMap(mapped)
+        let m1 = first.reflexiveAddress
+        let m2 = await binding(mappingSocket, TransportAddress(ip: other.ip, port: server.port), note: "mapping test II", into: &observation).flatMap(\.reflexiveAddress)
+        let m3 = await binding(mappingSocket, other, note: "mapping test III", into: &observation).flatMap(\.reflexiveAddress)
         observation.mappedAddresses = [m1, m2, m3].compactMap { $0?.description }
         if let m1, let m2 {
             if m1 == m2 {
@@ -79,7 +79,7 @@ public enum BehaviourCheck {
         let what = change.map { " with CHANGE-REQUEST(ip: \($0.changeIP), port: \($0.changePort))" } ?? ""
         do {
             let response = try await socket.transaction(request, to: destination, policy: policy)
-            let seen = mapped(response)?.description ?? "no mapped address"
+            let seen = response.reflexiveAddress?.description ?? "no mapped address"
             observation.evidence.append("\(note): to \(destination)\(what): answered from \(response.source), mapped \(seen)")
             return response.message.type.messageClass == .successResponse ? response : nil
         } catch {
@@ -88,8 +88,4 @@ public enum BehaviourCheck {
         }
     }
 
-    private static func mapped(_ response: TransactionResponse) -> TransportAddress? {
-        (try? response.message.attribute(XORMappedAddress.self))?.address
-            ?? (try? response.message.attribute(MappedAddress.self))?.address
-    }
 }

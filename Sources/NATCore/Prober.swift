@@ -185,9 +185,7 @@ public enum Prober {
             if message.type.messageClass == .errorResponse {
                 let code = try? message.attribute(ErrorCode.self)
                 result.error = "server answered with error \(code.map { "\($0.code) \($0.reason)" } ?? "(no ERROR-CODE)")"
-            } else if let mapped = (try? message.attribute(XORMappedAddress.self))?.address
-                ?? (try? message.attribute(MappedAddress.self))?.address
-            {
+            } else if let mapped = response.reflexiveAddress {
                 result.reflexive = mapped.description
                 outcome.observation = MappingObservation(local: socket.localAddress, destination: target.address, mapped: mapped)
             } else {

@@ -32,8 +32,6 @@ final class TransactionHandler: ChannelInboundHandler, @unchecked Sendable {
 
     private var pending: [TransactionID: Pending] = [:]
     private var context: ChannelHandlerContext?
-    /// Datagrams that matched no pending transaction (late duplicates, strays, non-STUN).
-    private(set) var unmatchedDatagrams = 0
 
     func handlerAdded(context: ChannelHandlerContext) { self.context = context }
 
@@ -105,10 +103,7 @@ final class TransactionHandler: ChannelInboundHandler, @unchecked Sendable {
             message.type.messageClass.isResponse,
             let entry = pending[message.transactionID],
             let source = TransportAddress(envelope.remoteAddress)
-        else {
-            unmatchedDatagrams += 1
-            return
-        }
+        else { return }  // late duplicates, strays and non-STUN datagrams answer nothing we wait for
         let now = NIODeadline.now()
         let rtt = now - (entry.transmissions == 1 ? entry.started : entry.lastSent)
         finish(

@@ -1,4 +1,5 @@
 import Foundation
+import NATCore
 
 /// Builds and removes labs: network namespaces joined by veth pairs, a bridge for the "internet",
 /// nftables NAT on each site's router, and natctl's RFC 5780 server in the public namespace.
@@ -28,8 +29,7 @@ public enum LabBuilder {
                 state.sites.append(try buildSite(site, number: index + 1, lab: spec.name, internet: publicNamespace, loss: spec.lossPercent))
             }
             state.serverPID = try startServer(in: publicNamespace, natctl: natctl, lab: spec.name)
-            let elapsed = ContinuousClock.now - started
-            state.upMilliseconds = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds / 1_000_000_000_000_000)
+            state.upMilliseconds = (ContinuousClock.now - started).millisecondsDouble
             try state.save()
             return state
         } catch {
@@ -140,9 +140,9 @@ public enum LabBuilder {
     /// Starts `natctl relay serve` (RFC 5780) in the public namespace, detached from our session,
     /// and waits (bounded) for its "listening" line.
     private static func startServer(in namespace: String, natctl: String, lab: String) throws(LabError) -> Int32 {
-        let log = URL(fileURLWithPath: "/run/natctl/labs/\(lab)-server.log")
+        let log = LabState.serverLog(lab)
         try? FileManager.default.createDirectory(at: log.deletingLastPathComponent(), withIntermediateDirectories: true)
-        FileManager.default.createFile(atPath: log.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = [

@@ -57,25 +57,6 @@ public struct IPAddress: Hashable, Sendable, CustomStringConvertible, Comparable
         lhs.bytes.count != rhs.bytes.count ? lhs.bytes.count < rhs.bytes.count : lhs.bytes.lexicographicallyPrecedes(rhs.bytes)
     }
 
-    /// Loopback (127/8, ::1), link-local, private (RFC 1918, RFC 4193), CGNAT (RFC 6598) and
-    /// unspecified addresses are not reachable from the internet; everything else counts as public.
-    public var isGloballyRoutable: Bool {
-        switch family {
-        case .ipv4:
-            let (a, b) = (bytes[0], bytes[1])
-            if a == 0 || a == 10 || a == 127 { return false }
-            if a == 169 && b == 254 { return false }
-            if a == 172 && (16...31).contains(b) { return false }
-            if a == 192 && b == 168 { return false }
-            if a == 100 && (64...127).contains(b) { return false }
-            return true
-        case .ipv6:
-            if bytes.dropLast().allSatisfy({ $0 == 0 }) { return false }  // :: and ::1
-            if bytes[0] == 0xFE && bytes[1] & 0xC0 == 0x80 { return false }  // fe80::/10
-            if bytes[0] & 0xFE == 0xFC { return false }  // fc00::/7
-            return true
-        }
-    }
 }
 
 /// An IP address and UDP/TCP port, printed `ip:port` or `[v6]:port` as natctl names every endpoint.

@@ -19,8 +19,4 @@ enum Console {
         _ = line.utf8CString.withUnsafeBufferPointer { write(STDERR_FILENO, $0.baseAddress, $0.count - 1) }
     }
 
-    /// Whether stderr is a terminal that may show progress and colour (never with NO_COLOR).
-    static var decoratesStderr: Bool {
-        isatty(STDERR_FILENO) == 1 && getenv("NO_COLOR") == nil
-    }
 }

@@ -9,12 +9,3 @@ enum ExitStatus {
     /// Bad flags or values. ArgumentParser's `ValidationError` already exits with this code.
     static let usage = ExitCode(64)
 }
-
-/// A failure the user can act on: printed as `natctl: <message>` on stderr, then the process
-/// exits with `status`.
-struct CommandFailure: Error, CustomStringConvertible {
-    var message: String
-    var status: ExitCode
-
-    var description: String { message }
-}

@@ -72,7 +72,7 @@ extension NatCtl.Lab {
         @OptionGroup var lab: LabNameOptions
 
         func run() async throws {
-            do { try HostCommandCheck.preflight() } catch { throw labFailure(error) }
+            do { try LabBuilder.preflight() } catch { throw labFailure(error) }
             if all { LabBuilder.downAll() } else { LabBuilder.down(lab.name) }
         }
     }
@@ -126,12 +126,5 @@ extension NatCtl.Lab {
                     + ["", "not available yet:"] + Self.notAvailable.map { "  \($0)" }).joined(separator: "\n")
             }
         }
-    }
-}
-
-/// The root-and-tools check, reachable from commands that do not build anything.
-enum HostCommandCheck {
-    static func preflight() throws(LabError) {
-        try LabBuilder.preflight()
     }
 }

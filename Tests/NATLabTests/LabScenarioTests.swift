@@ -79,6 +79,7 @@ struct LabScenarioTests {
         #expect(LabBuilder.namespaces(prefix: "natctl-tclean-").isEmpty)
         #expect(kill(pid, 0) != 0, "the lab's server process is gone")
         #expect(throws: LabError.self) { try LabState.load("tclean") }
+        #expect(!FileManager.default.fileExists(atPath: "/run/natctl/labs/tclean-server.log"))
     }
 
     @Test func upAfterACrashReplacesTheLeftovers() async throws {
