@@ -49,19 +49,7 @@ extension NatCtl {
         }
 
         /// The servers to query, from flags, then the environment, then the defaults.
-        func servers() throws -> [ServerSpec] {
-            let environment = ProcessInfo.processInfo.environment["NATCTL_SERVERS"].map {
-                $0.split(whereSeparator: { $0 == "," || $0 == " " }).map(String.init)
-            }
-            let named = !server.isEmpty ? server : (environment ?? [])
-            if named.isEmpty { return ServerSpec.defaults }
-            return try named.map { text in
-                guard let spec = ServerSpec(parsing: text) else {
-                    throw ValidationError("'\(text)' is not a server address; use host:port or [v6]:port, e.g. 127.0.0.1:3478")
-                }
-                return spec
-            }
-        }
+        func servers() throws -> [ServerSpec] { try ServerChoice.servers(named: server) }
 
         func run() async throws {
             var configuration = ProbeConfiguration(servers: try servers())

@@ -1,0 +1,20 @@
+/// AutoNAT-style dial-back results (docs/protocol.md): whether unsolicited connections from
+/// an address we never contacted reach our listen ports.
+public struct ReachabilityReport: Encodable, Sendable {
+    /// One dial-back attempt.
+    public struct PortResult: Encodable, Sendable {
+        /// `udp` or `tcp`.
+        public var transport: String
+        /// The local listen port tested.
+        public var port: UInt16
+        /// `reachable`, `unreachable` or `unknown` (the server could not or would not dial).
+        public var result: String
+        /// Where the dial came from, or why there is no result.
+        public var detail: String
+    }
+
+    /// `public` when some tested port is reachable, `private` when all were dialled and none
+    /// were, `unknown` when the server could not dial.
+    public var overall: String
+    public var ports: [PortResult]
+}

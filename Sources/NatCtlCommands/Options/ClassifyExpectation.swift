@@ -1,0 +1,57 @@
+import ArgumentParser
+import NATCore
+
+/// One `--expect KEY=VALUE` condition of `natctl classify`, checked against the verdict.
+struct ClassifyExpectation: ExpressibleByArgument, Sendable {
+    /// Keys and the values each accepts (RFC 4787 abbreviations or full names).
+    static let accepted: [String: [String]] = [
+        "udp": ["yes", "no"],
+        "nat": ["yes", "no"],
+        "mapping": MappingBehaviour.allCases.flatMap { [$0.abbreviation, $0.rawValue] },
+        "filtering": FilteringBehaviour.allCases.flatMap { [$0.abbreviation, $0.rawValue] },
+        "ports": ["preserved", "sequential", "random"],
+        "hairpin": ["yes", "no"],
+        "rfc3489": [
+            "open-internet", "symmetric-udp-firewall", "full-cone", "restricted-cone", "port-restricted-cone", "symmetric",
+            "none", "udp-blocked",
+        ],
+        "punching": ["not-needed", "easy", "predictable", "hard", "impossible"],
+        "reachability": ["public", "private", "unknown"],
+    ]
+
+    let key: String
+    let value: String
+    let argument: String
+
+    init?(argument: String) {
+        let parts = argument.split(separator: "=", maxSplits: 1).map { String($0).lowercased() }
+        guard parts.count == 2, let values = Self.accepted[parts[0]], values.contains(parts[1]) else { return nil }
+        key = parts[0]
+        value = parts[1]
+        self.argument = argument
+    }
+
+    static var allValueStrings: [String] { accepted.keys.sorted().map { "\($0)=…" } }
+
+    static var helpText: String {
+        accepted.keys.sorted().map { "\($0)=\(accepted[$0]?.joined(separator: "|") ?? "")" }.joined(separator: "; ")
+    }
+
+    /// The verdict's value for this key, in the same spelling `--expect` uses; nil when undecided.
+    func observed(in report: ClassifierReport) -> String? {
+        switch key {
+        case "udp": report.udp.map { $0 ? "yes" : "no" }
+        case "nat": report.noNat.map { $0 ? "no" : "yes" }
+        case "mapping": report.mapping.value.map { value.count <= 4 ? $0.abbreviation : $0.rawValue }
+        case "filtering": report.filtering.value.map { value.count <= 4 ? $0.abbreviation : $0.rawValue }
+        case "ports": report.portAllocation.value?.kind.rawValue
+        case "hairpin": report.hairpin.value.map { $0 ? "yes" : "no" }
+        case "rfc3489": report.rfc3489
+        case "punching": report.holePunching.value
+        case "reachability": report.reachability?.overall
+        default: nil
+        }
+    }
+
+    func isMet(by report: ClassifierReport) -> Bool { observed(in: report) == value }
+}

@@ -1,0 +1,56 @@
+import Foundation
+import NATCore
+
+/// Human text for `natctl classify`: one line per finding with its confidence, then the evidence.
+enum ClassifyRendering {
+    static func text(_ report: ClassifierReport) -> String {
+        var lines = ["NAT toward \(report.server)" + (report.otherAddress.map { " (alternate \($0))" } ?? "")]
+        if report.udp != true {
+            lines.append("  UDP: no answer — \(report.error ?? report.mapping.evidence.first ?? "")")
+        }
+        var rows: [[String]] = []
+        func row(_ label: String, _ value: String?, _ confidence: Double?) {
+            rows.append([label, value ?? "undecided", confidence.map { String(format: "%.3g", $0) } ?? ""])
+        }
+        row("public address", report.publicAddress, nil)
+        row("no NAT", report.noNat.map { $0 ? "yes" : "no" }, nil)
+        row("mapping", report.mapping.value.map { "\($0.rawValue) (\($0.abbreviation.uppercased()))" }, report.mapping.confidence)
+        row("filtering", report.filtering.value.map { "\($0.rawValue) (\($0.abbreviation.uppercased()))" }, report.filtering.confidence)
+        row("port allocation", report.portAllocation.value.map(portText), report.portAllocation.confidence)
+        row("hairpinning", report.hairpin.value.map { $0 ? "yes" : "no" }, report.hairpin.confidence)
+        row("binding lifetime", report.lifetime.value.map { String(format: "%.1f s", $0) }, report.lifetime.confidence)
+        if let reachability = report.reachability { row("reachability", reachability.overall, nil) }
+        row("RFC 3489 name", report.rfc3489, nil)
+        row("hole punching", report.holePunching.value, report.holePunching.confidence)
+        lines += Table.render(header: ["", "verdict", "confidence"], rows: rows).map { "  " + $0 }
+        let rtt = report.rttMs.map { String(format: "%.1f ms", $0) } ?? "-"
+        let loss = report.lossEstimate.map { String(format: "%.0f%%", $0 * 100) } ?? "-"
+        lines.append("  round trip \(rtt), loss estimate \(loss), \(report.tests.count) tests in \(String(format: "%.0f", report.elapsedMs)) ms")
+        lines.append("")
+        lines.append("evidence:")
+        let findings: [(String, [String])] = [
+            ("mapping", report.mapping.evidence), ("filtering", report.filtering.evidence),
+            ("port allocation", report.portAllocation.evidence), ("hairpinning", report.hairpin.evidence),
+            ("hole punching", report.holePunching.evidence),
+        ]
+        for (name, evidence) in findings {
+            lines.append("  \(name):")
+            lines += evidence.map { "    \($0)" }
+        }
+        for port in report.reachability?.ports ?? [] {
+            lines.append("  dial-back \(port.transport)/\(port.port): \(port.result) (\(port.detail))")
+        }
+        for expectation in report.expectations {
+            lines.append("expect \(expectation.condition): \(expectation.met ? "met" : "NOT met")")
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    private static func portText(_ value: PortAllocationValue) -> String {
+        switch value.kind {
+        case .sequential: "sequential, +\(value.delta ?? 0) per mapping"
+        case .preserved: "preserved (external port = local port)"
+        case .random: "random"
+        }
+    }
+}

@@ -1,0 +1,92 @@
+import NATCore
+import NATServer
+import NATWire
+
+/// Runs `ClassifierMachine` against `SimulatedNAT` and a `BindingResponder` in virtual time,
+/// with per-direction loss, delay and jitter (jitter reorders packets).
+struct ClassifierSimulation {
+    var nat: SimulatedNAT
+    var oneWayDelay: Duration = .milliseconds(1)
+    var jitter: Duration = .zero
+    /// Probability (0–1) that a datagram is lost, each way.
+    var loss = 0.0
+    var udpBlocked = false
+    var seed: UInt64 = 1
+    /// A server with one address: no OTHER-ADDRESS, 420 to CHANGE-REQUEST.
+    var singleAddressServer = false
+    var configure: (inout ClassifierConfiguration) -> Void = { _ in }
+
+    var layout: ServerLayout {
+        ServerLayout(
+            primary: TransportAddress("203.0.113.1:3478")!,
+            alternate: singleAddressServer ? nil : TransportAddress("203.0.113.2:3479")!)
+    }
+
+    private enum Delivery {
+        case toServer(bytes: [UInt8], from: TransportAddress, to: TransportAddress)
+        case toNAT(bytes: [UInt8], from: TransportAddress, toExternalPort: UInt16)
+    }
+
+    /// Runs one classification to the end and returns the report.
+    func run() -> ClassifierReport {
+        var nat = self.nat
+        var random = SeededGenerator(state: seed)
+        var configuration = ClassifierConfiguration(server: layout.primary, localIPs: [nat.inside])
+        configure(&configuration)
+        let localPorts = (0..<configuration.socketCount).map { UInt16(40000 + $0) }
+        var machine = ClassifierMachine(configuration: configuration, localPorts: localPorts)
+        let layout = self.layout
+        let responder = BindingResponder(layout: layout)
+        var queue: [(at: Duration, order: Int, delivery: Delivery)] = []
+        var order = 0
+        var now = Duration.zero
+
+        func schedule(_ delivery: Delivery) {
+            guard !udpBlocked, Double.random(in: 0..<1, using: &random) >= loss else { return }
+            let spread = jitter == .zero ? Duration.zero : jitter * Double.random(in: -1...1, using: &random)
+            order += 1
+            queue.append((now + max(oneWayDelay + spread, .microseconds(10)), order, delivery))
+        }
+        func perform(_ actions: [ClassifierMachine.Action]) {
+            for case .send(let socket, let destination, let bytes) in actions {
+                let source = nat.outbound(from: localPorts[socket], to: destination)
+                if destination.ip == nat.outside && nat.mapping != nil {
+                    // Hairpin: the NAT loops the packet back inside, through its own filter.
+                    if nat.hairpin, let local = nat.inbound(from: source, to: destination.port),
+                        let target = localPorts.firstIndex(of: local)
+                    {
+                        perform(machine.received(bytes, from: source, on: target, at: now))
+                    }
+                } else {
+                    schedule(.toServer(bytes: bytes, from: source, to: destination))
+                }
+            }
+        }
+
+        perform(machine.start(at: now))
+        var steps = 0
+        while !machine.isFinished, steps < 100_000 {
+            steps += 1
+            queue.sort { ($0.at, $0.order) < ($1.at, $1.order) }
+            let wakeup = machine.nextWakeup ?? now
+            if let first = queue.first, first.at <= wakeup {
+                queue.removeFirst()
+                now = first.at
+                switch first.delivery {
+                case .toServer(let bytes, let from, let to):
+                    guard let role = layout.roles.first(where: { layout.address(of: $0) == to }),
+                        let reply = responder.reply(to: bytes, from: from, receivedOn: role)
+                    else { continue }
+                    schedule(.toNAT(bytes: reply.bytes, from: layout.address(of: reply.from), toExternalPort: reply.to.port))
+                case .toNAT(let bytes, let from, let port):
+                    guard let local = nat.inbound(from: from, to: port), let socket = localPorts.firstIndex(of: local) else { continue }
+                    perform(machine.received(bytes, from: from, on: socket, at: now))
+                }
+            } else {
+                now = max(now, wakeup)
+                perform(machine.tick(at: now))
+            }
+        }
+        return machine.report ?? ClassifierReport(server: "simulation did not finish")
+    }
+}

@@ -1,0 +1,103 @@
+import NATCore
+import NATWire
+
+/// A deterministic generator (SplitMix64) so simulated runs reproduce.
+struct SeededGenerator: RandomNumberGenerator {
+    var state: UInt64
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+/// An in-memory NAT with any RFC 4787 mapping × filtering pair, a port-allocation style and
+/// optional hairpinning: the model the classifier's unit tests run against.
+struct SimulatedNAT: CustomStringConvertible {
+    enum Ports: CustomStringConvertible {
+        case preserve, sequential(delta: Int), random
+        var description: String {
+            switch self {
+            case .preserve: "preserve"
+            case .sequential(let delta): "sequential+\(delta)"
+            case .random: "random"
+            }
+        }
+    }
+
+    let mapping: MappingBehaviour?  // nil: no NAT at all (public host)
+    let filtering: FilteringBehaviour
+    let ports: Ports
+    let hairpin: Bool
+    let inside = IPAddress("10.0.1.2")!
+    var outside: IPAddress { mapping == nil ? inside : IPAddress("203.0.113.11")! }
+
+    private struct Binding {
+        var external: UInt16
+        var local: UInt16
+        var contacted: Set<TransportAddress> = []
+    }
+    private var bindings: [String: Binding] = [:]
+    private var nextSequential = 50000
+    private var random = SeededGenerator(state: 7)
+
+    init(mapping: MappingBehaviour?, filtering: FilteringBehaviour, ports: Ports = .preserve, hairpin: Bool = false) {
+        self.mapping = mapping
+        self.filtering = filtering
+        self.ports = ports
+        self.hairpin = hairpin
+    }
+
+    var description: String {
+        "\(mapping?.abbreviation ?? "no-nat")/\(filtering.abbreviation)/\(ports)\(hairpin ? "/hairpin" : "")"
+    }
+
+    private func key(_ local: UInt16, _ destination: TransportAddress) -> String {
+        switch mapping {
+        case .endpointIndependent, nil: "\(local)"
+        case .addressDependent: "\(local)>\(destination.ip)"
+        case .addressAndPortDependent: "\(local)>\(destination)"
+        }
+    }
+
+    /// Translates an outbound datagram's source, creating the mapping if needed.
+    mutating func outbound(from local: UInt16, to destination: TransportAddress) -> TransportAddress {
+        let key = key(local, destination)
+        if bindings[key] == nil {
+            bindings[key] = Binding(external: allocate(local), local: local)
+        }
+        bindings[key]!.contacted.insert(destination)
+        return TransportAddress(ip: outside, port: bindings[key]!.external)
+    }
+
+    /// The local port an inbound datagram reaches, or nil when the filter drops it.
+    func inbound(from source: TransportAddress, to externalPort: UInt16) -> UInt16? {
+        let matching = bindings.values.filter { $0.external == externalPort }
+        guard let local = matching.first?.local else { return nil }
+        if mapping == nil && filtering == .endpointIndependent { return local }
+        let contacted = matching.flatMap(\.contacted)
+        switch filtering {
+        case .endpointIndependent: return local
+        case .addressDependent: return contacted.contains { $0.ip == source.ip } ? local : nil
+        case .addressAndPortDependent: return contacted.contains(source) ? local : nil
+        }
+    }
+
+    private mutating func allocate(_ local: UInt16) -> UInt16 {
+        let taken = Set(bindings.values.map(\.external))
+        if mapping == nil { return local }
+        switch ports {
+        case .preserve where !taken.contains(local):
+            return local
+        case .sequential(let delta):
+            defer { nextSequential += delta }
+            return UInt16(nextSequential)
+        default:
+            var port: UInt16
+            repeat { port = UInt16.random(in: 1024...65535, using: &random) } while taken.contains(port)
+            return port
+        }
+    }
+}
