@@ -4,8 +4,9 @@
 #   coturn: the interop peer for tests (turnserver, turnutils_stunclient)
 #   jq: the README and demo pipe --json through it
 #   iproute2, nftables: natctl lab (namespaces, veths, NAT rules)
+#   ethtool: natctl lab --delay (veth offloads off for the userspace wire)
 set -euo pipefail
-packages=(libpcap-dev pkg-config coturn jq iproute2 nftables)
+packages=(libpcap-dev pkg-config coturn jq iproute2 nftables ethtool)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

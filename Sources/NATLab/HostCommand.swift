@@ -47,9 +47,12 @@ enum HostCommand {
     }
 
     /// Fails at once, naming what to install, unless we are root with `ip` and `nft`.
-    static func preflight() throws(LabError) {
+    /// Fails at once, naming what to install, when a lab cannot be built. `wire`: the lab
+    /// delays its links, which needs ethtool to switch veth offloads off.
+    static func preflight(wire: Bool = false) throws(LabError) {
         guard getuid() == 0 else { throw .notRoot }
-        for (tool, package) in [("ip", "iproute2"), ("nft", "nftables")] where !has(tool) {
+        let tools = [("ip", "iproute2"), ("nft", "nftables")] + (wire ? [("ethtool", "ethtool")] : [])
+        for (tool, package) in tools where !has(tool) {
             throw .missingTool(tool: tool, package: package)
         }
     }

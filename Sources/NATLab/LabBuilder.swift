@@ -10,23 +10,25 @@ public enum LabBuilder {
     static let serverPrimary = "203.0.113.1"
     static let serverAlternate = "203.0.113.2"
     static let serverPorts = (primary: 3478, alternate: 3479)
+    static let bridgeMAC = "02:00:cb:00:71:01"
 
     /// Brings a lab up, first removing any leftover of a lab with the same name (after a crash).
     /// On failure everything created so far is removed again.
     public static func up(_ spec: LabSpec, natctl: String) throws(LabError) -> LabState {
         try spec.validate()
-        try HostCommand.preflight()
+        try HostCommand.preflight(wire: spec.needsWire)
         down(spec.name)
         let started = ContinuousClock.now
         let publicNamespace = "natctl-\(spec.name)-pub"
         var state = LabState(
             name: spec.name, sites: [], publicNamespace: publicNamespace,
             servers: ["\(serverPrimary):\(serverPorts.primary)", "\(serverAlternate):\(serverPorts.alternate)"],
-            serverPID: nil, lossPercent: spec.lossPercent, upMilliseconds: 0)
+            serverPID: nil, lossPercent: spec.lossPercent, delayMilliseconds: spec.delayMilliseconds,
+            jitterMilliseconds: spec.jitterMilliseconds, upMilliseconds: 0)
         do {
             try buildInternet(publicNamespace)
             for (index, site) in spec.sites.enumerated() {
-                state.sites.append(try buildSite(site, number: index + 1, lab: spec.name, internet: publicNamespace, loss: spec.lossPercent))
+                state.sites.append(try buildSite(site, number: index + 1, spec: spec, internet: publicNamespace, natctl: natctl))
             }
             state.serverPID = try startServer(in: publicNamespace, natctl: natctl, lab: spec.name)
             state.upMilliseconds = (ContinuousClock.now - started).millisecondsDouble
@@ -84,7 +86,8 @@ public enum LabBuilder {
     /// The public namespace: a bridge holding the server's two addresses, which routers join.
     private static func buildInternet(_ namespace: String) throws(LabError) {
         try addNamespace(namespace)
-        try ip(namespace, "link", "add", "br0", "type", "bridge")
+        // A fixed MAC: a bridge otherwise takes its lowest port's, which changes as sites join.
+        try ip(namespace, "link", "add", "br0", "address", bridgeMAC, "type", "bridge")
         try ip(namespace, "addr", "add", "\(serverPrimary)/24", "dev", "br0")
         try ip(namespace, "addr", "add", "\(serverAlternate)/24", "dev", "br0")
         try ip(namespace, "link", "set", "br0", "up")
@@ -97,20 +100,26 @@ public enum LabBuilder {
     }
 
     private static func buildSite(
-        _ site: LabSpec.SiteSpec, number: Int, lab: String, internet: String, loss: Int
+        _ site: LabSpec.SiteSpec, number: Int, spec: LabSpec, internet: String, natctl: String
     ) throws(LabError) -> LabState.Site {
+        let lab = spec.name
         let router = "natctl-\(lab)-\(site.name)-r"
         let host = "natctl-\(lab)-\(site.name)-h"
         let wanAddress = "203.0.113.\(10 + number)"
         try addNamespace(router)
         try addNamespace(host)
-        // WAN: router "wan" <-> "w-<site>" on the internet bridge.
-        try HostCommand.run([
-            "ip", "link", "add", "wan", "netns", router, "type", "veth", "peer", "name", "w-\(site.name)", "netns", internet,
-        ])
+        // WAN: router "wan" <-> "w-<site>" on the internet bridge, through a wire namespace when delayed.
+        if spec.needsWire {
+            try buildWire(site: site.name, lab: lab, router: router, internet: internet, spec: spec, natctl: natctl)
+        } else {
+            try HostCommand.run([
+                "ip", "link", "add", "wan", "netns", router, "type", "veth", "peer", "name", "w-\(site.name)", "netns", internet,
+            ])
+        }
         try ip(internet, "link", "set", "w-\(site.name)", "master", "br0", "up")
         try ip(router, "addr", "add", "\(wanAddress)/24", "dev", "wan")
         try ip(router, "link", "set", "wan", "up")
+        try pinNeighbours(router: router, internet: internet, wanAddress: wanAddress)
         // LAN: router "lan" <-> host "eth0".
         try HostCommand.run(["ip", "link", "add", "lan", "netns", router, "type", "veth", "peer", "name", "eth0", "netns", host])
         let (routerLAN, hostAddress, prefix) =
@@ -128,13 +137,53 @@ public enum LabBuilder {
         }
         // Site-to-site traffic (and a public host's replies) crosses the internet namespace.
         try ip(router, "route", "add", "default", "via", serverPrimary)
-        let ruleset = site.behaviour.routerRuleset(wanAddress: wanAddress, lossPercent: loss)
+        let ruleset = site.behaviour.routerRuleset(wanAddress: wanAddress, lossPercent: spec.lossPercent)
         if !ruleset.isEmpty {
             try HostCommand.run(["ip", "netns", "exec", router, "nft", "-f", "-"], input: ruleset)
         }
         return LabState.Site(
             name: site.name, behaviour: site.behaviour, hostNamespace: host, routerNamespace: router,
             hostAddress: hostAddress, publicAddress: site.behaviour.isPublicHost ? hostAddress : wanAddress)
+    }
+
+    /// Permanent ARP entries both ways across the WAN, so no test's first packet waits for ARP
+    /// (a whole extra round trip through a delayed wire) and timings are the path's own.
+    private static func pinNeighbours(router: String, internet: String, wanAddress: String) throws(LabError) {
+        let brief = try HostCommand.run(["ip", "-n", router, "-br", "link", "show", "dev", "wan"])
+        guard let mac = brief.split(separator: " ", omittingEmptySubsequences: true).dropFirst(2).first.map(String.init),
+            mac.split(separator: ":").count == 6
+        else { throw .commandFailed(command: "ip -br link show dev wan", status: 0, stderr: "no MAC address in '\(brief)'") }
+        for server in [serverPrimary, serverAlternate] {
+            try ip(router, "neigh", "replace", server, "lladdr", bridgeMAC, "dev", "wan", "nud", "permanent")
+        }
+        try ip(internet, "neigh", "replace", wanAddress, "lladdr", mac, "dev", "br0", "nud", "permanent")
+    }
+
+    /// The WAN cable with delay: router "wan" <-> "in" [wire namespace] "out" <-> "w-<site>", and
+    /// natctl's userspace wire moving frames between "in" and "out" (this kernel has no netem).
+    /// Checksum and segmentation offloads are off on every veth whose frames userspace copies, so
+    /// frames carry complete checksums and never exceed the MTU.
+    private static func buildWire(
+        site: String, lab: String, router: String, internet: String, spec: LabSpec, natctl: String
+    ) throws(LabError) {
+        let wire = "natctl-\(lab)-\(site)-w"
+        try addNamespace(wire)
+        try HostCommand.run(["ip", "link", "add", "wan", "netns", router, "type", "veth", "peer", "name", "in", "netns", wire])
+        try HostCommand.run(["ip", "link", "add", "out", "netns", wire, "type", "veth", "peer", "name", "w-\(site)", "netns", internet])
+        for (namespace, interface) in [(router, "wan"), (wire, "in"), (wire, "out"), (internet, "w-\(site)")] {
+            try HostCommand.run(["ip", "netns", "exec", namespace, "ethtool", "-K", interface, "tx", "off", "tso", "off", "gso", "off", "gro", "off"])
+        }
+        for interface in ["in", "out"] { try ip(wire, "link", "set", interface, "promisc", "on", "up") }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [
+            "setsid", "ip", "netns", "exec", wire, natctl, "lab", "wire", "--between", "in", "out",
+            "--delay", "\(spec.delayMilliseconds)", "--jitter", "\(spec.jitterMilliseconds)",
+        ]
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        do { try process.run() } catch { throw .commandFailed(command: "natctl lab wire", status: -1, stderr: "\(error)") }
     }
 
     /// Starts `natctl relay serve` (RFC 5780) in the public namespace, detached from our session,

@@ -5,12 +5,21 @@ public struct LabSpec: Sendable {
     public var sites: [SiteSpec]
     /// Packets each router drops at random, per direction, in percent.
     public var lossPercent: Int
+    /// One-way delay added on each site's WAN link by natctl's userspace wire, in milliseconds.
+    public var delayMilliseconds: Int
+    /// Each frame's delay varies uniformly by up to this much either way (so frames reorder).
+    public var jitterMilliseconds: Int
 
-    public init(name: String = "lab", sites: [SiteSpec], lossPercent: Int = 0) {
+    public init(name: String = "lab", sites: [SiteSpec], lossPercent: Int = 0, delayMilliseconds: Int = 0, jitterMilliseconds: Int = 0) {
         self.name = name
         self.sites = sites
         self.lossPercent = lossPercent
+        self.delayMilliseconds = delayMilliseconds
+        self.jitterMilliseconds = jitterMilliseconds
     }
+
+    /// Whether sites need a wire namespace with the userspace delay element.
+    var needsWire: Bool { delayMilliseconds > 0 || jitterMilliseconds > 0 }
 
     public struct SiteSpec: Sendable, Codable, Equatable {
         public var name: String
@@ -43,6 +52,10 @@ public struct LabSpec: Sendable {
         guard !sites.isEmpty, sites.count <= 2 else { throw .invalidSpec("a lab has one or two sites, not \(sites.count)") }
         guard Set(sites.map(\.name)).count == sites.count else { throw .invalidSpec("site names must differ") }
         guard (0...100).contains(lossPercent) else { throw .invalidSpec("--loss must be 0 to 100, not \(lossPercent)") }
+        guard (0...5000).contains(delayMilliseconds) else { throw .invalidSpec("--delay must be 0 to 5000 ms, not \(delayMilliseconds)") }
+        guard (0...delayMilliseconds).contains(jitterMilliseconds) || (delayMilliseconds == 0 && jitterMilliseconds == 0) else {
+            throw .invalidSpec("--jitter must be 0 to --delay (\(delayMilliseconds) ms), not \(jitterMilliseconds)")
+        }
     }
 
     static func isValidName(_ text: String, maxLength: Int) -> Bool {

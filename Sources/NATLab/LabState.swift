@@ -22,6 +22,9 @@ public struct LabState: Codable, Sendable {
     public var servers: [String]
     public var serverPID: Int32?
     public var lossPercent: Int
+    /// One-way WAN delay and its jitter in milliseconds (null in labs built without them).
+    public var delayMilliseconds: Int?
+    public var jitterMilliseconds: Int?
     public var upMilliseconds: Double
 
     public func site(_ name: String) throws(LabError) -> Site {

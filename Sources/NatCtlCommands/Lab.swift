@@ -19,7 +19,7 @@ extension NatCtl {
                   natctl lab verify
                   natctl lab down
                 """,
-            subcommands: [Up.self, Down.self, Status.self, Exec.self, List.self, Verify.self, Check.self]
+            subcommands: [Up.self, Down.self, Status.self, Exec.self, List.self, Verify.self, Check.self, Wire.self]
         )
     }
 }

@@ -74,3 +74,33 @@ extension NatCtl.Lab {
         }
     }
 }
+
+extension NatCtl.Lab {
+    /// Internal: the userspace delay element `lab up --delay` runs in each site's wire namespace.
+    struct Wire: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Forward frames between two interfaces with a delay (used by 'lab up --delay').", shouldDisplay: false)
+
+        @Option(name: .long, parsing: .upToNextOption, help: "The two interfaces to join.")
+        var between: [String]
+
+        @Option(name: .long, help: "One-way delay in milliseconds.")
+        var delay: Int = 0
+
+        @Option(name: .long, help: "Jitter in milliseconds.")
+        var jitter: Int = 0
+
+        func validate() throws {
+            guard between.count == 2 else { throw ValidationError("--between takes exactly two interfaces") }
+            guard delay >= 0, (0...max(delay, 0)).contains(jitter) else { throw ValidationError("need 0 <= --jitter <= --delay") }
+        }
+
+        func run() throws {
+            let settings = FrameWire.Settings(interfaces: (between[0], between[1]), delayMilliseconds: delay, jitterMilliseconds: jitter)
+            do { try FrameWire.run(settings) { false } } catch {
+                Console.error("natctl: \(error)")
+                throw ExitStatus.operationFailed
+            }
+        }
+    }
+}

@@ -17,27 +17,26 @@ extension NatCtl.Lab {
         @Option(name: .long, help: ArgumentHelp("Random loss on each router, per direction, in percent.", valueName: "pct"))
         var loss: Int = 0
 
-        @Option(name: .long, help: ArgumentHelp("One-way delay on the WAN link (needs a userspace delay element; not built yet).", valueName: "ms"))
-        var delay: Int?
+        @Option(
+            name: .long,
+            help: ArgumentHelp(
+                "One-way delay on each site's WAN link, in ms (natctl's userspace wire; this kernel has no netem).", valueName: "ms"))
+        var delay: Int = 0
 
-        @Option(name: .long, help: ArgumentHelp("Delay jitter (not built yet, see --delay).", valueName: "ms"))
-        var jitter: Int?
+        @Option(name: .long, help: ArgumentHelp("Each frame's delay varies by up to this much either way (reorders).", valueName: "ms"))
+        var jitter: Int = 0
 
         @OptionGroup var lab: LabNameOptions
         @OptionGroup var output: OutputOptions
 
         func validate() throws {
-            if delay != nil || jitter != nil {
-                throw ValidationError(
-                    "--delay and --jitter need netem, which this kernel lacks, or natctl's userspace delay element, which is not built yet; --loss works")
-            }
             do { _ = try spec() } catch { throw ValidationError(error.description) }
         }
 
         func spec() throws(LabError) -> LabSpec {
             var sites: [LabSpec.SiteSpec] = []
             for text in site { sites.append(try LabSpec.SiteSpec(parsing: text)) }
-            let spec = LabSpec(name: lab.name, sites: sites, lossPercent: loss)
+            let spec = LabSpec(name: lab.name, sites: sites, lossPercent: loss, delayMilliseconds: delay, jitterMilliseconds: jitter)
             try spec.validate()
             return spec
         }
@@ -112,7 +111,6 @@ extension NatCtl.Lab {
         }
 
         static let notAvailable = [
-            "--delay/--jitter: this kernel has no netem; a userspace delay element is planned",
             "endpoint-dependent mapping that preserves ports: Linux SNAT reuses the inside endpoint's mapping, so it cannot be told from eim-*",
             "hairpinning, short mapping timeouts, CGNAT and IPv6 firewall sites: not built yet",
         ]

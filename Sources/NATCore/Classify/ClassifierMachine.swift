@@ -117,10 +117,13 @@ public struct ClassifierMachine: Sendable {
 
     // MARK: Timing
 
-    /// An upper bound on the round trip: the median time from first send to answer over the
-    /// answers so far (an overestimate by one gap when a first copy was lost); nil before any.
+    /// The round trip used for pacing and waits; nil before any answer. The largest clean
+    /// sample (an answer to a request sent once) when there is one, covering jitter; otherwise
+    /// the median time from first send to answer, an overestimate by one gap per lost copy.
     var roundTripBound: Duration? {
-        let bounds = requests.compactMap(\.roundTripBound).sorted()
+        let answered = requests.filter { $0.answer != nil && $0.test != .hairpin }
+        if let clean = answered.filter({ $0.transmissions == 1 }).compactMap(\.roundTripBound).max() { return clean }
+        let bounds = answered.compactMap(\.roundTripBound).sorted()
         return bounds.isEmpty ? nil : bounds[bounds.count / 2]
     }
 

@@ -8,6 +8,9 @@ enum LabRendering {
             header: ["site", "behaviour", "host address", "public address", "host namespace"],
             rows: state.sites.map { [$0.name, $0.behaviour.rawValue, $0.hostAddress, $0.publicAddress, $0.hostNamespace] })
         if state.lossPercent > 0 { lines.append("loss: \(state.lossPercent)% each way on every router") }
+        if let delay = state.delayMilliseconds, delay > 0 || (state.jitterMilliseconds ?? 0) > 0 {
+            lines.append("delay: \(delay) ms ± \(state.jitterMilliseconds ?? 0) ms each way on every WAN link (natctl lab wire)")
+        }
         return lines.joined(separator: "\n")
     }
 

@@ -1,0 +1,68 @@
+import Foundation
+import NATLab
+import Testing
+
+/// `natctl classify` behind every lab NAT, judged against what `lab verify` proved with packets.
+@Suite(.serialized, .enabled(if: LabFixture.runnable, "needs root for network namespaces"))
+struct ClassifyLabTests {
+    /// Behaviours in pairs, one lab (two sites) per pair.
+    static let pairs: [[String]] = {
+        let all = NATBehaviour.allCases.map(\.rawValue)
+        return stride(from: 0, to: all.count, by: 2).map { Array(all[$0..<min($0 + 2, all.count)]) }
+    }()
+
+    @Test(arguments: [0, 10])
+    func classifyReportsTheVerifiedBehaviour(lossPercent: Int) async throws {
+        for pair in Self.pairs {
+            let sites = zip(["a", "b"], pair).map { "\($0)=\($1)" }
+            try await LabFixture.with(name: "tclass", sites, loss: lossPercent) { state in
+                let ground = try LabVerification.run(state, natctl: LabFixture.natctl)
+                for (site, truth) in zip(state.sites, ground.sites) {
+                    try #require(truth.passed, "lab verify must prove \(truth.behaviour) first: \(truth.evidence)")
+                    for run in 1...3 {
+                        try expectVerdict(state, site: site, truth: truth, run: run, loss: lossPercent)
+                    }
+                }
+            }
+        }
+    }
+
+    private func expectVerdict(
+        _ state: LabState, site: LabState.Site, truth: LabVerification.SiteResult, run: Int, loss: Int
+    ) throws {
+        let output = try LabFixture.natctl(state, site: site.name, ["classify", "--json"])
+        let report = try LabFixture.json(output.stdout)
+        let label = "\(truth.behaviour), run \(run), \(loss)% loss"
+        let mapping = (report["mapping"] as? [String: Any])?["value"] as? String
+        let filtering = (report["filtering"] as? [String: Any])?["value"] as? String
+        #expect(report["udp"] as? Bool == truth.observedUdp, "\(label)")
+        guard truth.observedUdp else {
+            #expect(output.status == 2, "\(label): no UDP answer is exit 2")
+            #expect(report["rfc3489"] as? String == "udp-blocked", "\(label)")
+            return
+        }
+        #expect(output.status == 0, "\(label)")
+        #expect(mapping == truth.observedMapping, "\(label): \(report["mapping"] ?? "")")
+        #expect(filtering == truth.observedFiltering, "\(label): \(report["filtering"] ?? "")")
+        #expect(report["public_address"] as? String != nil)
+        #expect(report["no_nat"] as? Bool == (site.behaviour == .none), "\(label)")
+        let ports = ((report["port_allocation"] as? [String: Any])?["value"] as? [String: Any])?["kind"] as? String
+        switch site.behaviour {
+        case .apdmAPDFSequential: #expect(ports == "sequential", "\(label)")
+        case .apdmAPDF: #expect(ports == "random", "\(label)")
+        case .eimEIF, .eimADF, .eimAPDF, .none: #expect(ports == "preserved", "\(label)")
+        case .udpBlocked: break
+        }
+    }
+
+    @Test func expectationsGateCI() async throws {
+        try await LabFixture.with(name: "texpect", ["a=eim-adf"]) { state in
+            let met = try LabFixture.natctl(state, site: "a", ["classify", "--expect", "mapping=eim", "--expect", "filtering=adf"])
+            #expect(met.status == 0)
+            let unmet = try LabFixture.natctl(state, site: "a", ["classify", "--expect", "filtering=eif", "--json"])
+            #expect(unmet.status == 1)
+            let expectations = try LabFixture.json(unmet.stdout)["expectations"] as? [[String: Any]]
+            #expect(expectations?.first?["met"] as? Bool == false)
+        }
+    }
+}
