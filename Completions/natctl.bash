@@ -173,13 +173,13 @@ _natctl() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    probe|relay|lab|help)
+    probe|classify|relay|lab|help)
         # Offer subcommand argument completions
         "_natctl_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'probe relay lab help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'probe classify relay lab help' -- "${cur}"))
         ;;
     esac
 }
@@ -214,6 +214,37 @@ _natctl_probe() {
         return
         ;;
     '--max-transmissions')
+        return
+        ;;
+    esac
+}
+
+_natctl_classify() {
+    repeating_flags=()
+    non_repeating_flags=(--no-hairpin --verbose --json --version -h --help)
+    repeating_options=(--expect)
+    non_repeating_options=(--server --family --port-samples --timeout --transmissions)
+    __natctl_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--server')
+        return
+        ;;
+    '--family')
+        __natctl_add_completions -W 'ipv4'$'\n''ipv6'
+        return
+        ;;
+    '--expect')
+        return
+        ;;
+    '--port-samples')
+        return
+        ;;
+    '--timeout')
+        return
+        ;;
+    '--transmissions')
         return
         ;;
     esac

@@ -21,8 +21,9 @@ public struct BehaviourObservation: Sendable, Encodable {
 /// server with an alternate address. `lab verify` uses it to prove a lab NAT does what its label
 /// says; the full classifier (`natctl classify`) builds on the same tests with confidence and timing.
 public enum BehaviourCheck {
-    /// Waits for "no answer" are short because lab paths are short; retransmission covers loss.
-    public static let policy = RetransmissionPolicy(rto: .milliseconds(100), maxTransmissions: 4, finalWaitMultiplier: 2)
+    /// Six copies, so an answer lost every time at 10% loss each way is a 1-in-20,000 event;
+    /// waits start short because lab paths are short, and double to cover `--delay` labs.
+    public static let policy = RetransmissionPolicy(rto: .milliseconds(50), maxTransmissions: 6, finalWaitMultiplier: 4)
 
     public static func run(server: TransportAddress) async -> BehaviourObservation {
         var observation = BehaviourObservation(udp: false)

@@ -113,6 +113,7 @@ extension NatCtl.Lab {
         static let notAvailable = [
             "endpoint-dependent mapping that preserves ports: Linux SNAT reuses the inside endpoint's mapping, so it cannot be told from eim-*",
             "hairpinning, short mapping timeouts, CGNAT and IPv6 firewall sites: not built yet",
+            "--delay/--jitter use natctl's userspace wire (AF_PACKET), not netem, which this kernel lacks",
         ]
 
         func run() async throws {

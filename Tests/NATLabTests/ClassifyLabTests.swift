@@ -11,16 +11,17 @@ struct ClassifyLabTests {
         return stride(from: 0, to: all.count, by: 2).map { Array(all[$0..<min($0 + 2, all.count)]) }
     }()
 
-    @Test(arguments: [0, 10])
-    func classifyReportsTheVerifiedBehaviour(lossPercent: Int) async throws {
+    /// (loss %, one-way delay ms, jitter ms): clean, 10% loss each way, 100 ms round trip with jitter.
+    @Test(arguments: [(0, 0, 0), (10, 0, 0), (0, 50, 5)])
+    func classifyReportsTheVerifiedBehaviour(lossPercent: Int, delay: Int, jitter: Int) async throws {
         for pair in Self.pairs {
             let sites = zip(["a", "b"], pair).map { "\($0)=\($1)" }
-            try await LabFixture.with(name: "tclass", sites, loss: lossPercent) { state in
+            try await LabFixture.with(name: "tclass", sites, loss: lossPercent, delay: delay, jitter: jitter) { state in
                 let ground = try LabVerification.run(state, natctl: LabFixture.natctl)
                 for (site, truth) in zip(state.sites, ground.sites) {
                     try #require(truth.passed, "lab verify must prove \(truth.behaviour) first: \(truth.evidence)")
                     for run in 1...3 {
-                        try expectVerdict(state, site: site, truth: truth, run: run, loss: lossPercent)
+                        try expectVerdict(state, site: site, truth: truth, run: run, impairment: "\(lossPercent)% loss, \(delay)±\(jitter) ms")
                     }
                 }
             }
@@ -28,11 +29,11 @@ struct ClassifyLabTests {
     }
 
     private func expectVerdict(
-        _ state: LabState, site: LabState.Site, truth: LabVerification.SiteResult, run: Int, loss: Int
+        _ state: LabState, site: LabState.Site, truth: LabVerification.SiteResult, run: Int, impairment: String
     ) throws {
         let output = try LabFixture.natctl(state, site: site.name, ["classify", "--json"])
         let report = try LabFixture.json(output.stdout)
-        let label = "\(truth.behaviour), run \(run), \(loss)% loss"
+        let label = "\(truth.behaviour), run \(run), \(impairment)"
         let mapping = (report["mapping"] as? [String: Any])?["value"] as? String
         let filtering = (report["filtering"] as? [String: Any])?["value"] as? String
         #expect(report["udp"] as? Bool == truth.observedUdp, "\(label)")

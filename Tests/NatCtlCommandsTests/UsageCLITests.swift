@@ -23,7 +23,11 @@ import Testing
         ["relay", "serve", "--listen", "127.0.0.1:3478", "--alternate", "127.0.0.2:3478"],
         ["no-such-command"],
         ["lab", "up", "--site", "a=teleport"],
-        ["lab", "up", "--site", "a=eim-apdf", "--delay", "50"],
+        ["lab", "up", "--site", "a=eim-apdf", "--delay", "50", "--jitter", "60"],
+        ["classify", "--server", "not an address"],
+        ["classify", "--expect", "mapping=teleport"],
+        ["classify", "--expect", "colour=blue"],
+        ["classify", "--transmissions", "0"],
         ["lab", "up", "--name", "Bad Name"],
     ])
     func badUsageExits64WithAMessage(arguments: [String]) throws {
@@ -35,7 +39,7 @@ import Testing
 
     @Test func everyCommandHasHelp() throws {
         let labCommands = ["up", "down", "status", "exec", "list", "verify"].map { ["lab", $0] }
-        for path in [[], ["probe"], ["relay"], ["relay", "serve"], ["lab"]] + labCommands {
+        for path in [[], ["probe"], ["classify"], ["relay"], ["relay", "serve"], ["lab"]] + labCommands {
             let output = try Subprocess.run(Subprocess.natctl, path + ["--help"])
             #expect(output.status == 0, "\(path)")
             #expect(output.stdout.contains("USAGE:"), "\(path)")

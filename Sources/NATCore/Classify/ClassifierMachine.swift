@@ -127,8 +127,8 @@ public struct ClassifierMachine: Sendable {
         return bounds.isEmpty ? nil : bounds[bounds.count / 2]
     }
 
-    /// Round-trip loss seen so far: copies of answered requests sent at least one wait before
-    /// their answer arrived had their chance and were lost.
+    /// Round-trip loss seen so far: copies of answered requests sent well over a round trip
+    /// before their answer arrived had their chance and were lost.
     var lossCounts: (lost: Int, answered: Int) {
         guard let rtt = roundTripBound else { return (0, 0) }
         var lost = 0
@@ -136,7 +136,8 @@ public struct ClassifierMachine: Sendable {
         for request in requests where request.test != .hairpin {
             guard let answer = request.answer else { continue }
             answered += 1
-            lost += request.sendTimes.filter { answer.at - $0 > rtt * 2 + configuration.waitMargin }.count
+            let expected = max(rtt * 3 / 2, rtt + .milliseconds(2))  // by then its answer was due
+            lost += request.sendTimes.filter { answer.at - $0 > expected }.count
         }
         return (lost, answered)
     }
