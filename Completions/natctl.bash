@@ -221,8 +221,8 @@ _natctl_probe() {
 
 _natctl_classify() {
     repeating_flags=()
-    non_repeating_flags=(--no-hairpin --verbose --json --version -h --help)
-    repeating_options=(--expect)
+    non_repeating_flags=(--dial-back --no-hairpin --verbose --json --version -h --help)
+    repeating_options=(--expect --listen-port)
     non_repeating_options=(--server --family --port-samples --timeout --transmissions)
     __natctl_offer_flags_options 0
 
@@ -239,6 +239,9 @@ _natctl_classify() {
         return
         ;;
     '--port-samples')
+        return
+        ;;
+    '--listen-port')
         return
         ;;
     '--timeout')
@@ -323,7 +326,7 @@ _natctl_lab() {
 _natctl_lab_up() {
     repeating_flags=()
     non_repeating_flags=(--json --version -h --help)
-    repeating_options=(--site)
+    repeating_options=(--site --forward)
     non_repeating_options=(--loss --delay --jitter --name)
     __natctl_offer_flags_options 0
 
@@ -339,6 +342,9 @@ _natctl_lab_up() {
         return
         ;;
     '--jitter')
+        return
+        ;;
+    '--forward')
         return
         ;;
     '--name')

@@ -14,7 +14,13 @@ if [ "$(id -u)" -eq 0 ]; then
   echo "== natctl lab verify --name demo   (prove each NAT with packets)"
   "$bin" lab verify --name demo
   echo
-  echo "== natctl lab exec --name demo a -- natctl probe   (behind Linux masquerade)"
+  echo "== natctl lab exec --name demo a -- natctl classify   (behind Linux masquerade)"
+  "$bin" lab exec --name demo a -- natctl classify
+  echo
+  echo "== natctl lab exec --name demo b -- natctl classify --json | jq   (behind a symmetric NAT)"
+  "$bin" lab exec --name demo b -- natctl classify --json | jq '{mapping: .mapping.value, filtering: .filtering.value, ports: .port_allocation.value.kind, rfc3489, hole_punching: .hole_punching.value, elapsed_ms}'
+  echo
+  echo "== natctl lab exec --name demo a -- natctl probe"
   "$bin" lab exec --name demo a -- natctl probe
   echo
   echo "== natctl lab exec --name demo b -- natctl probe --json | jq   (behind a symmetric NAT)"

@@ -137,13 +137,16 @@ public enum LabBuilder {
         }
         // Site-to-site traffic (and a public host's replies) crosses the internet namespace.
         try ip(router, "route", "add", "default", "via", serverPrimary)
-        let ruleset = site.behaviour.routerRuleset(wanAddress: wanAddress, lossPercent: spec.lossPercent)
+        let ruleset =
+            site.behaviour.routerRuleset(wanAddress: wanAddress, lossPercent: spec.lossPercent)
+            + NATBehaviour.forwardRuleset(ports: site.forwardedPorts, host: hostAddress)
         if !ruleset.isEmpty {
             try HostCommand.run(["ip", "netns", "exec", router, "nft", "-f", "-"], input: ruleset)
         }
         return LabState.Site(
             name: site.name, behaviour: site.behaviour, hostNamespace: host, routerNamespace: router,
-            hostAddress: hostAddress, publicAddress: site.behaviour.isPublicHost ? hostAddress : wanAddress)
+            hostAddress: hostAddress, publicAddress: site.behaviour.isPublicHost ? hostAddress : wanAddress,
+            forwardedPorts: site.forwardedPorts.isEmpty ? nil : site.forwardedPorts)
     }
 
     /// Permanent ARP entries both ways across the WAN, so no test's first packet waits for ARP

@@ -18,16 +18,29 @@ public struct LabSpec: Sendable {
         self.jitterMilliseconds = jitterMilliseconds
     }
 
+    /// Adds `--forward a:4000`: the site's router forwards port 4000 (UDP and TCP) to its host.
+    public mutating func addForward(_ text: String) throws(LabError) {
+        let parts = text.split(separator: ":").map(String.init)
+        guard parts.count == 2, let port = UInt16(parts[1]), port != 0, let index = sites.firstIndex(where: { $0.name == parts[0] }) else {
+            throw .invalidSpec("--forward '\(text)' must look like a:4000, naming a site of this lab and a port 1-65535")
+        }
+        sites[index].forwardedPorts.append(port)
+    }
+
     /// Whether sites need a wire namespace with the userspace delay element.
     var needsWire: Bool { delayMilliseconds > 0 || jitterMilliseconds > 0 }
 
     public struct SiteSpec: Sendable, Codable, Equatable {
         public var name: String
         public var behaviour: NATBehaviour
+        /// Ports the router forwards (UDP and TCP) from its WAN address to the host, like a
+        /// home router's port forward or a UPnP mapping.
+        public var forwardedPorts: [UInt16] = []
 
-        public init(name: String, behaviour: NATBehaviour) {
+        public init(name: String, behaviour: NATBehaviour, forwardedPorts: [UInt16] = []) {
             self.name = name
             self.behaviour = behaviour
+            self.forwardedPorts = forwardedPorts
         }
 
         /// Parses `a=eim-apdf`.

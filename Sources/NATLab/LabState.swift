@@ -12,6 +12,8 @@ public struct LabState: Codable, Sendable {
         public var hostAddress: String
         /// The router's public (WAN) address: what servers see when the host is behind NAT.
         public var publicAddress: String
+        /// Ports the router forwards to the host (UDP and TCP); null when none.
+        public var forwardedPorts: [UInt16]?
     }
 
     public var schema = "natctl.lab/1"

@@ -47,6 +47,24 @@ public enum NATBehaviour: String, CaseIterable, Sendable, Codable {
     /// Whether the site's host sits on a public prefix instead of behind NAT.
     var isPublicHost: Bool { self == .none }
 
+    /// DNAT from the router's WAN to the host for each forwarded port, UDP and TCP, ahead of
+    /// the behaviour's own inbound rules (priority dstnat - 5).
+    static func forwardRuleset(ports: [UInt16], host: String) -> String {
+        guard !ports.isEmpty else { return "" }
+        let rules = ports.flatMap { port in
+            ["udp", "tcp"].map { "        iifname \"wan\" \($0) dport \(port) dnat ip to \(host):\(port)" }
+        }
+        return """
+            table ip natlab_forward {
+                chain forward_in {
+                    type nat hook prerouting priority dstnat - 5; policy accept;
+            \(rules.joined(separator: "\n"))
+                }
+            }
+
+            """
+    }
+
     /// The router's nftables ruleset. `wan` and `lan` are the router's interface names.
     /// Endpoint-independent and address-dependent filtering record each mapping after SNAT
     /// (postrouting, priority srcnat + 10, where `udp sport` is already translated and

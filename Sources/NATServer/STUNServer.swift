@@ -66,10 +66,11 @@ public final class STUNServer: Sendable {
         _ requested: ServerLayout, table: SocketTable, loop: any EventLoop, software: String?
     ) async throws -> ServerLayout {
         let responder = NIOLockedValueBox(BindingResponder(layout: requested, software: software))
+        let dialBack = DialBackService(dialFrom: requested.alternate?.ip ?? requested.primary.ip)
         var layout = requested
         for role in requested.roles {
             let address = layout.address(of: role)
-            let channel = try await bindSocket(address, role: role, table: table, responder: responder, loop: loop)
+            let channel = try await bindSocket(address, role: role, table: table, responder: responder, dialBack: dialBack, loop: loop)
             guard let bound = channel.localAddress.flatMap(TransportAddress.init) else { continue }
             if role == .primary { layout.primary.port = bound.port }
             // Once the alternate port is known, later sockets use it.
@@ -83,9 +84,9 @@ public final class STUNServer: Sendable {
 
     private static func bindSocket(
         _ address: TransportAddress, role: SocketRole, table: SocketTable,
-        responder: NIOLockedValueBox<BindingResponder>, loop: any EventLoop
+        responder: NIOLockedValueBox<BindingResponder>, dialBack: DialBackService, loop: any EventLoop
     ) async throws -> any Channel {
-        let handler = ServerSocketHandler(role: role, table: table, responder: responder)
+        let handler = ServerSocketHandler(role: role, table: table, responder: responder, dialBack: dialBack)
         do {
             let channel = try await DatagramBootstrap(group: loop)
                 .channelInitializer { channel in
@@ -125,22 +126,34 @@ final class ServerSocketHandler: ChannelInboundHandler, Sendable {
     let role: SocketRole
     let table: SocketTable
     let responder: NIOLockedValueBox<BindingResponder>
+    let dialBack: DialBackService
 
-    init(role: SocketRole, table: SocketTable, responder: NIOLockedValueBox<BindingResponder>) {
+    init(role: SocketRole, table: SocketTable, responder: NIOLockedValueBox<BindingResponder>, dialBack: DialBackService) {
         self.role = role
         self.table = table
         self.responder = responder
+        self.dialBack = dialBack
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let envelope = unwrapInboundIn(data)
         guard let client = TransportAddress(envelope.remoteAddress) else { return }
+        if Self.isDialBackRequest(envelope.data), let request = try? STUNMessage(decoding: envelope.data.readableBytesView) {
+            return dialBack.handle(request, from: client, on: context.channel)
+        }
         let responder = responder.withLockedValue { $0 }
         guard let reply = responder.reply(to: envelope.data.readableBytesView, from: client, receivedOn: role),
             let channel = table.channel(reply.from), let destination = try? reply.to.socketAddress
         else { return }
         let out = AddressedEnvelope(remoteAddress: destination, data: ByteBuffer(bytes: reply.bytes))
         channel.writeAndFlush(out, promise: nil)
+    }
+
+    /// Peeks at the message type so Binding requests, the common case, are decoded only once.
+    private static func isDialBackRequest(_ data: ByteBuffer) -> Bool {
+        guard let raw = data.getInteger(at: data.readerIndex, as: UInt16.self), raw & 0xC000 == 0 else { return false }
+        let type = STUNMessageType(rawValue: raw)
+        return type.method == .dialBack && type.messageClass == .request
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {

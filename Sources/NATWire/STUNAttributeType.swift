@@ -38,6 +38,10 @@ public struct STUNAttributeType: RawRepresentable, Hashable, Sendable, CustomStr
     public static let useCandidate = Self(rawValue: 0x0025)
     public static let iceControlled = Self(rawValue: 0x8029)
     public static let iceControlling = Self(rawValue: 0x802A)
+    /// natctl dial-back (docs/protocol.md).
+    public static let dialBackTarget = Self(rawValue: 0x40DB)
+    public static let dialBackNonce = Self(rawValue: 0x40DC)
+    public static let dialBackStatus = Self(rawValue: 0x80DB)
 
     /// Whether a receiver must understand this attribute to process the message.
     public var isComprehensionRequired: Bool { rawValue < 0x8000 }
@@ -52,6 +56,7 @@ public struct STUNAttributeType: RawRepresentable, Hashable, Sendable, CustomStr
         0x8002: "PASSWORD-ALGORITHMS", 0x8003: "ALTERNATE-DOMAIN", 0x8022: "SOFTWARE",
         0x8023: "ALTERNATE-SERVER", 0x8028: "FINGERPRINT", 0x8029: "ICE-CONTROLLED",
         0x802A: "ICE-CONTROLLING", 0x802B: "RESPONSE-ORIGIN", 0x802C: "OTHER-ADDRESS",
+        0x40DB: "DIAL-BACK-TARGET", 0x40DC: "DIAL-BACK-NONCE", 0x80DB: "DIAL-BACK-STATUS",
     ]
 
     /// The RFC name, or `0xNNNN` for codes natctl does not know.

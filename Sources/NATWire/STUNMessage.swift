@@ -59,6 +59,20 @@ public struct STUNMessage: Sendable, CustomStringConvertible {
         }
     }
 
+    /// Decodes every attribute of `T`'s type, in order (for repeatable attributes).
+    public func attributes<T: STUNAttributeValue>(_: T.Type) throws(STUNDecodeError) -> [T] {
+        var values: [T] = []
+        for (index, attribute) in attributes.enumerated() where attribute.type == T.attributeType {
+            do {
+                values.append(try T(stunValue: attribute.value[...], transactionID: transactionID))
+            } catch {
+                let offset = index < attributeOffsets.count ? " at offset \(attributeOffsets[index])" : ""
+                throw error.within("attribute \(T.attributeType)\(offset)")
+            }
+        }
+        return values
+    }
+
     /// Appends a typed attribute. Append integrity and FINGERPRINT through `encoded(...)` instead.
     public mutating func append<T: STUNAttributeValue>(_ value: T) {
         attributes.append(STUNAttribute(type: T.attributeType, value: value.stunValue(transactionID: transactionID)))

@@ -12,6 +12,8 @@ public struct STUNMethod: RawRepresentable, Hashable, Sendable, CustomStringConv
     public static let data = STUNMethod(rawValue: 0x007)
     public static let createPermission = STUNMethod(rawValue: 0x008)
     public static let channelBind = STUNMethod(rawValue: 0x009)
+    /// natctl's AutoNAT-style dial-back (docs/protocol.md); not IANA-registered.
+    public static let dialBack = STUNMethod(rawValue: 0x0DB)
 
     public var description: String {
         switch self {
@@ -22,6 +24,7 @@ public struct STUNMethod: RawRepresentable, Hashable, Sendable, CustomStringConv
         case .data: "Data"
         case .createPermission: "CreatePermission"
         case .channelBind: "ChannelBind"
+        case .dialBack: "DialBack"
         default: "method 0x" + String(rawValue, radix: 16)
         }
     }

@@ -39,6 +39,12 @@ extension NatCtl {
         @Option(name: .long, help: "Fresh sockets used to sample the NAT's port allocation.")
         var portSamples: Int = 3
 
+        @Flag(name: .long, help: "Ask the server to dial back a listen port over UDP and TCP (AutoNAT-style reachability).")
+        var dialBack = false
+
+        @Option(name: .long, help: ArgumentHelp("Local port to test by dial-back (repeatable; implies --dial-back; a free port by default).", valueName: "port"))
+        var listenPort: [UInt16] = []
+
         @Flag(name: .long, help: "Skip the hairpinning test.")
         var noHairpin = false
 
@@ -65,6 +71,19 @@ extension NatCtl {
                 throw ValidationError("no server given; pass --server host:port")
             }
             return first
+        }
+
+        /// Dial-back after classification: it needs our observed IP from mapping test I.
+        private func reachability(_ report: ClassifierReport, server: TransportAddress) async -> ReachabilityReport {
+            guard let observed = report.publicAddress.flatMap(TransportAddress.init) else {
+                return ReachabilityReport(overall: "unknown", ports: [
+                    .init(transport: "udp", port: listenPort.first ?? 0, result: "unknown", detail: "the server never answered, so it cannot dial back")
+                ])
+            }
+            let request = DialBackClient.Request(
+                server: server, observedIP: observed.ip, ports: listenPort,
+                roundTrip: report.rttMs.map { .microseconds(Int($0 * 1000)) })
+            return await DialBackClient.run(request)
         }
 
         @Sendable private static func printProgress(_ note: String) { Console.error("  \(note)") }
@@ -96,6 +115,9 @@ extension NatCtl {
             } catch {
                 Console.error("natctl: \(error)")
                 throw ExitStatus.operationFailed
+            }
+            if dialBack || !listenPort.isEmpty {
+                report.reachability = await reachability(report, server: address)
             }
             report.server = spec.description == address.description ? spec.description : "\(spec) (\(address))"
             report.expectations = expect.map { .init(condition: $0.argument, met: $0.isMet(by: report)) }

@@ -26,6 +26,9 @@ extension NatCtl.Lab {
         @Option(name: .long, help: ArgumentHelp("Each frame's delay varies by up to this much either way (reorders).", valueName: "ms"))
         var jitter: Int = 0
 
+        @Option(name: .long, help: ArgumentHelp("Forward a port from a site's router to its host, UDP and TCP (repeatable).", valueName: "site:port"))
+        var forward: [String] = []
+
         @OptionGroup var lab: LabNameOptions
         @OptionGroup var output: OutputOptions
 
@@ -36,7 +39,8 @@ extension NatCtl.Lab {
         func spec() throws(LabError) -> LabSpec {
             var sites: [LabSpec.SiteSpec] = []
             for text in site { sites.append(try LabSpec.SiteSpec(parsing: text)) }
-            let spec = LabSpec(name: lab.name, sites: sites, lossPercent: loss, delayMilliseconds: delay, jitterMilliseconds: jitter)
+            var spec = LabSpec(name: lab.name, sites: sites, lossPercent: loss, delayMilliseconds: delay, jitterMilliseconds: jitter)
+            for text in forward { try spec.addForward(text) }
             try spec.validate()
             return spec
         }

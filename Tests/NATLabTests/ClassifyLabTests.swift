@@ -67,3 +67,19 @@ struct ClassifyLabTests {
         }
     }
 }
+
+/// Dial-back reachability behind real NATs: public without NAT or through a port forward,
+/// private behind every NAT (even full cone: nothing has opened the listen port).
+@Suite(.serialized, .enabled(if: LabFixture.runnable, "needs root for network namespaces"))
+struct DialBackLabTests {
+    @Test(arguments: [("none", [String](), "public"), ("eim-apdf", ["a:4000"], "public"), ("eim-eif", [], "private"),
+        ("eim-apdf", [], "private"), ("apdm-apdf", [], "private")])
+    func reachabilityMatchesTheTopology(behaviour: String, forward: [String], expected: String) async throws {
+        try await LabFixture.with(name: "tdial", ["a=\(behaviour)"], forward: forward) { state in
+            let output = try LabFixture.natctl(state, site: "a", ["classify", "--listen-port", "4000", "--json", "--expect", "reachability=\(expected)"])
+            let reachability = try LabFixture.json(output.stdout)["reachability"] as? [String: Any]
+            #expect(output.status == 0, "\(behaviour) \(forward): \(reachability ?? [:])")
+            #expect(reachability?["overall"] as? String == expected)
+        }
+    }
+}

@@ -16,11 +16,13 @@ enum LabFixture {
     }
 
     static func with<T>(
-        name: String, _ sites: [String], loss: Int = 0, delay: Int = 0, jitter: Int = 0, _ body: (LabState) async throws -> T
+        name: String, _ sites: [String], loss: Int = 0, delay: Int = 0, jitter: Int = 0, forward: [String] = [],
+        _ body: (LabState) async throws -> T
     ) async throws -> T {
-        let spec = LabSpec(
+        var spec = LabSpec(
             name: name, sites: try sites.map { try LabSpec.SiteSpec(parsing: $0) }, lossPercent: loss, delayMilliseconds: delay,
             jitterMilliseconds: jitter)
+        for text in forward { try spec.addForward(text) }
         let state = try LabBuilder.up(spec, natctl: natctl)
         defer { LabBuilder.down(name) }
         return try await body(state)

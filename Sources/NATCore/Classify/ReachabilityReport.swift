@@ -11,10 +11,22 @@ public struct ReachabilityReport: Encodable, Sendable {
         public var result: String
         /// Where the dial came from, or why there is no result.
         public var detail: String
+
+        public init(transport: String, port: UInt16, result: String, detail: String) {
+            self.transport = transport
+            self.port = port
+            self.result = result
+            self.detail = detail
+        }
     }
 
     /// `public` when some tested port is reachable, `private` when all were dialled and none
     /// were, `unknown` when the server could not dial.
     public var overall: String
     public var ports: [PortResult]
+
+    public init(overall: String, ports: [PortResult]) {
+        self.overall = overall
+        self.ports = ports
+    }
 }

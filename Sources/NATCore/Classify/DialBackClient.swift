@@ -1,0 +1,186 @@
+import NATWire
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+
+/// The client half of natctl's AutoNAT-style dial-back (docs/protocol.md): listens on the
+/// ports to test (UDP and TCP), asks the server, from another socket, to dial them at our
+/// observed IP from an address we never contacted, and reports which dials got in.
+public enum DialBackClient {
+    public struct Request: Sendable {
+        public var server: TransportAddress
+        /// Our IP as the server sees it (mapping test I's reflexive address).
+        public var observedIP: IPAddress
+        /// Local ports to test on UDP and TCP; empty picks one free port.
+        public var ports: [UInt16]
+        /// The path's round trip, to size the wait for datagrams still in flight.
+        public var roundTrip: Duration?
+        public var timeout: Duration = .seconds(4)
+
+        public init(server: TransportAddress, observedIP: IPAddress, ports: [UInt16], roundTrip: Duration?) {
+            self.server = server
+            self.observedIP = observedIP
+            self.ports = ports
+            self.roundTrip = roundTrip
+        }
+    }
+
+    public static func run(_ request: Request, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) async -> ReachabilityReport {
+        let nonce = DialBackNonce.random()
+        let arrivals = NIOLockedValueBox<[String: TransportAddress]>([:])
+        var listeners: [any Channel] = []
+        var results: [ReachabilityReport.PortResult] = []
+        var targets: [DialBackTarget] = []
+        let family = request.observedIP.family
+        for wanted in request.ports.isEmpty ? [0] : request.ports {
+            var port = wanted
+            for transport in [DialBackTransport.udp, .tcp] {
+                do {
+                    let channel = try await listen(transport, port: port, family: family, nonce: nonce, arrivals: arrivals, group: group)
+                    listeners.append(channel)
+                    port = UInt16(clamping: channel.localAddress?.port ?? 0)
+                    targets.append(DialBackTarget(transport, TransportAddress(ip: request.observedIP, port: port)))
+                } catch {
+                    results.append(.init(transport: "\(transport)", port: port, result: "unknown", detail: "cannot listen here: \(error)"))
+                }
+            }
+        }
+        defer { for channel in listeners { channel.close(promise: nil) } }
+        guard !targets.isEmpty else { return ReachabilityReport(overall: "unknown", ports: results) }
+
+        var message = STUNMessage(type: STUNMessageType(method: .dialBack, messageClass: .request))
+        for target in targets { message.append(target) }
+        message.append(nonce)
+        var statuses: [DialBackStatus] = []
+        var refusal: String?
+        do {
+            let asker = try await STUNTransport.bind(TransportAddress(ip: .unspecified(family), port: 0), group: group)
+            defer { Task { await asker.close() } }
+            let policy = RetransmissionPolicy(rto: .milliseconds(300), maxTransmissions: 3, finalWaitMultiplier: 4)
+            let response = try await asker.transaction(message, to: request.server, policy: policy, limit: request.timeout)
+            if response.message.type.messageClass == .errorResponse {
+                let error = try? response.message.attribute(ErrorCode.self)
+                refusal = "the server refused: \(error.map { "\($0.code) \($0.reason)" } ?? "error response")"
+            } else {
+                statuses = (try? response.message.attributes(DialBackStatus.self)) ?? []
+            }
+        } catch {
+            refusal = "no answer to the dial-back request: \(error)"
+        }
+        // UDP copies left the server before its answer; allow for reordering on the way.
+        let grace = max((request.roundTrip ?? .zero) * 2, .milliseconds(100))
+        try? await Task.sleep(for: grace)
+        let arrived = arrivals.withLockedValue { $0 }
+        for target in targets {
+            let key = "\(target.transport)/\(target.address.port)"
+            let status = statuses.first { $0.transport == target.transport && $0.port == target.address.port }
+            results.append(judge(target, arrived: arrived[key], status: status, refusal: refusal))
+        }
+        let overall: String =
+            results.contains { $0.result == "reachable" } ? "public"
+            : results.allSatisfy({ $0.result == "unreachable" }) ? "private" : "unknown"
+        return ReachabilityReport(overall: overall, ports: results)
+    }
+
+    private static func judge(
+        _ target: DialBackTarget, arrived: TransportAddress?, status: DialBackStatus?, refusal: String?
+    ) -> ReachabilityReport.PortResult {
+        let transport = "\(target.transport)"
+        let port = target.address.port
+        if let arrived {
+            return .init(transport: transport, port: port, result: "reachable", detail: "the server's dial from \(arrived) got in")
+        }
+        if let refusal { return .init(transport: transport, port: port, result: "unknown", detail: refusal) }
+        switch status?.outcome {
+        case .sent?:
+            return .init(transport: transport, port: port, result: "unreachable", detail: "the server sent datagrams to \(target.address); none arrived")
+        case .refused?:
+            return .init(transport: transport, port: port, result: "unreachable", detail: "the connection to \(target.address) was refused on the way")
+        case .timedOut?:
+            return .init(transport: transport, port: port, result: "unreachable", detail: "the connection to \(target.address) was dropped on the way")
+        case .connected?:
+            return .init(
+                transport: transport, port: port, result: "unknown",
+                detail: "the server connected to \(target.address), but not to this listener: another host answers there")
+        case nil:
+            return .init(transport: transport, port: port, result: "unknown", detail: "the server did not report this target")
+        }
+    }
+
+    /// A UDP socket or TCP listener on `port` that records the first message carrying `nonce`.
+    private static func listen(
+        _ transport: DialBackTransport, port: UInt16, family: IPAddress.Family, nonce: DialBackNonce,
+        arrivals: NIOLockedValueBox<[String: TransportAddress]>, group: any EventLoopGroup
+    ) async throws -> any Channel {
+        let host = IPAddress.unspecified(family).description
+        let recorder = NonceRecorder(nonce: nonce, transport: transport, arrivals: arrivals)
+        switch transport {
+        case .udp:
+            return try await DatagramBootstrap(group: group)
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(UDPNonceHandler(recorder: recorder)) }
+                }
+                .bind(host: host, port: Int(port)).get()
+        case .tcp:
+            return try await ServerBootstrap(group: group)
+                .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                .childChannelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(TCPNonceHandler(recorder: recorder)) }
+                }
+                .bind(host: host, port: Int(port)).get()
+        }
+    }
+}
+
+/// Records where a message carrying our nonce came from, per transport and local port.
+struct NonceRecorder: Sendable {
+    let nonce: DialBackNonce
+    let transport: DialBackTransport
+    let arrivals: NIOLockedValueBox<[String: TransportAddress]>
+
+    func check(_ bytes: some Collection<UInt8>, from source: SocketAddress?, localPort: Int?) {
+        guard let message = try? STUNMessage(decoding: bytes), message.type.method == .dialBack,
+            (try? message.attribute(DialBackNonce.self)) == nonce, let source = source.flatMap(TransportAddress.init),
+            let localPort
+        else { return }
+        arrivals.withLockedValue { $0["\(transport)/\(localPort)"] = $0["\(transport)/\(localPort)"] ?? source }
+    }
+}
+
+final class UDPNonceHandler: ChannelInboundHandler, Sendable {
+    typealias InboundIn = AddressedEnvelope<ByteBuffer>
+    let recorder: NonceRecorder
+    init(recorder: NonceRecorder) { self.recorder = recorder }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let envelope = unwrapInboundIn(data)
+        recorder.check(envelope.data.readableBytesView, from: envelope.remoteAddress, localPort: context.channel.localAddress?.port)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {}
+}
+
+/// Reads one STUN-framed message from an accepted dial-back connection (at most 548 bytes).
+final class TCPNonceHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    let recorder: NonceRecorder
+    private var buffer = ByteBuffer()
+    init(recorder: NonceRecorder) { self.recorder = recorder }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        var chunk = unwrapInboundIn(data)
+        buffer.writeBuffer(&chunk)
+        guard buffer.readableBytes >= STUNMessage.headerLength,
+            let length = buffer.getInteger(at: buffer.readerIndex + 2, as: UInt16.self)
+        else { return }
+        let total = STUNMessage.headerLength + Int(length)
+        if buffer.readableBytes >= total, let bytes = buffer.getBytes(at: buffer.readerIndex, length: total) {
+            recorder.check(bytes, from: context.remoteAddress, localPort: context.localAddress?.port)
+            context.close(promise: nil)
+        } else if buffer.readableBytes > 548 {
+            context.close(promise: nil)
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) { context.close(promise: nil) }
+}

@@ -1,0 +1,93 @@
+import NATCore
+import NATWire
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+
+/// Carries out dial-back requests: checks them with `DialBackPolicy`, dials each target from
+/// `dialFrom` (the alternate IP, which the client never contacted) on a fresh port, and answers
+/// with one DIAL-BACK-STATUS per target once every dial has finished.
+final class DialBackService: Sendable {
+    /// How long a TCP dial may take before it counts as dropped.
+    static let connectTimeout = TimeAmount.milliseconds(1000)
+    /// UDP copies sent per target, spaced apart, so one lost datagram does not decide.
+    static let udpCopies = 3
+    static let udpSpacing = TimeAmount.milliseconds(20)
+
+    private let dialFrom: IPAddress
+    private let policy = NIOLockedValueBox(DialBackPolicy())
+    /// Transaction IDs being served, so a retransmitted request does not dial twice.
+    private let inFlight = NIOLockedValueBox(Set<TransactionID>())
+    private let clock = ContinuousClock()
+    private let started = ContinuousClock.now
+
+    init(dialFrom: IPAddress) { self.dialFrom = dialFrom }
+
+    /// Handles one DialBack request that arrived on `channel`; the answer leaves from it too.
+    func handle(_ request: STUNMessage, from client: TransportAddress, on channel: any Channel) {
+        guard inFlight.withLockedValue({ $0.insert(request.transactionID).inserted }) else { return }
+        let now = (ContinuousClock.now - started).millisecondsDouble / 1000
+        let verdict = policy.withLockedValue { $0.check(request, from: client, now: now) }
+        let eventLoop = channel.eventLoop
+        let reply: EventLoopFuture<STUNMessage>
+        switch verdict {
+        case .failure(let refused):
+            var message = STUNMessage(type: STUNMessageType(method: .dialBack, messageClass: .errorResponse), transactionID: request.transactionID)
+            message.append(ErrorCode(code: refused.code, reason: refused.reason))
+            reply = eventLoop.makeSucceededFuture(message)
+        case .success(let accepted):
+            let dials = accepted.targets.map { dial($0, nonce: accepted.nonce, on: eventLoop) }
+            reply = EventLoopFuture.whenAllComplete(dials, on: eventLoop).map { results in
+                var message = STUNMessage(type: STUNMessageType(method: .dialBack, messageClass: .successResponse), transactionID: request.transactionID)
+                for case .success(let status) in results { message.append(status) }
+                return message
+            }
+        }
+        reply.whenSuccess { [inFlight] message in
+            inFlight.withLockedValue { _ = $0.remove(request.transactionID) }
+            guard let destination = try? client.socketAddress else { return }
+            let bytes = ByteBuffer(bytes: message.encoded(fingerprint: true))
+            channel.writeAndFlush(AddressedEnvelope(remoteAddress: destination, data: bytes), promise: nil)
+        }
+    }
+
+    private func dial(_ target: DialBackTarget, nonce: DialBackNonce, on eventLoop: any EventLoop) -> EventLoopFuture<DialBackStatus> {
+        var indication = STUNMessage(type: STUNMessageType(method: .dialBack, messageClass: .indication))
+        indication.append(nonce)
+        let payload = ByteBuffer(bytes: indication.encoded(fingerprint: true))
+        switch target.transport {
+        case .udp: return dialUDP(target, payload: payload, on: eventLoop)
+        case .tcp: return dialTCP(target, payload: payload, on: eventLoop)
+        }
+    }
+
+    private func dialUDP(_ target: DialBackTarget, payload: ByteBuffer, on eventLoop: any EventLoop) -> EventLoopFuture<DialBackStatus> {
+        let status = DialBackStatus(.udp, port: target.address.port, outcome: .sent)
+        guard let destination = try? target.address.socketAddress else { return eventLoop.makeSucceededFuture(status) }
+        return DatagramBootstrap(group: eventLoop).bind(host: dialFrom.description, port: 0).flatMap { channel in
+            let sends = (0..<Self.udpCopies).map { copy in
+                eventLoop.scheduleTask(in: Self.udpSpacing * Int64(copy)) {
+                    channel.writeAndFlush(AddressedEnvelope(remoteAddress: destination, data: payload), promise: nil)
+                }.futureResult
+            }
+            return EventLoopFuture.andAllComplete(sends, on: eventLoop).flatMap { channel.close() }.map { status }
+        }.recover { _ in status }
+    }
+
+    private func dialTCP(_ target: DialBackTarget, payload: ByteBuffer, on eventLoop: any EventLoop) -> EventLoopFuture<DialBackStatus> {
+        let port = target.address.port
+        guard let destination = try? target.address.socketAddress, let local = try? SocketAddress(ipAddress: dialFrom.description, port: 0)
+        else { return eventLoop.makeSucceededFuture(DialBackStatus(.tcp, port: port, outcome: .refused)) }
+        return ClientBootstrap(group: eventLoop)
+            .connectTimeout(Self.connectTimeout)
+            .bind(to: local)
+            .connect(to: destination)
+            .flatMap { channel in
+                channel.writeAndFlush(payload).flatMap { channel.close() }.map { DialBackStatus(.tcp, port: port, outcome: .connected) }
+            }
+            .recover { error in
+                if case ChannelError.connectTimeout = error { return DialBackStatus(.tcp, port: port, outcome: .timedOut) }
+                return DialBackStatus(.tcp, port: port, outcome: .refused)
+            }
+    }
+}
