@@ -88,4 +88,21 @@ struct CoturnInteropTests {
         #expect(output.stdout.contains("UDP reflexive addr: 127.0.0.1:"))
         #expect(!output.stdout.contains("Other addr"), "a single-address server sends no OTHER-ADDRESS")
     }
+
+    /// The same verdict from coturn's RFC 5780 server as from natctl's own, on one path.
+    @Test func classifyAgreesAcrossCoturnAndNatctl() throws {
+        let coturn = try Turnserver()
+        let (server, addresses) = try ProbeCLITests.startServer()
+        defer { _ = server.stop() }
+        var verdicts: [[String]] = []
+        for target in ["127.0.0.1:\(coturn.port)", addresses[0]] {
+            let output = try Subprocess.natctl("classify", "--server", target, "--json")
+            #expect(output.status == 0, "\(target): \(output.stderr)")
+            let report = try ProbeCLITests.json(output.stdout)
+            let value = { (key: String) in ((report[key] as? [String: Any])?["value"] as? String) ?? "null" }
+            verdicts.append([value("mapping"), value("filtering"), report["rfc3489"] as? String ?? "null", "\(report["no_nat"] ?? "null")"])
+        }
+        #expect(verdicts[0] == ["endpoint-independent", "endpoint-independent", "open-internet", "1"], "coturn: \(verdicts[0])")
+        #expect(verdicts[0] == verdicts[1])
+    }
 }
