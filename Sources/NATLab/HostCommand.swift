@@ -3,9 +3,15 @@ import Foundation
 /// Runs the host's network tools (`ip`, `nft`, `sysctl`) and turns failures into `LabError`s
 /// that quote the command and its stderr.
 enum HostCommand {
+    private static let spawnLock = NSLock()
+
     /// Runs `arguments` (the first is looked up on PATH), feeding `input` on stdin; returns stdout.
     @discardableResult
     static func run(_ arguments: [String], input: String? = nil) throws(LabError) -> String {
+        // Foundation's Process and Pipe are not safe to drive from several threads at once
+        // (seen as an index-out-of-range crash in readDataToEndOfFile); one command at a time.
+        spawnLock.lock()
+        defer { spawnLock.unlock() }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = arguments

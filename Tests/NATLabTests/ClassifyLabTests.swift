@@ -3,8 +3,8 @@ import NATLab
 import Testing
 
 /// `natctl classify` behind every lab NAT, judged against what `lab verify` proved with packets.
-@Suite(.serialized, .enabled(if: LabFixture.runnable, "needs root for network namespaces"))
-struct ClassifyLabTests {
+extension LabTests {
+@Suite struct ClassifyLabTests {
     /// Behaviours in pairs, one lab (two sites) per pair.
     static let pairs: [[String]] = {
         let all = NATBehaviour.allCases.map(\.rawValue)
@@ -67,11 +67,12 @@ struct ClassifyLabTests {
         }
     }
 }
+}
 
 /// Dial-back reachability behind real NATs: public without NAT or through a port forward,
 /// private behind every NAT (even full cone: nothing has opened the listen port).
-@Suite(.serialized, .enabled(if: LabFixture.runnable, "needs root for network namespaces"))
-struct DialBackLabTests {
+extension LabTests {
+@Suite struct DialBackLabTests {
     @Test(arguments: [("none", [String](), "public"), ("eim-apdf", ["a:4000"], "public"), ("eim-eif", [], "private"),
         ("eim-apdf", [], "private"), ("apdm-apdf", [], "private")])
     func reachabilityMatchesTheTopology(behaviour: String, forward: [String], expected: String) async throws {
@@ -82,4 +83,5 @@ struct DialBackLabTests {
             #expect(reachability?["overall"] as? String == expected)
         }
     }
+}
 }

@@ -53,3 +53,8 @@ enum LabFixture {
         try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
     }
 }
+
+/// Every lab suite nests in this one, so lab tests run one at a time: labs are heavy on two
+/// cores, and their timing-sensitive checks should not compete with one another.
+@Suite(.serialized, .enabled(if: LabFixture.runnable, "needs root for network namespaces"))
+enum LabTests {}

@@ -4,8 +4,8 @@ import Testing
 
 /// natctl against real kernel NATs. Each behaviour is first proven by `lab verify` (ground truth),
 /// then `probe` runs behind it.
-@Suite(.serialized, .enabled(if: LabFixture.runnable, "needs root for network namespaces"))
-struct LabScenarioTests {
+extension LabTests {
+@Suite struct LabScenarioTests {
     @Test func verifyProvesEveryListedBehaviour() async throws {
         let behaviours = NATBehaviour.allCases.map(\.rawValue)
         for pair in stride(from: 0, to: behaviours.count, by: 2) {
@@ -92,4 +92,5 @@ struct LabScenarioTests {
         LabBuilder.down("tcrash")
         #expect(LabBuilder.namespaces(prefix: "natctl-tcrash-").isEmpty)
     }
+}
 }
