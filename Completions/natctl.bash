@@ -221,7 +221,7 @@ _natctl_probe() {
 
 _natctl_classify() {
     repeating_flags=()
-    non_repeating_flags=(--dial-back --no-hairpin --verbose --json --version -h --help)
+    non_repeating_flags=(--lifetime --dial-back --no-hairpin --verbose --json --version -h --help)
     repeating_options=(--expect --listen-port)
     non_repeating_options=(--server --family --port-samples --timeout --transmissions)
     __natctl_offer_flags_options 0

@@ -138,7 +138,9 @@ public enum LabBuilder {
         // Site-to-site traffic (and a public host's replies) crosses the internet namespace.
         try ip(router, "route", "add", "default", "via", serverPrimary)
         let ruleset =
-            site.behaviour.routerRuleset(wanAddress: wanAddress, lossPercent: spec.lossPercent)
+            site.behaviour.routerRuleset(
+                wanAddress: wanAddress, lossPercent: spec.lossPercent, hairpin: site.hairpin, udpTimeout: site.udpTimeoutSeconds,
+                lan: site.behaviour.isPublicHost ? "198.51.100.\(16 * number)/28" : "10.0.\(number).0/24")
             + NATBehaviour.forwardRuleset(ports: site.forwardedPorts, host: hostAddress)
         if !ruleset.isEmpty {
             try HostCommand.run(["ip", "netns", "exec", router, "nft", "-f", "-"], input: ruleset)

@@ -36,6 +36,10 @@ public struct LabSpec: Sendable {
         /// Ports the router forwards (UDP and TCP) from its WAN address to the host, like a
         /// home router's port forward or a UPnP mapping.
         public var forwardedPorts: [UInt16] = []
+        /// Whether the router loops packets for its own public address back inside (RFC 4787 §6).
+        public var hairpin = false
+        /// Idle UDP mapping lifetime in seconds (an nftables ct timeout policy); nil: the kernel's 30/120 s.
+        public var udpTimeoutSeconds: Int?
 
         public init(name: String, behaviour: NATBehaviour, forwardedPorts: [UInt16] = []) {
             self.name = name
@@ -43,17 +47,29 @@ public struct LabSpec: Sendable {
             self.forwardedPorts = forwardedPorts
         }
 
-        /// Parses `a=eim-apdf`.
+        /// Parses `a=eim-apdf`, with options: `a=eim-apdf,hairpin,udp-timeout=5`.
         public init(parsing text: String) throws(LabError) {
             let parts = text.split(separator: "=", maxSplits: 1).map(String.init)
             guard parts.count == 2, LabSpec.isValidName(parts[0], maxLength: 6) else {
                 throw .invalidSpec("--site '\(text)' must look like a=eim-apdf (site names: 1-6 lowercase letters or digits)")
             }
-            guard let behaviour = NATBehaviour(rawValue: parts[1]) else {
+            let options = parts[1].split(separator: ",").map(String.init)
+            guard let behaviour = options.first.flatMap(NATBehaviour.init(rawValue:)) else {
                 let known = NATBehaviour.allCases.map(\.rawValue).joined(separator: ", ")
-                throw .invalidSpec("unknown NAT behaviour '\(parts[1])'; 'natctl lab list' shows them: \(known)")
+                throw .invalidSpec("unknown NAT behaviour '\(options.first ?? "")'; 'natctl lab list' shows them: \(known)")
             }
             self.init(name: parts[0], behaviour: behaviour)
+            for option in options.dropFirst() {
+                if option == "hairpin" {
+                    guard behaviour.canHairpin else { throw .invalidSpec("hairpin needs an endpoint-independent NAT (eim-*), not \(behaviour.rawValue)") }
+                    hairpin = true
+                } else if option.hasPrefix("udp-timeout="), let seconds = Int(option.dropFirst("udp-timeout=".count)), (1...3600).contains(seconds) {
+                    guard behaviour != .none else { throw .invalidSpec("udp-timeout needs a NAT; 'none' has no mappings") }
+                    udpTimeoutSeconds = seconds
+                } else {
+                    throw .invalidSpec("unknown site option '\(option)' in '\(text)'; options are hairpin and udp-timeout=SECONDS (1-3600)")
+                }
+            }
         }
     }
 

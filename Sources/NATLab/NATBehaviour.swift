@@ -44,6 +44,9 @@ public enum NATBehaviour: String, CaseIterable, Sendable, Codable {
         }
     }
 
+    /// Hairpinning is built for endpoint-independent mappings, where "our public address" is one thing.
+    var canHairpin: Bool { self == .eimEIF || self == .eimADF || self == .eimAPDF }
+
     /// Whether the site's host sits on a public prefix instead of behind NAT.
     var isPublicHost: Bool { self == .none }
 
@@ -74,8 +77,9 @@ public enum NATBehaviour: String, CaseIterable, Sendable, Codable {
     /// Sequential ports: a counter mapped to ports (numgen used directly as a port would be
     /// byte-swapped); the plain masquerade after it catches anything the map misses, which
     /// would otherwise leave un-NATed.
-    func routerRuleset(wanAddress: String, lossPercent: Int) -> String {
+    func routerRuleset(wanAddress: String, lossPercent: Int, hairpin: Bool = false, udpTimeout: Int? = nil, lan: String = "10.0.0.0/8") -> String {
         var chains: [String] = []
+        let mapsMappings = self == .eimEIF || self == .eimADF || hairpin
         let masquerade = self == .apdmAPDF ? "masquerade fully-random" : "masquerade"
         if self != .none {
             let sequential =
@@ -90,22 +94,54 @@ public enum NATBehaviour: String, CaseIterable, Sendable, Codable {
                 }
                 """)
         }
-        if self == .eimEIF || self == .eimADF {
+        let mapTimeout = "\(udpTimeout ?? 120)s"
+        if mapsMappings {
             chains.append("""
                 map cone {
-                    type inet_service : ipv4_addr . inet_service; flags dynamic,timeout; timeout 120s;
+                    type inet_service : ipv4_addr . inet_service; flags dynamic,timeout; timeout \(mapTimeout);
                 }
                 set contacted {
-                    type ipv4_addr . inet_service; flags dynamic,timeout; timeout 120s;
+                    type ipv4_addr . inet_service; flags dynamic,timeout; timeout \(mapTimeout);
                 }
                 chain record {
                     type filter hook postrouting priority srcnat + 10; policy accept;
                     oifname "wan" meta l4proto udp update @cone { udp sport : ct original ip saddr . ct original proto-src }
                     oifname "wan" meta l4proto udp update @contacted { ip daddr . udp sport }
                 }
+                """)
+        }
+        if self == .eimEIF || self == .eimADF || hairpin {
+            var rules: [String] = []
+            if self == .eimEIF || self == .eimADF {
+                rules.append("iifname \"wan\" meta l4proto udp \(self == .eimADF ? "ip saddr . udp dport @contacted " : "")dnat ip to udp dport map @cone")
+            }
+            // Hairpin: LAN packets for our own public address go back in through the mapping,
+            // with the sender's public address as source (RFC 4787 REQ-9).
+            if hairpin { rules.append("iifname \"lan\" ip daddr \(wanAddress) meta l4proto udp dnat ip to udp dport map @cone") }
+            chains.append("""
                 chain nat_in {
                     type nat hook prerouting priority dstnat; policy accept;
-                    iifname "wan" meta l4proto udp \(self == .eimADF ? "ip saddr . udp dport @contacted " : "")dnat ip to udp dport map @cone
+                \(rules.map { "    " + $0 }.joined(separator: "\n"))
+                }
+                """)
+        }
+        if hairpin {
+            chains.append("""
+                chain hairpin_out {
+                    type nat hook postrouting priority srcnat - 10; policy accept;
+                    oifname "lan" ct status dnat ip saddr \(lan) snat ip to \(wanAddress)
+                }
+                """)
+        }
+        if let udpTimeout {
+            chains.append("""
+                ct timeout udp_short {
+                    protocol udp; l3proto ip;
+                    policy = { unreplied : \(udpTimeout), replied : \(udpTimeout) };
+                }
+                chain udp_timeout {
+                    type filter hook prerouting priority filter; policy accept;
+                    meta l4proto udp ct timeout set "udp_short"
                 }
                 """)
         }

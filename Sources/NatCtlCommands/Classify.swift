@@ -39,6 +39,9 @@ extension NatCtl {
         @Option(name: .long, help: "Fresh sockets used to sample the NAT's port allocation.")
         var portSamples: Int = 3
 
+        @Flag(name: .long, help: "Also measure how long an idle UDP mapping lives (RFC 5780 §4.6), within --timeout; give it time, e.g. --timeout 90.")
+        var lifetime = false
+
         @Flag(name: .long, help: "Ask the server to dial back a listen port over UDP and TCP (AutoNAT-style reachability).")
         var dialBack = false
 
@@ -115,6 +118,12 @@ extension NatCtl {
             } catch {
                 Console.error("natctl: \(error)")
                 throw ExitStatus.operationFailed
+            }
+            if lifetime, report.publicAddress != nil {
+                let budget = Duration.milliseconds(Int(timeout * 1000)) - (ContinuousClock.now - started) - .milliseconds(500)
+                let roundTrip = Duration.microseconds(Int((report.rttMs ?? 50) * 1000))
+                let lifetimeConfiguration = LifetimeMachine.Configuration(server: address, budget: budget, roundTrip: roundTrip)
+                if let finding = try? await Classifier.lifetime(lifetimeConfiguration, progress: progress) { report.lifetime = finding }
             }
             if dialBack || !listenPort.isEmpty {
                 report.reachability = await reachability(report, server: address)

@@ -11,7 +11,11 @@ extension NatCtl.Lab {
         static let configuration = CommandConfiguration(
             abstract: "Create a lab: one or two sites behind NATs, and natctl's server on the lab internet.")
 
-        @Option(name: .long, help: ArgumentHelp("A site and its NAT behaviour, e.g. a=eim-apdf (repeatable, at most 2).", valueName: "name=behaviour"))
+        @Option(
+            name: .long,
+            help: ArgumentHelp(
+                "A site and its NAT behaviour, e.g. a=eim-apdf, with options: a=eim-apdf,hairpin,udp-timeout=5 (repeatable, at most 2).",
+                valueName: "name=behaviour[,options]"))
         var site: [String] = ["a=eim-apdf"]
 
         @Option(name: .long, help: ArgumentHelp("Random loss on each router, per direction, in percent.", valueName: "pct"))
@@ -116,7 +120,8 @@ extension NatCtl.Lab {
 
         static let notAvailable = [
             "endpoint-dependent mapping that preserves ports: Linux SNAT reuses the inside endpoint's mapping, so it cannot be told from eim-*",
-            "hairpinning, short mapping timeouts, CGNAT and IPv6 firewall sites: not built yet",
+            "CGNAT (a second NAT layer) and IPv6 firewall sites: not built yet",
+            "site options hairpin and udp-timeout=S are built, but 'lab verify' does not prove them yet",
             "--delay/--jitter use natctl's userspace wire (AF_PACKET), not netem, which this kernel lacks",
         ]
 

@@ -29,12 +29,18 @@ struct ClassifierSimulation {
 
     /// Runs one classification to the end and returns the report.
     func run() -> ClassifierReport {
-        var nat = self.nat
-        var random = SeededGenerator(state: seed)
         var configuration = ClassifierConfiguration(server: layout.primary, localIPs: [nat.inside])
         configure(&configuration)
         let localPorts = (0..<configuration.socketCount).map { UInt16(40000 + $0) }
-        var machine = ClassifierMachine(configuration: configuration, localPorts: localPorts)
+        let machine = ClassifierMachine(configuration: configuration, localPorts: localPorts)
+        return simulate(machine, localPorts: localPorts).output ?? ClassifierReport(server: "simulation did not finish")
+    }
+
+    /// Runs any datagram machine to the end; returns it with the virtual time it took.
+    func simulate<Machine: DatagramMachine>(_ start: Machine, localPorts: [UInt16]) -> (output: Machine.Output?, elapsed: Duration) {
+        var machine = start
+        var nat = self.nat
+        var random = SeededGenerator(state: seed)
         let layout = self.layout
         let responder = BindingResponder(layout: layout)
         var queue: [(at: Duration, order: Int, delivery: Delivery)] = []
@@ -47,12 +53,12 @@ struct ClassifierSimulation {
             order += 1
             queue.append((now + max(oneWayDelay + spread, .microseconds(10)), order, delivery))
         }
-        func perform(_ actions: [ClassifierMachine.Action]) {
+        func perform(_ actions: [DatagramAction]) {
             for case .send(let socket, let destination, let bytes) in actions {
-                let source = nat.outbound(from: localPorts[socket], to: destination)
+                let source = nat.outbound(from: localPorts[socket], to: destination, at: now)
                 if destination.ip == nat.outside && nat.mapping != nil {
                     // Hairpin: the NAT loops the packet back inside, through its own filter.
-                    if nat.hairpin, let local = nat.inbound(from: source, to: destination.port),
+                    if nat.hairpin, let local = nat.inbound(from: source, to: destination.port, at: now),
                         let target = localPorts.firstIndex(of: local)
                     {
                         perform(machine.received(bytes, from: source, on: target, at: now))
@@ -65,7 +71,7 @@ struct ClassifierSimulation {
 
         perform(machine.start(at: now))
         var steps = 0
-        while !machine.isFinished, steps < 100_000 {
+        while machine.output == nil, steps < 1_000_000 {
             steps += 1
             queue.sort { ($0.at, $0.order) < ($1.at, $1.order) }
             let wakeup = machine.nextWakeup ?? now
@@ -79,7 +85,7 @@ struct ClassifierSimulation {
                     else { continue }
                     schedule(.toNAT(bytes: reply.bytes, from: layout.address(of: reply.from), toExternalPort: reply.to.port))
                 case .toNAT(let bytes, let from, let port):
-                    guard let local = nat.inbound(from: from, to: port), let socket = localPorts.firstIndex(of: local) else { continue }
+                    guard let local = nat.inbound(from: from, to: port, at: now), let socket = localPorts.firstIndex(of: local) else { continue }
                     perform(machine.received(bytes, from: from, on: socket, at: now))
                 }
             } else {
@@ -87,6 +93,6 @@ struct ClassifierSimulation {
                 perform(machine.tick(at: now))
             }
         }
-        return machine.report ?? ClassifierReport(server: "simulation did not finish")
+        return (machine.output, now)
     }
 }

@@ -31,6 +31,8 @@ struct SimulatedNAT: CustomStringConvertible {
     let filtering: FilteringBehaviour
     let ports: Ports
     let hairpin: Bool
+    /// Idle time after which a mapping is forgotten (both directions refresh it); nil: never.
+    var mappingTimeout: Duration?
     let inside = IPAddress("10.0.1.2")!
     var outside: IPAddress { mapping == nil ? inside : IPAddress("203.0.113.11")! }
 
@@ -38,6 +40,7 @@ struct SimulatedNAT: CustomStringConvertible {
         var external: UInt16
         var local: UInt16
         var contacted: Set<TransportAddress> = []
+        var lastUsed: Duration = .zero
     }
     private var bindings: [String: Binding] = [:]
     private var nextSequential = 50000
@@ -63,17 +66,31 @@ struct SimulatedNAT: CustomStringConvertible {
     }
 
     /// Translates an outbound datagram's source, creating the mapping if needed.
-    mutating func outbound(from local: UInt16, to destination: TransportAddress) -> TransportAddress {
+    mutating func outbound(from local: UInt16, to destination: TransportAddress, at now: Duration = .zero) -> TransportAddress {
+        expire(at: now)
         let key = key(local, destination)
+        bindings[key]?.lastUsed = now
         if bindings[key] == nil {
-            bindings[key] = Binding(external: allocate(local), local: local)
+            bindings[key] = Binding(external: allocate(local), local: local, lastUsed: now)
         }
         bindings[key]!.contacted.insert(destination)
         return TransportAddress(ip: outside, port: bindings[key]!.external)
     }
 
     /// The local port an inbound datagram reaches, or nil when the filter drops it.
-    func inbound(from source: TransportAddress, to externalPort: UInt16) -> UInt16? {
+    mutating func inbound(from source: TransportAddress, to externalPort: UInt16, at now: Duration = .zero) -> UInt16? {
+        expire(at: now)
+        guard let local = filter(from: source, to: externalPort) else { return nil }
+        for key in bindings.keys where bindings[key]?.external == externalPort { bindings[key]?.lastUsed = now }
+        return local
+    }
+
+    private mutating func expire(at now: Duration) {
+        guard let mappingTimeout else { return }
+        bindings = bindings.filter { now - $0.value.lastUsed < mappingTimeout }
+    }
+
+    private func filter(from source: TransportAddress, to externalPort: UInt16) -> UInt16? {
         let matching = bindings.values.filter { $0.external == externalPort }
         guard let local = matching.first?.local else { return nil }
         if mapping == nil && filtering == .endpointIndependent { return local }

@@ -85,3 +85,26 @@ extension LabTests {
     }
 }
 }
+
+extension LabTests {
+    /// Site options: hairpinning on one site and off on the other; a 5 s UDP mapping timeout.
+    @Suite struct HairpinAndLifetimeLabTests {
+        @Test func hairpinIsSeenOnlyWhereTheRouterLoopsBack() async throws {
+            try await LabFixture.with(name: "thair", ["a=eim-apdf,hairpin", "b=eim-apdf"]) { state in
+                for (site, expected) in [("a", true), ("b", false)] {
+                    let report = try LabFixture.json(try LabFixture.natctl(state, site: site, ["classify", "--json"]).stdout)
+                    #expect((report["hairpin"] as? [String: Any])?["value"] as? Bool == expected, "site \(site)")
+                }
+            }
+        }
+
+        @Test func lifetimeFindsAFiveSecondTimeout() async throws {
+            try await LabFixture.with(name: "tlife", ["a=eim-apdf,udp-timeout=5"]) { state in
+                let output = try LabFixture.natctl(state, site: "a", ["classify", "--lifetime", "--timeout", "25", "--json"])
+                let lifetime = try #require(try LabFixture.json(output.stdout)["lifetime"] as? [String: Any])
+                let seconds = try #require(lifetime["value"] as? Double, "\(lifetime)")
+                #expect((3.5...6.5).contains(seconds), "\(lifetime)")
+            }
+        }
+    }
+}

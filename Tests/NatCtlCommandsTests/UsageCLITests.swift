@@ -29,6 +29,9 @@ import Testing
         ["classify", "--expect", "colour=blue"],
         ["classify", "--transmissions", "0"],
         ["lab", "up", "--name", "Bad Name"],
+        ["lab", "up", "--site", "a=apdm-apdf,hairpin"],
+        ["lab", "up", "--site", "a=eim-apdf,udp-timeout=0"],
+        ["lab", "up", "--site", "a=eim-apdf", "--forward", "b:4000"],
     ])
     func badUsageExits64WithAMessage(arguments: [String]) throws {
         let output = try Subprocess.run(Subprocess.natctl, arguments)

@@ -11,13 +11,8 @@ import NATWire
 /// socket. Once mapping test I reveals OTHER-ADDRESS: mapping tests II and III and the hairpin
 /// test. A missing answer counts only after `transmissions` copies and a wait of twice the
 /// measured round trip, so "no answer" costs a few round trips, not fixed seconds.
-public struct ClassifierMachine: Sendable {
-    public enum Action: Sendable, Equatable {
-        /// Send `bytes` from the driver's socket number `socket` to `to`.
-        case send(socket: Int, to: TransportAddress, bytes: [UInt8])
-        /// A line of progress for a human watching.
-        case progress(String)
-    }
+public struct ClassifierMachine: DatagramMachine {
+    public typealias Action = DatagramAction
 
     public let configuration: ClassifierConfiguration
     /// Local port of each socket, in the driver's order.
@@ -30,6 +25,7 @@ public struct ClassifierMachine: Sendable {
     /// Hairpinned requests that arrived back on the primary socket.
     var hairpinArrivals = 0
     public private(set) var report: ClassifierReport?
+    public var output: ClassifierReport? { report }
 
     public init(configuration: ClassifierConfiguration, localPorts: [UInt16]) {
         precondition(localPorts.count == configuration.socketCount, "one local port per socket")

@@ -9,7 +9,7 @@ import NATWire
 /// is found dead, a second wave spread evenly between the longest wait that survived and the
 /// shortest that did not. Every probe uses a fresh socket, because an answer refreshes the
 /// mapping it reaches.
-public struct LifetimeMachine: Sendable {
+public struct LifetimeMachine: DatagramMachine {
     public struct Configuration: Sendable {
         public var server: TransportAddress
         /// All probing must end within this time.
@@ -49,6 +49,7 @@ public struct LifetimeMachine: Sendable {
     private var startedAt: Duration = .zero
     private var secondWaveStarted = false
     public private(set) var result: Finding<Double>?
+    public var output: Finding<Double>? { result }
 
     public init(configuration: Configuration) { self.configuration = configuration }
 
@@ -57,7 +58,7 @@ public struct LifetimeMachine: Sendable {
     /// Time a check needs after the wait: copies, then the last answer's wait.
     private var checkCost: Duration { gap * (configuration.checkTransmissions - 1) + answerWait }
 
-    public mutating func start(at now: Duration) -> [ClassifierMachine.Action] {
+    public mutating func start(at now: Duration) -> [DatagramAction] {
         startedAt = now
         let usable = configuration.budget - checkCost - answerWait
         let fractions = (0..<configuration.probesPerWave).map { 0.9 / Double(1 << ($0 == configuration.probesPerWave - 1 ? 0 : configuration.probesPerWave - 1 - $0)) }
@@ -65,9 +66,9 @@ public struct LifetimeMachine: Sendable {
         return [.progress("binding lifetime: \(probes.count) probes at waits up to \(usable.milliseconds / 1000) s")] + tick(at: now)
     }
 
-    public mutating func received(_ bytes: [UInt8], from source: TransportAddress, on socket: Int, at now: Duration) -> [ClassifierMachine.Action] {
+    public mutating func received(_ bytes: [UInt8], from source: TransportAddress, on socket: Int, at now: Duration) -> [DatagramAction] {
         guard result == nil, let message = try? STUNMessage(decoding: bytes), message.type.messageClass == .successResponse else { return [] }
-        var actions: [ClassifierMachine.Action] = []
+        var actions: [DatagramAction] = []
         for index in probes.indices where !probes[index].isDone && probes[index].socket == socket {
             if message.transactionID == probes[index].open.transactionID, probes[index].mapped == nil {
                 probes[index].mapped = (try? message.attribute(XORMappedAddress.self))?.address
@@ -80,9 +81,9 @@ public struct LifetimeMachine: Sendable {
         return actions + tick(at: now)
     }
 
-    public mutating func tick(at now: Duration) -> [ClassifierMachine.Action] {
+    public mutating func tick(at now: Duration) -> [DatagramAction] {
         guard result == nil else { return [] }
-        var actions: [ClassifierMachine.Action] = []
+        var actions: [DatagramAction] = []
         for index in probes.indices where !probes[index].isDone {
             let probe = probes[index]
             if probe.mapped == nil {
