@@ -108,3 +108,29 @@ extension LabTests {
         }
     }
 }
+
+extension LabTests {
+    /// coturn's RFC 5780 client against natctl's server behind lab NATs: it must agree with `lab verify`.
+    @Suite struct NatDiscoveryInteropLabTests {
+        @Test func turnutilsNatdiscoveryAgreesWithTheLab() async throws {
+            for pair in [["eim-eif", "eim-adf"], ["eim-apdf", "apdm-apdf"]] {
+                try await LabFixture.with(name: "tnatd", ["a=\(pair[0])", "b=\(pair[1])"]) { state in
+                    let truth = try LabVerification.run(state, natctl: LabFixture.natctl)
+                    for (site, ground) in zip(state.sites, truth.sites) {
+                        try #require(ground.passed)
+                        let server = try #require(state.servers.first?.split(separator: ":").map(String.init))
+                        let output = try LabFixture.exec(
+                            state, site: site.name,
+                            ["timeout", "15", "turnutils_natdiscovery", "-m", "-f", "-L", site.hostAddress, "-p", server[1], server[0]])
+                        let said = { (kind: String) in
+                            output.stdout.split(separator: "\n").first { $0.hasPrefix("NAT with ") && $0.hasSuffix(" \(kind)!") }
+                                .map { $0.dropFirst("NAT with ".count).dropLast(" \(kind)!".count).lowercased().replacingOccurrences(of: " ", with: "-") }
+                        }
+                        #expect(said("Mapping") == ground.observedMapping, "\(site.behaviour): \(output.stdout)")
+                        #expect(said("Filtering") == ground.observedFiltering, "\(site.behaviour): \(output.stdout)")
+                    }
+                }
+            }
+        }
+    }
+}

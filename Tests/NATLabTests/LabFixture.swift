@@ -49,6 +49,22 @@ enum LabFixture {
         return Output(status: process.terminationStatus, stdout: String(decoding: data, as: UTF8.self))
     }
 
+    /// Runs any command on a site's host, capturing stdout.
+    static func exec(_ state: LabState, site: String, _ arguments: [String]) throws -> Output {
+        let host = try state.site(site).hostNamespace
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["ip", "netns", "exec", host] + arguments
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Output(status: process.terminationStatus, stdout: String(decoding: data, as: UTF8.self))
+    }
+
     static func json(_ text: String) throws -> [String: Any] {
         try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
     }
