@@ -35,18 +35,7 @@ enum LabFixture {
 
     /// Runs natctl on a site's host with the lab's servers, capturing stdout.
     static func natctl(_ state: LabState, site: String, _ arguments: [String]) throws -> Output {
-        let host = try state.site(site).hostNamespace
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["ip", "netns", "exec", host, "env", "NATCTL_SERVERS=\(state.servers.joined(separator: ","))", natctl] + arguments
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Output(status: process.terminationStatus, stdout: String(decoding: data, as: UTF8.self))
+        try exec(state, site: site, ["env", "NATCTL_SERVERS=\(state.servers.joined(separator: ","))", natctl] + arguments)
     }
 
     /// Runs any command on a site's host, capturing stdout.
