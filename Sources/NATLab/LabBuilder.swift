@@ -185,10 +185,18 @@ public enum LabBuilder {
             "setsid", "ip", "netns", "exec", wire, natctl, "lab", "wire", "--between", "in", "out",
             "--delay", "\(spec.delayMilliseconds)", "--jitter", "\(spec.jitterMilliseconds)",
         ]
+        let ready = Pipe()
         process.standardInput = FileHandle.nullDevice
-        process.standardOutput = FileHandle.nullDevice
+        process.standardOutput = ready
         process.standardError = FileHandle.nullDevice
         do { try process.run() } catch { throw .commandFailed(command: "natctl lab wire", status: -1, stderr: "\(error)") }
+        // Wait (at most 5 s) for its "ready" line: frames sent before its sockets open are lost.
+        var poller = pollfd(fd: ready.fileHandleForReading.fileDescriptor, events: Int16(POLLIN), revents: 0)
+        let line = poll(&poller, 1, 5000) > 0 ? String(decoding: ready.fileHandleForReading.availableData, as: UTF8.self) : ""
+        try? ready.fileHandleForReading.close()
+        guard line.contains("ready") else {
+            throw .commandFailed(command: "natctl lab wire in \(wire)", status: -1, stderr: "the delay element did not start within 5 s")
+        }
     }
 
     /// Starts `natctl relay serve` (RFC 5780) in the public namespace, detached from our session,

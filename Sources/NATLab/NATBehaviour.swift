@@ -82,6 +82,15 @@ public enum NATBehaviour: String, CaseIterable, Sendable, Codable {
         let mapsMappings = self == .eimEIF || self == .eimADF || hairpin
         let masquerade = self == .apdmAPDF ? "masquerade fully-random" : "masquerade"
         if self != .none {
+            // Like a real router: unsolicited UDP to the router itself is dropped before
+            // conntrack confirms it, so a filtered reply leaves no entry that would later
+            // collide with (and re-port) the host's own outbound mapping.
+            chains.append("""
+                chain router_in {
+                    type filter hook input priority filter; policy accept;
+                    iifname "wan" meta l4proto udp ct state new drop
+                }
+                """)
             let sequential =
                 self == .apdmAPDFSequential
                 ? "    oifname \"wan\" meta l4proto udp snat ip to \(wanAddress) : numgen inc mod \(Self.sequentialPorts) map { "

@@ -37,8 +37,9 @@ public struct FrameWire {
     private static let packetOutgoing: UInt8 = 4  // PACKET_OUTGOING: frames we (or the kernel) sent
 
     /// Opens both sockets, then forwards until `shouldStop` returns true (checked at least every 100 ms).
-    public static func run(_ settings: Settings, shouldStop: () -> Bool) throws(Failure) {
+    public static func run(_ settings: Settings, ready: () -> Void = {}, shouldStop: () -> Bool) throws(Failure) {
         let sockets = [try open(settings.interfaces.0), try open(settings.interfaces.1)]
+        ready()
         defer { sockets.forEach { close($0) } }
         var queue = DelayQueue(capacity: settings.queueCapacity)
         var random = SystemRandomNumberGenerator()
