@@ -19,7 +19,6 @@
 #              (default: none loss10 delay50). A lab that refuses --delay (exit 64) gives
 #              "skipped: lab has no delay yet" rows.
 # RUNS         runs per cell (default 3). TOOL_TIMEOUT: seconds per run (default 60).
-# DELAY_SETTLE seconds to wait after `lab up --delay` before the timed run (default 1).
 # BENCH_LAB    lab name (default hb1; must start with hb). NATCTL: binary to copy
 #              (default .build/debug/natctl of this checkout) to /tmp/natctl-bench/natctl.
 #
@@ -40,7 +39,6 @@ TOOLS=${TOOLS:-$ALL_TOOLS}
 IMPAIRMENTS=${IMPAIRMENTS:-"none loss10 delay50"}
 RUNS=${RUNS:-3}
 TOOL_TIMEOUT=${TOOL_TIMEOUT:-60}
-DELAY_SETTLE=${DELAY_SETTLE:-1}
 LAB=${BENCH_LAB:-hb1}
 SERVER_IP=203.0.113.1
 SERVER_PORT=3478
@@ -68,7 +66,6 @@ for t in $TOOLS; do [[ " $ALL_TOOLS " == *" $t "* ]] || die "unknown tool '$t' (
 for i in $IMPAIRMENTS; do [[ $i =~ ^(none|loss[0-9]+|delay[0-9]+)$ ]] || die "unknown impairment '$i' (none, lossN, delayN)"; done
 [[ $RUNS =~ ^[1-9][0-9]*$ ]] && [ "$RUNS" -le 100 ] || die "RUNS must be 1-100, got '$RUNS'"
 [[ $TOOL_TIMEOUT =~ ^[1-9][0-9]*$ ]] || die "TOOL_TIMEOUT must be a positive number of seconds"
-[[ $DELAY_SETTLE =~ ^[0-9]+(\.[0-9]+)?$ ]] || die "DELAY_SETTLE must be a number of seconds"
 [[ $LAB =~ ^hb[a-z0-9]{0,10}$ ]] || die "BENCH_LAB must start with 'hb' (1-12 lowercase letters or digits)"
 
 # ---------------------------------------------------------------- setup
@@ -263,9 +260,6 @@ for imp in $IMPAIRMENTS; do
           break
         fi
         host_ip=$(jq -r '.sites[0].host_address' "$base.up.json")
-        # The delay wire drops the first packet in ~1 run of 5 when used at once after
-        # `lab up` returns; single-shot tools (natdiscovery) would pay for that race.
-        [[ $imp == delay* ]] && sleep "$DELAY_SETTLE"
         echo "$scenario run $run/$RUNS: $t" >&2
         t0=$(date +%s%N)
         # shellcheck disable=SC2046

@@ -26,6 +26,8 @@ public struct Nullable<Value: Encodable & Sendable>: Encodable, Sendable {
     }
 }
 
+extension Nullable: Equatable where Value: Equatable {}
+
 /// Rounds milliseconds to microsecond precision so reports do not print float noise.
 func roundedMilliseconds(_ duration: Duration) -> Double {
     (duration.millisecondsDouble * 1000).rounded() / 1000

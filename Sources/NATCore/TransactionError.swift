@@ -34,9 +34,6 @@ public struct TransactionResponse: Sendable {
     /// How many times the request was sent.
     public var transmissions: Int
 
-    /// The reflexive address the response reports: XOR-MAPPED-ADDRESS, or MAPPED-ADDRESS from
-    /// RFC 3489 servers; nil when neither is there or decodes.
-    public var reflexiveAddress: TransportAddress? {
-        (try? message.attribute(XORMappedAddress.self))?.address ?? (try? message.attribute(MappedAddress.self))?.address
-    }
+    /// The reflexive address the response reports (`STUNMessage.reflexiveAddress`).
+    public var reflexiveAddress: TransportAddress? { message.reflexiveAddress }
 }

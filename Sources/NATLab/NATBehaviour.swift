@@ -103,36 +103,8 @@ public enum NATBehaviour: String, CaseIterable, Sendable, Codable {
                 }
                 """)
         }
-        let mapTimeout = "\(udpTimeout ?? 120)s"
         if mapsMappings {
-            chains.append("""
-                map cone {
-                    type inet_service : ipv4_addr . inet_service; flags dynamic,timeout; timeout \(mapTimeout);
-                }
-                set contacted {
-                    type ipv4_addr . inet_service; flags dynamic,timeout; timeout \(mapTimeout);
-                }
-                chain record {
-                    type filter hook postrouting priority srcnat + 10; policy accept;
-                    oifname "wan" meta l4proto udp update @cone { udp sport : ct original ip saddr . ct original proto-src }
-                    oifname "wan" meta l4proto udp update @contacted { ip daddr . udp sport }
-                }
-                """)
-        }
-        if self == .eimEIF || self == .eimADF || hairpin {
-            var rules: [String] = []
-            if self == .eimEIF || self == .eimADF {
-                rules.append("iifname \"wan\" meta l4proto udp \(self == .eimADF ? "ip saddr . udp dport @contacted " : "")dnat ip to udp dport map @cone")
-            }
-            // Hairpin: LAN packets for our own public address go back in through the mapping,
-            // with the sender's public address as source (RFC 4787 REQ-9).
-            if hairpin { rules.append("iifname \"lan\" ip daddr \(wanAddress) meta l4proto udp dnat ip to udp dport map @cone") }
-            chains.append("""
-                chain nat_in {
-                    type nat hook prerouting priority dstnat; policy accept;
-                \(rules.map { "    " + $0 }.joined(separator: "\n"))
-                }
-                """)
+            chains += mappingChains(wanAddress: wanAddress, hairpin: hairpin, timeoutSeconds: udpTimeout ?? 120)
         }
         if hairpin {
             chains.append("""
@@ -173,5 +145,39 @@ public enum NATBehaviour: String, CaseIterable, Sendable, Codable {
         guard !chains.isEmpty else { return "" }
         let body = chains.joined(separator: "\n").split(separator: "\n").map { "    " + $0 }.joined(separator: "\n")
         return "table ip natlab {\n\(body)\n}\n"
+    }
+
+    /// The record of mappings (external port → inside endpoint) and of contacted endpoints,
+    /// written after SNAT, and the inbound DNAT through it: for endpoint-independent and
+    /// address-dependent filtering, and for hairpinning.
+    private func mappingChains(wanAddress: String, hairpin: Bool, timeoutSeconds: Int) -> [String] {
+        var inbound: [String] = []
+        if self == .eimEIF || self == .eimADF {
+            inbound.append("iifname \"wan\" meta l4proto udp \(self == .eimADF ? "ip saddr . udp dport @contacted " : "")dnat ip to udp dport map @cone")
+        }
+        // Hairpin: LAN packets for our own public address go back in through the mapping,
+        // with the sender's public address as source (RFC 4787 REQ-9).
+        if hairpin { inbound.append("iifname \"lan\" ip daddr \(wanAddress) meta l4proto udp dnat ip to udp dport map @cone") }
+        return [
+            """
+            map cone {
+                type inet_service : ipv4_addr . inet_service; flags dynamic,timeout; timeout \(timeoutSeconds)s;
+            }
+            set contacted {
+                type ipv4_addr . inet_service; flags dynamic,timeout; timeout \(timeoutSeconds)s;
+            }
+            chain record {
+                type filter hook postrouting priority srcnat + 10; policy accept;
+                oifname "wan" meta l4proto udp update @cone { udp sport : ct original ip saddr . ct original proto-src }
+                oifname "wan" meta l4proto udp update @contacted { ip daddr . udp sport }
+            }
+            """,
+            """
+            chain nat_in {
+                type nat hook prerouting priority dstnat; policy accept;
+            \(inbound.map { "    " + $0 }.joined(separator: "\n"))
+            }
+            """,
+        ]
     }
 }

@@ -51,24 +51,29 @@ public struct STUNMessage: Sendable, CustomStringConvertible {
     /// attribute and its offset when present but malformed.
     public func attribute<T: STUNAttributeValue>(_: T.Type) throws(STUNDecodeError) -> T? {
         guard let index = attributes.firstIndex(where: { $0.type == T.attributeType }) else { return nil }
-        let offset = index < attributeOffsets.count ? " at offset \(attributeOffsets[index])" : ""
+        return try decodeAttribute(at: index)
+    }
+
+    private func decodeAttribute<T: STUNAttributeValue>(at index: Int) throws(STUNDecodeError) -> T {
         do {
             return try T(stunValue: attributes[index].value[...], transactionID: transactionID)
         } catch {
+            let offset = index < attributeOffsets.count ? " at offset \(attributeOffsets[index])" : ""
             throw error.within("attribute \(T.attributeType)\(offset)")
         }
+    }
+
+    /// The reflexive address a response reports: XOR-MAPPED-ADDRESS, or MAPPED-ADDRESS from
+    /// RFC 3489 servers; nil when neither is there or decodes.
+    public var reflexiveAddress: TransportAddress? {
+        (try? attribute(XORMappedAddress.self))?.address ?? (try? attribute(MappedAddress.self))?.address
     }
 
     /// Decodes every attribute of `T`'s type, in order (for repeatable attributes).
     public func attributes<T: STUNAttributeValue>(_: T.Type) throws(STUNDecodeError) -> [T] {
         var values: [T] = []
-        for (index, attribute) in attributes.enumerated() where attribute.type == T.attributeType {
-            do {
-                values.append(try T(stunValue: attribute.value[...], transactionID: transactionID))
-            } catch {
-                let offset = index < attributeOffsets.count ? " at offset \(attributeOffsets[index])" : ""
-                throw error.within("attribute \(T.attributeType)\(offset)")
-            }
+        for index in attributes.indices where attributes[index].type == T.attributeType {
+            values.append(try decodeAttribute(at: index))
         }
         return values
     }

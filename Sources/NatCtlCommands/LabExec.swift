@@ -98,7 +98,7 @@ extension NatCtl.Lab {
         func run() throws {
             let settings = FrameWire.Settings(interfaces: (between[0], between[1]), delayMilliseconds: delay, jitterMilliseconds: jitter)
             // `lab up` waits for this line, so the link carries frames before anyone uses it.
-            do { try FrameWire.run(settings, ready: { Console.result("ready") }) { false } } catch {
+            do { try FrameWire.run(settings) { Console.result("ready") } } catch {
                 Console.error("natctl: \(error)")
                 throw ExitStatus.operationFailed
             }

@@ -21,8 +21,8 @@ import Testing
     @Test(arguments: [5, 12, 30])
     func findsTheTimeoutWithinTheBudget(seconds: Int) {
         let (finding, elapsed) = measure(timeout: .seconds(seconds), budget: .seconds(seconds * 3))
-        let value = try? #require(finding?.value)
-        #expect(abs((value ?? 0) - Double(seconds)) <= Double(seconds) * 0.15, "\(finding?.evidence ?? [])")
+        let value = finding?.value ?? -1
+        #expect(abs(value - Double(seconds)) <= Double(seconds) * 0.15, "\(finding?.evidence ?? [])")
         #expect(elapsed <= .seconds(seconds * 3), "stays within the budget")
     }
 

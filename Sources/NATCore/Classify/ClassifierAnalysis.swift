@@ -17,7 +17,7 @@ struct ClassifierAnalysis {
         report.otherAddress = machine.otherAddress?.description
         report.elapsedMs = roundedMilliseconds(elapsed)
         report.tests = machine.requests.filter { !$0.sendTimes.isEmpty }.map(record)
-        report.rttMs = cleanRoundTrip.map(roundedMilliseconds)
+        report.rttMs = machine.cleanRoundTrip.map(roundedMilliseconds)
         let (lost, answered) = machine.lossCounts
         report.lossEstimate = answered == 0 ? nil : (Double(lost) / Double(lost + answered) * 1000).rounded() / 1000
         let anyAnswer = machine.requests.contains { $0.answer != nil && $0.test != .hairpin }
@@ -151,16 +151,6 @@ struct ClassifierAnalysis {
         var allLost = 1.0
         for _ in 0..<request.transmissions { allLost *= p }
         return 1 - allLost
-    }
-
-    /// The largest round trip measured without ambiguity (an answer to a request sent once).
-    private var cleanRoundTrip: Duration? {
-        machine.requests.compactMap { request -> Duration? in
-            guard let answer = request.answer, request.transmissions == 1, let sent = request.sendTimes.first,
-                request.test != .hairpin
-            else { return nil }
-            return answer.at - sent
-        }.max()
     }
 
     private func record(_ request: ClassifierRequest) -> ClassifierTestRecord {

@@ -15,10 +15,8 @@ public struct ClassifierConfiguration: Sendable {
     public var transmissions = 5
     /// Gap between transmissions before any round-trip time is known; doubled twice at most.
     public var initialInterval: Duration = .milliseconds(100)
-    /// The shortest gap between transmissions once the round-trip time is known.
-    public var minimumInterval: Duration = .milliseconds(10)
-    /// Added to twice the round-trip time when waiting for a last answer (jitter, scheduling).
-    public var waitMargin: Duration = .milliseconds(25)
+    /// Gaps and waits once the round-trip time is known.
+    public var pacing = RoundTripPacing()
     /// How long to wait for an answer while the round-trip time is still unknown.
     public var unknownRTTWait: Duration = .milliseconds(500)
     /// Upper bound on the whole classification.
@@ -35,4 +33,18 @@ public struct ClassifierConfiguration: Sendable {
 
     static let primarySocket = 0
     static let filteringSocket = 1
+}
+
+/// The pacing both probing machines share once the round trip is known: copies half a round
+/// trip apart, and a last wait of two round trips, so "no answer" costs a few round trips.
+public struct RoundTripPacing: Sendable {
+    /// The shortest gap between copies.
+    public var minimumInterval: Duration = .milliseconds(10)
+    /// Added to the last wait for jitter and scheduling.
+    public var waitMargin: Duration = .milliseconds(25)
+
+    public init() {}
+
+    func gap(_ roundTrip: Duration) -> Duration { max(roundTrip / 2, minimumInterval) }
+    func answerWait(_ roundTrip: Duration) -> Duration { roundTrip * 2 + waitMargin }
 }

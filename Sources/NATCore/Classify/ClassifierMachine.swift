@@ -22,8 +22,6 @@ public struct ClassifierMachine: DatagramMachine {
     private var startedAt: Duration?
     var otherAddress: TransportAddress?
     var otherAddressProblem: String?
-    /// Hairpinned requests that arrived back on the primary socket.
-    var hairpinArrivals = 0
     public private(set) var report: ClassifierReport?
     public var output: ClassifierReport? { report }
 
@@ -61,7 +59,6 @@ public struct ClassifierMachine: DatagramMachine {
         if message.type.messageClass == .request {
             // Our own hairpin request, looped back by the NAT to the socket it came from.
             guard test == .hairpin, socket == requests[index].socket else { return [] }
-            hairpinArrivals += 1
             if requests[index].isOpen {
                 requests[index].answer = .init(source: source, message: message, at: now)
                 actions.append(.progress("hairpin: our request to \(requests[index].destination) came back from \(source)"))
@@ -117,10 +114,14 @@ public struct ClassifierMachine: DatagramMachine {
     /// sample (an answer to a request sent once) when there is one, covering jitter; otherwise
     /// the median time from first send to answer, an overestimate by one gap per lost copy.
     var roundTripBound: Duration? {
-        let answered = requests.filter { $0.answer != nil && $0.test != .hairpin }
-        if let clean = answered.filter({ $0.transmissions == 1 }).compactMap(\.roundTripBound).max() { return clean }
-        let bounds = answered.compactMap(\.roundTripBound).sorted()
+        if let cleanRoundTrip { return cleanRoundTrip }
+        let bounds = requests.filter { $0.test != .hairpin }.compactMap(\.roundTripBound).sorted()
         return bounds.isEmpty ? nil : bounds[bounds.count / 2]
+    }
+
+    /// The largest round trip measured without ambiguity: an answer to a request sent once.
+    var cleanRoundTrip: Duration? {
+        requests.filter { $0.transmissions == 1 && $0.test != .hairpin }.compactMap(\.roundTripBound).max()
     }
 
     /// Round-trip loss seen so far: copies of answered requests sent well over a round trip
@@ -151,7 +152,7 @@ public struct ClassifierMachine: DatagramMachine {
         let (lost, _) = lossCounts
         guard lost > 0 else { return configuration.transmissions }
         let needed = Int((log(1e-4) / log(smoothedLoss)).rounded(.up))
-        return min(max(configuration.transmissions, needed), max(configuration.transmissions, 12))
+        return max(configuration.transmissions, min(needed, 12))
     }
 
     private func nextSend(_ request: ClassifierRequest) -> Duration {
@@ -159,13 +160,13 @@ public struct ClassifierMachine: DatagramMachine {
         guard let rtt = roundTripBound else {
             return last + configuration.initialInterval * (1 << min(request.transmissions - 1, 2))
         }
-        return last + max(rtt / 2, configuration.minimumInterval)
+        return last + configuration.pacing.gap(rtt)
     }
 
     private func giveUpTime(_ request: ClassifierRequest) -> Duration {
         let last = request.sendTimes.last ?? .zero
         guard let rtt = roundTripBound else { return last + configuration.unknownRTTWait }
-        return last + rtt * 2 + configuration.waitMargin
+        return last + configuration.pacing.answerWait(rtt)
     }
 
     // MARK: Tests
@@ -185,7 +186,6 @@ public struct ClassifierMachine: DatagramMachine {
     private mutating func close(_ test: ClassifierTest) {
         if let index = requests.firstIndex(where: { $0.test == test }), requests[index].isOpen {
             requests[index].closed = true
-            requests[index].skipped = true
         }
     }
 

@@ -60,9 +60,6 @@ public struct Finding<Value: Encodable & Sendable & Equatable>: Encodable, Senda
 
     public static func undecided(_ why: String) -> Finding { Finding(nil, confidence: nil, evidence: [why]) }
 
-    public static func == (lhs: Finding, rhs: Finding) -> Bool {
-        lhs.value == rhs.value && lhs.confidence == rhs.confidence && lhs.evidence == rhs.evidence
-    }
 }
 
 /// Port allocation with its pattern's parameters.
@@ -73,9 +70,6 @@ public struct PortAllocationValue: Encodable, Sendable, Equatable {
     /// The external ports seen, in the order their mappings were created.
     public var ports: [UInt16]
 
-    public static func == (lhs: Self, rhs: Self) -> Bool {
-        lhs.kind == rhs.kind && lhs.delta == rhs.delta && lhs.ports == rhs.ports
-    }
 }
 
 /// One test as run: what went where, how many times, and what came back.
@@ -99,10 +93,6 @@ public struct ClassifierTestRecord: Encodable, Sendable, Equatable {
     /// STUN error response code, when the answer was an error.
     @Nullable public var errorCode: Int?
 
-    public static func == (lhs: Self, rhs: Self) -> Bool {
-        lhs.test == rhs.test && lhs.from == rhs.from && lhs.to == rhs.to && lhs.transmissions == rhs.transmissions
-            && lhs.answeredFrom == rhs.answeredFrom && lhs.mapped == rhs.mapped && lhs.errorCode == rhs.errorCode
-    }
 }
 
 /// The verdict of `natctl classify`, encoded as `natctl.classify/1`.

@@ -20,13 +20,6 @@ enum ClassifierTest: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
-    /// Tests whose answer may legitimately never come: a missing answer is itself the result.
-    var silenceIsAnAnswer: Bool {
-        switch self {
-        case .filtering(2), .filtering(3), .hairpin: true
-        default: false
-        }
-    }
 }
 
 /// One request the classifier sent, with its retransmissions and its answer.
@@ -36,9 +29,7 @@ struct ClassifierRequest: Sendable {
         var message: STUNMessage
         var at: Duration
 
-        var mapped: TransportAddress? {
-            (try? message.attribute(XORMappedAddress.self))?.address ?? (try? message.attribute(MappedAddress.self))?.address
-        }
+        var mapped: TransportAddress? { message.reflexiveAddress }
         var errorCode: Int? {
             message.type.messageClass == .errorResponse ? (try? message.attribute(ErrorCode.self))?.code : nil
         }
@@ -55,8 +46,6 @@ struct ClassifierRequest: Sendable {
     var answer: Answer?
     /// Set when the request stops waiting without an answer (given up, or made unnecessary).
     var closed = false
-    /// Set when another answer made this test unnecessary before it was decided.
-    var skipped = false
     /// Set when the overall timeout closed the request before it sent all its copies.
     var timedOut = false
 

@@ -67,9 +67,12 @@ public enum DialBackClient {
         } catch {
             refusal = "no answer to the dial-back request: \(error)"
         }
-        // UDP copies left the server before its answer; allow for reordering on the way.
-        let grace = max((request.roundTrip ?? .zero) * 2, .milliseconds(100))
-        try? await Task.sleep(for: grace)
+        // Dials left the server before its answer, but may arrive after it (reordering): unless
+        // every target has already been reached, give stragglers a grace period. What is being
+        // waited for here is an absence, so a timer is the only way to end the wait.
+        if arrivals.withLockedValue({ $0.count }) < targets.count {
+            try? await Task.sleep(for: max((request.roundTrip ?? .zero) * 2, .milliseconds(100)))
+        }
         let arrived = arrivals.withLockedValue { $0 }
         for target in targets {
             let key = "\(target.transport)/\(target.address.port)"

@@ -18,6 +18,7 @@ public struct LifetimeMachine: DatagramMachine {
         public var roundTrip: Duration
         public var probesPerWave = 6
         public var checkTransmissions = 4
+        public var pacing = RoundTripPacing()
 
         public init(server: TransportAddress, budget: Duration, roundTrip: Duration) {
             self.server = server
@@ -53,8 +54,8 @@ public struct LifetimeMachine: DatagramMachine {
 
     public init(configuration: Configuration) { self.configuration = configuration }
 
-    private var gap: Duration { max(configuration.roundTrip / 2, .milliseconds(10)) }
-    private var answerWait: Duration { configuration.roundTrip * 2 + .milliseconds(25) }
+    private var gap: Duration { configuration.pacing.gap(configuration.roundTrip) }
+    private var answerWait: Duration { configuration.pacing.answerWait(configuration.roundTrip) }
     /// Time a check needs after the wait: copies, then the last answer's wait.
     private var checkCost: Duration { gap * (configuration.checkTransmissions - 1) + answerWait }
 
@@ -71,7 +72,7 @@ public struct LifetimeMachine: DatagramMachine {
         var actions: [DatagramAction] = []
         for index in probes.indices where !probes[index].isDone && probes[index].socket == socket {
             if message.transactionID == probes[index].open.transactionID, probes[index].mapped == nil {
-                probes[index].mapped = (try? message.attribute(XORMappedAddress.self))?.address
+                probes[index].mapped = message.reflexiveAddress
                 probes[index].openedAt = now
             } else if message.transactionID == probes[index].check.transactionID {
                 probes[index].alive = true

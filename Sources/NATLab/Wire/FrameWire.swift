@@ -36,8 +36,9 @@ public struct FrameWire {
     private static let ethPAll: UInt16 = 0x0003  // ETH_P_ALL, <linux/if_ether.h>
     private static let packetOutgoing: UInt8 = 4  // PACKET_OUTGOING: frames we (or the kernel) sent
 
-    /// Opens both sockets, then forwards until `shouldStop` returns true (checked at least every 100 ms).
-    public static func run(_ settings: Settings, ready: () -> Void = {}, shouldStop: () -> Bool) throws(Failure) {
+    /// Opens both sockets, calls `ready`, then forwards until the process is killed (`lab down`
+    /// kills every process in the lab's namespaces).
+    public static func run(_ settings: Settings, ready: () -> Void = {}) throws(Failure) -> Never {
         let sockets = [try open(settings.interfaces.0), try open(settings.interfaces.1)]
         ready()
         defer { sockets.forEach { close($0) } }
@@ -46,7 +47,7 @@ public struct FrameWire {
         var buffer = [UInt8](repeating: 0, count: 65_536)
         let delay = Int64(settings.delayMilliseconds) * 1_000_000
         let jitter = Int64(settings.jitterMilliseconds) * 1_000_000
-        while !shouldStop() {
+        while true {
             let now = monotonicNanoseconds()
             while let entry = queue.popDue(now: now) {
                 _ = entry.frame.withUnsafeBytes { send(sockets[entry.toSide], $0.baseAddress, $0.count, 0) }

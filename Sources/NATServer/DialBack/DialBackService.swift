@@ -18,7 +18,6 @@ final class DialBackService: Sendable {
     private let policy = NIOLockedValueBox(DialBackPolicy())
     /// Transaction IDs being served, so a retransmitted request does not dial twice.
     private let inFlight = NIOLockedValueBox(Set<TransactionID>())
-    private let clock = ContinuousClock()
     private let started = ContinuousClock.now
 
     init(dialFrom: IPAddress) { self.dialFrom = dialFrom }
