@@ -23,16 +23,21 @@ public final class STUNServer: Sendable {
     /// The addresses actually bound (ports filled in when 0 was asked for).
     public let layout: ServerLayout
     private let sockets: SocketTable
+    /// The TURN relay on the primary socket, when one was configured.
+    let turn: TURNService?
 
-    private init(layout: ServerLayout, sockets: SocketTable) {
+    private init(layout: ServerLayout, sockets: SocketTable, turn: TURNService?) {
         self.layout = layout
         self.sockets = sockets
+        self.turn = turn
     }
 
     /// Binds every socket the layout needs and starts answering. Port 0 picks a free port, the
-    /// same one for both IPs, as RFC 5780's OTHER-ADDRESS arithmetic requires.
+    /// same one for both IPs, as RFC 5780's OTHER-ADDRESS arithmetic requires. With `turn`, the
+    /// primary socket also serves TURN (RFC 8656) and reports allocations through `onTURNEvent`.
     public static func start(
-        _ requested: ServerLayout, software: String? = "natctl",
+        _ requested: ServerLayout, software: String? = "natctl", turn: TURNConfiguration? = nil,
+        onTURNEvent: @escaping @Sendable (TURNEvent) -> Void = { _ in },
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) async throws -> STUNServer {
         if let alternate = requested.alternate {
@@ -50,9 +55,10 @@ public final class STUNServer: Sendable {
         var lastError: (any Error)?
         for _ in 0..<8 {  // port 0 may pick a port that is taken on the other IP: try again
             let table = SocketTable()
+            let relay = turn.map { TURNService(configuration: $0, loop: loop, onEvent: onTURNEvent) }
             do {
-                let layout = try await bindAll(requested, table: table, loop: loop, software: software)
-                return STUNServer(layout: layout, sockets: table)
+                let layout = try await bindAll(requested, table: table, loop: loop, software: software, turn: relay)
+                return STUNServer(layout: layout, sockets: table, turn: relay)
             } catch {
                 lastError = error
                 await table.closeAll()
@@ -63,14 +69,16 @@ public final class STUNServer: Sendable {
     }
 
     private static func bindAll(
-        _ requested: ServerLayout, table: SocketTable, loop: any EventLoop, software: String?
+        _ requested: ServerLayout, table: SocketTable, loop: any EventLoop, software: String?, turn: TURNService?
     ) async throws -> ServerLayout {
         let responder = NIOLockedValueBox(BindingResponder(layout: requested, software: software))
         let dialBack = DialBackService(dialFrom: requested.alternate?.ip ?? requested.primary.ip)
         var layout = requested
         for role in requested.roles {
             let address = layout.address(of: role)
-            let channel = try await bindSocket(address, role: role, table: table, responder: responder, dialBack: dialBack, loop: loop)
+            let channel = try await bindSocket(
+                address, role: role, table: table, responder: responder, dialBack: dialBack, turn: role == .primary ? turn : nil, loop: loop)
+            if role == .primary, let turn { try await loop.submit { turn.attach(listener: channel) }.get() }
             guard let bound = channel.localAddress.flatMap(TransportAddress.init) else { continue }
             if role == .primary { layout.primary.port = bound.port }
             // Once the alternate port is known, later sockets use it.
@@ -84,11 +92,16 @@ public final class STUNServer: Sendable {
 
     private static func bindSocket(
         _ address: TransportAddress, role: SocketRole, table: SocketTable,
-        responder: NIOLockedValueBox<BindingResponder>, dialBack: DialBackService, loop: any EventLoop
+        responder: NIOLockedValueBox<BindingResponder>, dialBack: DialBackService, turn: TURNService?, loop: any EventLoop
     ) async throws -> any Channel {
-        let handler = ServerSocketHandler(role: role, table: table, responder: responder, dialBack: dialBack)
+        let handler = ServerSocketHandler(role: role, table: table, responder: responder, dialBack: dialBack, turn: turn)
         do {
-            let channel = try await DatagramBootstrap(group: loop)
+            var bootstrap = DatagramBootstrap(group: loop)
+            if turn != nil {  // relayed traffic arrives in bursts: read and send them in batches
+                bootstrap = bootstrap.channelOption(.datagramVectorReadMessageCount, value: 16)
+                    .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 16 * 2048))
+            }
+            let channel = try await bootstrap
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(handler) }
                 }
@@ -100,8 +113,9 @@ public final class STUNServer: Sendable {
         }
     }
 
-    /// Closes every socket. Safe to call more than once.
+    /// Closes every socket and allocation. Safe to call more than once.
     public func stop() async {
+        await turn?.shutdown()
         await sockets.closeAll()
     }
 }
@@ -127,17 +141,33 @@ final class ServerSocketHandler: ChannelInboundHandler, Sendable {
     let table: SocketTable
     let responder: NIOLockedValueBox<BindingResponder>
     let dialBack: DialBackService
+    let turn: TURNService?
 
-    init(role: SocketRole, table: SocketTable, responder: NIOLockedValueBox<BindingResponder>, dialBack: DialBackService) {
+    init(
+        role: SocketRole, table: SocketTable, responder: NIOLockedValueBox<BindingResponder>, dialBack: DialBackService,
+        turn: TURNService?
+    ) {
         self.role = role
         self.table = table
         self.responder = responder
         self.dialBack = dialBack
+        self.turn = turn
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let envelope = unwrapInboundIn(data)
         guard let client = TransportAddress(envelope.remoteAddress) else { return }
+        if let turn, let first = envelope.data.getInteger(at: envelope.data.readerIndex, as: UInt8.self) {
+            if ChannelDataHeader.isChannelData(firstByte: first) { return turn.relayChannelData(envelope.data, from: client) }
+            if Self.isTURNMessage(envelope.data) {
+                do {
+                    let message = try STUNMessage(decoding: envelope.data.readableBytesView)
+                    return turn.handle(message, from: client, socket: envelope.remoteAddress)
+                } catch {
+                    return turn.rejectMalformed(envelope.data, error, socket: envelope.remoteAddress)
+                }
+            }
+        }
         if Self.isDialBackRequest(envelope.data), let request = try? STUNMessage(decoding: envelope.data.readableBytesView) {
             return dialBack.handle(request, from: client, on: context.channel)
         }
@@ -147,6 +177,16 @@ final class ServerSocketHandler: ChannelInboundHandler, Sendable {
         else { return }
         let out = AddressedEnvelope(remoteAddress: destination, data: ByteBuffer(bytes: reply.bytes))
         channel.writeAndFlush(out, promise: nil)
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        turn?.flushPending()
+    }
+
+    /// Whether the datagram's type field names a TURN method (peeked, not decoded).
+    private static func isTURNMessage(_ data: ByteBuffer) -> Bool {
+        guard let raw = data.getInteger(at: data.readerIndex, as: UInt16.self), raw & 0xC000 == 0 else { return false }
+        return TURNService.methods.contains(STUNMessageType(rawValue: raw).method)
     }
 
     /// Peeks at the message type so Binding requests, the common case, are decoded only once.

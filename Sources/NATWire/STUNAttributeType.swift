@@ -24,6 +24,20 @@ public struct STUNAttributeType: RawRepresentable, Hashable, Sendable, CustomStr
     public static let software = Self(rawValue: 0x8022)
     public static let alternateServer = Self(rawValue: 0x8023)
     public static let fingerprint = Self(rawValue: 0x8028)
+    // RFC 8656 §18 (TURN)
+    public static let channelNumber = Self(rawValue: 0x000C)
+    public static let lifetime = Self(rawValue: 0x000D)
+    public static let xorPeerAddress = Self(rawValue: 0x0012)
+    public static let data = Self(rawValue: 0x0013)
+    public static let xorRelayedAddress = Self(rawValue: 0x0016)
+    public static let requestedAddressFamily = Self(rawValue: 0x0017)
+    public static let evenPort = Self(rawValue: 0x0018)
+    public static let requestedTransport = Self(rawValue: 0x0019)
+    public static let dontFragment = Self(rawValue: 0x001A)
+    public static let reservationToken = Self(rawValue: 0x0022)
+    public static let additionalAddressFamily = Self(rawValue: 0x8000)
+    public static let addressErrorCode = Self(rawValue: 0x8001)
+    public static let icmp = Self(rawValue: 0x8004)
     // RFC 3489 §11.2 (legacy) and RFC 5780 §7
     public static let responseAddress = Self(rawValue: 0x0002)
     public static let changeRequest = Self(rawValue: 0x0003)
@@ -56,6 +70,10 @@ public struct STUNAttributeType: RawRepresentable, Hashable, Sendable, CustomStr
         0x8002: "PASSWORD-ALGORITHMS", 0x8003: "ALTERNATE-DOMAIN", 0x8022: "SOFTWARE",
         0x8023: "ALTERNATE-SERVER", 0x8028: "FINGERPRINT", 0x8029: "ICE-CONTROLLED",
         0x802A: "ICE-CONTROLLING", 0x802B: "RESPONSE-ORIGIN", 0x802C: "OTHER-ADDRESS",
+        0x000C: "CHANNEL-NUMBER", 0x000D: "LIFETIME", 0x0012: "XOR-PEER-ADDRESS", 0x0013: "DATA",
+        0x0016: "XOR-RELAYED-ADDRESS", 0x0017: "REQUESTED-ADDRESS-FAMILY", 0x0018: "EVEN-PORT",
+        0x0019: "REQUESTED-TRANSPORT", 0x001A: "DONT-FRAGMENT", 0x0022: "RESERVATION-TOKEN",
+        0x8000: "ADDITIONAL-ADDRESS-FAMILY", 0x8001: "ADDRESS-ERROR-CODE", 0x8004: "ICMP",
         0x40DB: "DIAL-BACK-TARGET", 0x40DC: "DIAL-BACK-NONCE", 0x80DB: "DIAL-BACK-STATUS",
     ]
 

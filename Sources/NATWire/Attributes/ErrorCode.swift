@@ -16,7 +16,15 @@ public struct ErrorCode: STUNAttributeValue, Hashable {
     public static let badRequest = 400
     public static let unauthenticated = 401
     public static let unknownAttribute = 420
+    public static let forbidden = 403
+    public static let allocationMismatch = 437
     public static let staleNonce = 438
+    public static let addressFamilyNotSupported = 440
+    public static let wrongCredentials = 441
+    public static let unsupportedTransportProtocol = 442
+    public static let peerAddressFamilyMismatch = 443
+    public static let allocationQuotaReached = 486
+    public static let insufficientCapacity = 508
     public static let serverError = 500
 
     /// The reason phrases RFC 8489 §14.8 and RFC 8656 §18 recommend.
@@ -29,7 +37,10 @@ public struct ErrorCode: STUNAttributeValue, Hashable {
         case 420: "Unknown Attribute"
         case 437: "Allocation Mismatch"
         case 438: "Stale Nonce"
+        case 440: "Address Family not Supported"
         case 441: "Wrong Credentials"
+        case 442: "Unsupported Transport Protocol"
+        case 443: "Peer Address Family Mismatch"
         case 486: "Allocation Quota Reached"
         case 500: "Server Error"
         case 508: "Insufficient Capacity"

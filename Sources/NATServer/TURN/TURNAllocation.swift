@@ -1,0 +1,91 @@
+import NATWire
+import NIOCore
+
+/// One TURN allocation (RFC 8656 §2.2): a relayed socket owned by one client 5-tuple, with its
+/// permissions, channel bindings and traffic counters. Lives on the server's event loop only.
+final class TURNAllocation {
+    struct Binding {
+        var peer: TransportAddress
+        var peerSocket: SocketAddress
+        var expiry: NIODeadline
+    }
+
+    /// Bytes and packets in each direction, and what was dropped for want of a permission.
+    struct Counters: Sendable, Equatable {
+        var packetsToPeers = 0
+        var bytesToPeers = 0
+        var packetsFromPeers = 0
+        var bytesFromPeers = 0
+        var droppedFromPeers = 0
+        var droppedToPeers = 0
+    }
+
+    let client: TransportAddress
+    let clientSocket: SocketAddress
+    let username: String
+    let relayed: TransportAddress
+    let relayChannel: any Channel
+    /// The transaction that created it, so a retransmitted Allocate gets the same answer (§7.2).
+    let creatingTransaction: TransactionID
+    var creatingResponse: ByteBuffer?
+    var expiry: NIODeadline
+    var expiryTimer: Scheduled<Void>?
+    var permissions: [IPAddress: NIODeadline] = [:]
+    var channels: [UInt16: Binding] = [:]
+    var channelByPeer: [TransportAddress: UInt16] = [:]
+    var counters = Counters()
+
+    init(
+        client: TransportAddress, clientSocket: SocketAddress, username: String, relayed: TransportAddress,
+        relayChannel: any Channel, creatingTransaction: TransactionID, expiry: NIODeadline
+    ) {
+        self.client = client
+        self.clientSocket = clientSocket
+        self.username = username
+        self.relayed = relayed
+        self.relayChannel = relayChannel
+        self.creatingTransaction = creatingTransaction
+        self.expiry = expiry
+    }
+
+    func hasPermission(_ ip: IPAddress, now: NIODeadline) -> Bool {
+        guard let until = permissions[ip] else { return false }
+        return until > now
+    }
+
+    /// The live channel bound to `number`, if any.
+    func channel(_ number: UInt16, now: NIODeadline) -> Binding? {
+        guard let binding = channels[number], binding.expiry > now else { return nil }
+        return binding
+    }
+
+    /// The live channel number for traffic from `peer`, if any.
+    func channelNumber(for peer: TransportAddress, now: NIODeadline) -> UInt16? {
+        guard let number = channelByPeer[peer], let binding = channels[number], binding.expiry > now else { return nil }
+        return number
+    }
+}
+
+/// Reads datagrams from peers on one relayed socket and hands them to the service, which
+/// forwards the permitted ones to the client.
+final class RelayPeerHandler: ChannelInboundHandler, @unchecked Sendable {
+    typealias InboundIn = AddressedEnvelope<ByteBuffer>
+
+    private let service: TURNService
+    weak var allocation: TURNAllocation?
+
+    init(service: TURNService) { self.service = service }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard let allocation else { return }
+        service.relayFromPeer(unwrapInboundIn(data), allocation: allocation)
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        service.flushPending()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        // ICMP errors from one peer (port unreachable) must not close the allocation.
+    }
+}

@@ -1,0 +1,23 @@
+/// CHANNEL-NUMBER (RFC 8656 §18.1): a 16-bit channel number, then two reserved bytes.
+/// Valid numbers are 0x4000 through 0x4FFF (§12).
+public struct ChannelNumber: STUNAttributeValue, Hashable {
+    public static let attributeType = STUNAttributeType.channelNumber
+    /// The range RFC 8656 §12 allows clients to bind.
+    public static let validRange: ClosedRange<UInt16> = 0x4000...0x4FFF
+    public var number: UInt16
+
+    public init(_ number: UInt16) { self.number = number }
+
+    public init(stunValue: ArraySlice<UInt8>, transactionID: TransactionID) throws(STUNDecodeError) {
+        guard stunValue.count == 4 else { throw STUNDecodeError(place: "value", reason: "is \(stunValue.count) bytes, not 4") }
+        var reader = ByteReader(stunValue, place: "value")
+        number = try reader.readUInt16("number")
+    }
+
+    public func stunValue(transactionID: TransactionID) -> [UInt8] {
+        var out: [UInt8] = []
+        out.appendUInt16(number)
+        out.appendUInt16(0)
+        return out
+    }
+}
