@@ -20,10 +20,13 @@ public final class STUNTransport: Sendable {
     }
 
     /// Binds a UDP socket, e.g. to `0.0.0.0:0` or `[::]:0` for one socket per family.
+    /// `onUnmatched` gets, on the socket's event loop, every datagram that is not a response
+    /// to a pending transaction.
     public static func bind(
-        _ address: TransportAddress, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+        _ address: TransportAddress, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        onUnmatched: (@Sendable (AddressedEnvelope<ByteBuffer>) -> Void)? = nil
     ) async throws -> STUNTransport {
-        let handler = TransactionHandler()
+        let handler = TransactionHandler(onUnmatched: onUnmatched)
         let channel = try await DatagramBootstrap(group: group)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(handler) }
@@ -46,14 +49,24 @@ public final class STUNTransport: Sendable {
         _ request: STUNMessage, to server: TransportAddress, policy: RetransmissionPolicy = .rfc8489,
         limit: Duration? = nil, integrity: STUNIntegrityKey? = nil
     ) async throws(TransactionError) -> TransactionResponse {
+        try await transaction(
+            encoded: request.encoded(integrity: integrity, fingerprint: true), id: request.transactionID, to: server,
+            policy: policy, limit: limit)
+    }
+
+    /// Like `transaction(_:to:...)` for a request already encoded (signed by the caller).
+    public func transaction(
+        encoded bytes: [UInt8], id: TransactionID, to server: TransportAddress, policy: RetransmissionPolicy = .rfc8489,
+        limit: Duration? = nil
+    ) async throws(TransactionError) -> TransactionResponse {
         let destination: SocketAddress
         do { destination = try server.socketAddress } catch {
             throw .sendFailed(server: server, reason: "\(error)")
         }
-        let payload = ByteBuffer(bytes: request.encoded(integrity: integrity, fingerprint: true))
+        let payload = ByteBuffer(bytes: bytes)
         let promise = channel.eventLoop.makePromise(of: TransactionResponse.self)
         let job = TransactionHandler.Job(
-            id: request.transactionID, payload: payload, destination: destination, server: server,
+            id: id, payload: payload, destination: destination, server: server,
             policy: policy, limit: limit, promise: promise)
         let handler = self.handler
         let eventLoop = channel.eventLoop
@@ -69,6 +82,12 @@ public final class STUNTransport: Sendable {
         } catch {
             throw .sendFailed(server: server, reason: "\(error)")
         }
+    }
+
+    /// Sends one datagram without waiting for anything (indications, relayed data).
+    public func send(_ bytes: [UInt8], to destination: TransportAddress) {
+        guard let address = try? destination.socketAddress else { return }
+        channel.writeAndFlush(AddressedEnvelope(remoteAddress: address, data: ByteBuffer(bytes: bytes)), promise: nil)
     }
 
     /// Closes the socket; transactions still waiting fail with `.cancelled`.

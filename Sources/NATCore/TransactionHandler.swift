@@ -32,6 +32,13 @@ final class TransactionHandler: ChannelInboundHandler, @unchecked Sendable {
 
     private var pending: [TransactionID: Pending] = [:]
     private var context: ChannelHandlerContext?
+    /// Gets every datagram that answers no pending transaction (TURN Data indications and
+    /// ChannelData, for one); nil drops them.
+    private let onUnmatched: (@Sendable (AddressedEnvelope<ByteBuffer>) -> Void)?
+
+    init(onUnmatched: (@Sendable (AddressedEnvelope<ByteBuffer>) -> Void)? = nil) {
+        self.onUnmatched = onUnmatched
+    }
 
     func handlerAdded(context: ChannelHandlerContext) { self.context = context }
 
@@ -97,13 +104,20 @@ final class TransactionHandler: ChannelInboundHandler, @unchecked Sendable {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let envelope = unwrapInboundIn(data)
+        if let onUnmatched, let first = envelope.data.getInteger(at: envelope.data.readerIndex, as: UInt8.self), first & 0xC0 != 0 {
+            return onUnmatched(envelope)  // not STUN: skip the decoder
+        }
         let bytes = Array(envelope.data.readableBytesView)
         guard STUNMessage.looksLikeSTUN(bytes, requireCookie: false),
             let message = try? STUNMessage(decoding: bytes),
             message.type.messageClass.isResponse,
             let entry = pending[message.transactionID],
             let source = TransportAddress(envelope.remoteAddress)
-        else { return }  // late duplicates, strays and non-STUN datagrams answer nothing we wait for
+        else {
+            // Late duplicates, strays and non-STUN datagrams answer nothing we wait for.
+            onUnmatched?(envelope)
+            return
+        }
         let now = NIODeadline.now()
         let rtt = now - (entry.transmissions == 1 ? entry.started : entry.lastSent)
         finish(

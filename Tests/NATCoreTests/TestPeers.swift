@@ -13,16 +13,18 @@ struct Datagram: Sendable {
 
 struct InboxTimeout: Error {}
 
-/// A queue of received datagrams whose `next()` waits for the next one, at most `limit`.
-final class DatagramQueue: Sendable {
+typealias DatagramQueue = ArrivalQueue<Datagram>
+
+/// A queue of arrivals (datagrams, events) whose `next()` waits for the next one, at most `limit`.
+final class ArrivalQueue<Element: Sendable>: Sendable {
     private struct State {
-        var buffered: [Datagram] = []
-        var waiter: CheckedContinuation<Datagram, any Error>?
+        var buffered: [Element] = []
+        var waiter: CheckedContinuation<Element, any Error>?
     }
     private let state = NIOLockedValueBox(State())
 
-    func push(_ datagram: Datagram) {
-        let waiter = state.withLockedValue { state -> CheckedContinuation<Datagram, any Error>? in
+    func push(_ datagram: Element) {
+        let waiter = state.withLockedValue { state -> CheckedContinuation<Element, any Error>? in
             if let waiter = state.waiter {
                 state.waiter = nil
                 return waiter
@@ -33,16 +35,16 @@ final class DatagramQueue: Sendable {
         waiter?.resume(returning: datagram)
     }
 
-    func next(limit: Duration = .seconds(3)) async throws -> Datagram {
+    func next(limit: Duration = .seconds(3)) async throws -> Element {
         try await withCheckedThrowingContinuation { continuation in
-            let ready = state.withLockedValue { state -> Datagram? in
+            let ready = state.withLockedValue { state -> Element? in
                 if !state.buffered.isEmpty { return state.buffered.removeFirst() }
                 state.waiter = continuation
                 return nil
             }
             if let ready { return continuation.resume(returning: ready) }
             DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(limit.milliseconds)) { [self] in
-                let expired = state.withLockedValue { state -> CheckedContinuation<Datagram, any Error>? in
+                let expired = state.withLockedValue { state -> CheckedContinuation<Element, any Error>? in
                     defer { state.waiter = nil }
                     return state.waiter
                 }
@@ -70,18 +72,25 @@ struct UDPInbox {
     let queue: DatagramQueue
     var port: UInt16 { UInt16(channel.localAddress?.port ?? 0) }
 
-    static func bind() async throws -> UDPInbox {
+    static func bind(ip: String = "127.0.0.1") async throws -> UDPInbox {
         let queue = DatagramQueue()
         let handler = CollectingHandler(queue: queue)
         let channel = try await DatagramBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(handler) }
             }
-            .bind(host: "127.0.0.1", port: 0).get()
+            .bind(host: ip, port: 0).get()
         return UDPInbox(channel: channel, queue: queue)
     }
 
+    var address: TransportAddress { channel.localAddress.flatMap(TransportAddress.init)! }
+
     func next() async throws -> Datagram { try await queue.next() }
+
+    func send(_ bytes: [UInt8], to destination: TransportAddress) async throws {
+        try await channel.writeAndFlush(AddressedEnvelope(remoteAddress: destination.socketAddress, data: ByteBuffer(bytes: bytes)))
+    }
+
     func close() async { try? await channel.close() }
 }
 

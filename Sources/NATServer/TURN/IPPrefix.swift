@@ -60,8 +60,10 @@ public struct PeerAddressPolicy: Sendable {
         self.allowed = allowed
     }
 
-    public func permits(_ ip: IPAddress) -> Bool {
-        allowed.contains { $0.contains(ip) } || !denied.contains { $0.contains(ip) }
+    /// Whether `ip` may be a peer. The server's own IPs count as denied (a relay looping into
+    /// its own host's services is an attack path) unless explicitly allowed.
+    public func permits(_ ip: IPAddress, serverIPs: [IPAddress] = []) -> Bool {
+        allowed.contains { $0.contains(ip) } || !(serverIPs.contains(ip) || denied.contains { $0.contains(ip) })
     }
 }
 

@@ -2,8 +2,9 @@ import NATWire
 import NIOCore
 
 /// One TURN allocation (RFC 8656 §2.2): a relayed socket owned by one client 5-tuple, with its
-/// permissions, channel bindings and traffic counters. Lives on the server's event loop only.
-final class TURNAllocation {
+/// permissions, channel bindings and traffic counters. Lives on the server's event loop only,
+/// which is what makes `@unchecked Sendable` sound.
+final class TURNAllocation: @unchecked Sendable {
     struct Binding {
         var peer: TransportAddress
         var peerSocket: SocketAddress

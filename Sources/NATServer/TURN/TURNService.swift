@@ -291,7 +291,7 @@ public final class TURNService: @unchecked Sendable {
             reply(error: ErrorCode.peerAddressFamilyMismatch, to: request)
             return nil
         }
-        guard let denied = peers.first(where: { !configuration.peerPolicy.permits($0.ip) || $0.ip == configuration.relayIP }) else {
+        guard let denied = peers.first(where: { !configuration.peerPolicy.permits($0.ip, serverIPs: [configuration.relayIP]) }) else {
             return peers
         }
         reply(error: ErrorCode.forbidden, "Peer address \(denied.ip) is not allowed by this relay", to: request)
