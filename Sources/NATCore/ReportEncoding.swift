@@ -4,8 +4,17 @@ import Foundation
 /// checked" (so optional fields are always present), sorted keys for stable diffs.
 public enum ReportJSON {
     public static func encode(_ value: some Encodable) throws -> String {
+        try encode(value, formatting: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+    }
+
+    /// One compact line, for streams of events (JSON Lines).
+    public static func encodeLine(_ value: some Encodable) throws -> String {
+        try encode(value, formatting: [.sortedKeys, .withoutEscapingSlashes])
+    }
+
+    private static func encode(_ value: some Encodable, formatting: JSONEncoder.OutputFormatting) throws -> String {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.outputFormatting = formatting
         encoder.keyEncodingStrategy = .convertToSnakeCase
         return String(decoding: try encoder.encode(value), as: UTF8.self)
     }

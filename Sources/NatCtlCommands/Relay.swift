@@ -1,11 +1,11 @@
 import ArgumentParser
 
 extension NatCtl {
-    /// `natctl relay`: the public helper node and (later) TURN clients.
+    /// `natctl relay`: the public helper node, and TURN clients for any relay.
     struct Relay: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Run natctl's public helper server (STUN with RFC 5780 alternate address).",
-            subcommands: [Serve.self]
+            abstract: "Run natctl's helper server (STUN, RFC 5780, TURN), or use a TURN relay.",
+            subcommands: [Serve.self, Test.self, Connect.self]
         )
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Dispatch
+import NATCore
 import NATServer
 import NATWire
 import NIOConcurrencyHelpers
@@ -43,8 +44,12 @@ extension NatCtl.Relay {
         @Flag(name: .long, help: "Print JSON lines instead of text.")
         var json = false
 
+        @OptionGroup(title: "TURN relay (RFC 8656)")
+        var turn: TURNServerOptions
+
         func validate() throws {
-            _ = try layout()
+            let layout = try layout()
+            _ = try turn.configuration(listenIP: layout.primary.ip)
             if let duration, duration <= 0 { throw ValidationError("--duration must be positive") }
         }
 
@@ -69,28 +74,43 @@ extension NatCtl.Relay {
             // Catch signals before announcing readiness, so a SIGTERM right after the
             // "listening" line still shuts down cleanly.
             let termination = TerminationSignal(limitSeconds: duration)
+            let layout = try layout()
+            let relay = try turn.configuration(listenIP: layout.primary.ip)
             let server: STUNServer
+            let json = json
             do {
-                server = try await STUNServer.start(try layout(), software: software.isEmpty ? nil : software)
+                server = try await STUNServer.start(
+                    layout, software: software.isEmpty ? nil : software, turn: relay,
+                    onTURNEvent: { event in Self.print(ServeEvent(event), json: json) })
             } catch {
                 Console.error("natctl: \(error); pick a free port or an address of this host (ip addr)")
                 throw ExitStatus.operationFailed
             }
-            let listening = server.layout.addresses.map(\.description)
-            if json {
-                Console.result(
-                    #"{"schema":"natctl.serve/1","event":"listening","rfc5780":\#(server.layout.alternate != nil),"addresses":[\#(listening.map { "\"\($0)\"" }.joined(separator: ","))]}"#)
-            } else {
-                let mode = server.layout.alternate == nil ? "no alternate address, CHANGE-REQUEST gets 420" : "RFC 5780"
-                Console.result("natctl relay serve: STUN listening on \(listening.joined(separator: ", ")) (\(mode))")
-            }
+            var listening = ServeEvent(event: "listening")
+            listening.addresses = server.layout.addresses.map(\.description)
+            listening.rfc5780 = server.layout.alternate != nil
+            listening.turn = relay?.summary
+            Self.print(listening, json: json)
             let reason = await termination.wait()
             await server.stop()
-            if json {
-                Console.result(#"{"schema":"natctl.serve/1","event":"stopped","reason":"\#(reason)"}"#)
-            } else {
-                Console.result("natctl relay serve: stopped (\(reason))")
+            var stopped = ServeEvent(event: "stopped")
+            stopped.reason = reason
+            Self.print(stopped, json: json)
+        }
+
+        private static func print(_ event: ServeEvent, json: Bool) {
+            guard json else {
+                if event.event == "listening" {
+                    let mode = event.rfc5780 == true ? "RFC 5780" : "no alternate address, CHANGE-REQUEST gets 420"
+                    let relay = event.turn.map { "; TURN relay on \($0.relayIP), realm \($0.realm), auth: \($0.auth)" }
+                        ?? "; no TURN (give --user, --static-auth-secret or --no-auth)"
+                    return Console.result(
+                        "natctl relay serve: STUN listening on \((event.addresses ?? []).joined(separator: ", ")) (\(mode))\(relay)")
+                }
+                if event.event == "stopped" { return Console.result("natctl relay serve: stopped (\(event.reason ?? ""))") }
+                return Console.result(event.text)
             }
+            if let line = try? ReportJSON.encodeLine(event) { Console.result(line) }
         }
     }
 }

@@ -27,8 +27,11 @@ public final class TURNClient: Sendable {
     public let lifetime: UInt32
     /// Time from the first Allocate to the allocation, including the 401 round trip.
     public let allocationTime: Duration
-    /// Round-trip time of the last Allocate transaction.
-    public let serverRTT: Duration
+    /// Round-trip time of the Allocate transaction that succeeded.
+    public let allocateRTT: Duration
+    /// The shortest round trip of any transaction so far: the direct path to the server.
+    public var serverRTT: Duration { fastest.withLockedValue { $0 } }
+    private let fastest: NIOLockedValueBox<Duration>
     /// Datagrams relayed from peers, in arrival order. Finishes when the client closes.
     public let received: AsyncStream<RelayedDatagram>
 
@@ -53,7 +56,8 @@ public final class TURNClient: Sendable {
         self.mappedAddress = try? allocation.message.attribute(XORMappedAddress.self)?.address
         self.lifetime = (try? allocation.message.attribute(Lifetime.self))?.seconds ?? 600
         self.allocationTime = ContinuousClock.now - started
-        self.serverRTT = allocation.rtt
+        self.allocateRTT = allocation.rtt
+        self.fastest = NIOLockedValueBox(allocation.rtt)
         self.policy = policy
         self.limit = limit
         self.auth = auth
@@ -140,7 +144,9 @@ public final class TURNClient: Sendable {
     }
 
     private func exchange(_ request: STUNMessage) async throws(TURNClientError) -> TransactionResponse {
-        try await Self.exchange(request, server: server, transport: transport, auth: auth, policy: policy, limit: limit)
+        let response = try await Self.exchange(request, server: server, transport: transport, auth: auth, policy: policy, limit: limit)
+        fastest.withLockedValue { $0 = min($0, response.rtt) }
+        return response
     }
 
     private func request(_ method: STUNMethod, _ attributes: [any STUNAttributeValue]) -> STUNMessage {

@@ -1,0 +1,63 @@
+import NATWire
+
+/// What `natctl relay test` found (schema natctl.relay-test/1, docs/json.md).
+public struct RelayTestReport: Encodable, Sendable {
+    public var schema = "natctl.relay-test/1"
+    public var server: String
+    @Nullable public var allocation: Allocation?
+    /// Who echoed: a named peer or this host's second socket.
+    @Nullable public var echoPeer: String?
+    @Nullable public var channel: Int?
+    @Nullable public var echo: Echo?
+    /// Why the test stopped short; null when it ran through.
+    @Nullable public var error: String?
+    /// The STUN error code behind `error`, when the server sent one (401, 437, 486, ...).
+    @Nullable public var errorCode: Int?
+    public var durationMs: Double = 0
+
+    public init(server: String) { self.server = server }
+
+    public struct Allocation: Encodable, Sendable {
+        public var relayedAddress: String
+        @Nullable public var mappedAddress: String?
+        public var lifetimeSeconds: Int
+        /// From the first Allocate to the allocation, the 401 challenge included.
+        public var allocateMs: Double
+        /// The shortest TURN transaction round trip: the direct path to the server.
+        public var serverRttMs: Double
+    }
+
+    public struct Echo: Encodable, Sendable {
+        /// Each sequential echo's round trip through the relay, in milliseconds.
+        public var rttMs: [Double] = []
+        @Nullable public var burst: Burst?
+
+        /// The median round trip through the relay.
+        public var medianRttMs: Double? {
+            guard !rttMs.isEmpty else { return nil }
+            return rttMs.sorted()[rttMs.count / 2]
+        }
+
+        enum CodingKeys: String, CodingKey { case rttMs, burst, medianRttMs }
+
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(rttMs, forKey: .rttMs)
+            try container.encode(burst, forKey: .burst)
+            try container.encode(medianRttMs, forKey: .medianRttMs)
+        }
+    }
+
+    public struct Burst: Encodable, Sendable {
+        public var sent: Int
+        public var echoed: Int
+        public var payloadBytes: Int
+        public var ratePerSecond: Int
+        public var lossPercent: Double
+        /// Echoed payload bits per second over the burst, in Mbit/s.
+        public var echoedMbitPerSecond: Double
+    }
+
+    /// How much the median relayed round trip costs beyond a direct one to the server.
+    @Nullable public var addedRttMs: Double?
+}

@@ -1,0 +1,99 @@
+import ArgumentParser
+import Foundation
+import NATCore
+import NATWire
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension NatCtl.Relay {
+    /// `natctl relay connect`: a UDP conversation with one peer through a TURN relay, as a pipe.
+    struct Connect: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Relay a UDP conversation with one peer through a TURN server: stdin to the peer, the peer to stdout.",
+            discussion: """
+                Allocates a relay, permits the peer and binds a channel to it, then sends each \
+                chunk read from stdin (up to 65000 bytes) as one datagram and writes each \
+                datagram from the peer to stdout. The relayed address, which the peer must send \
+                to, is printed on stderr. Keeps the allocation, permission and channel refreshed; \
+                ends at end of input, SIGINT/SIGTERM or --duration, and then releases the allocation.
+
+                Example:
+                  echo hello | natctl relay connect --server 203.0.113.1:3478 --user alice --password secret --peer 198.51.100.7:4000
+                """
+        )
+
+        @OptionGroup var turn: TURNClientOptions
+
+        @Option(name: .long, help: ArgumentHelp("The peer, ip:port.", valueName: "ip:port"))
+        var peer: String
+
+        @Option(name: .long, help: ArgumentHelp("Stop after this many seconds.", valueName: "seconds"))
+        var duration: Double?
+
+        @Option(name: .long, help: ArgumentHelp("After end of input, keep receiving this long.", valueName: "seconds"))
+        var linger: Double = 1
+
+        @Option(name: .long, help: ArgumentHelp("Upper bound on each TURN transaction, in seconds.", valueName: "seconds"))
+        var timeout: Double = 5
+
+        func validate() throws {
+            guard TransportAddress(peer) != nil else { throw ValidationError("--peer '\(peer)' is not an ip:port or [v6]:port") }
+            if let duration, duration <= 0 { throw ValidationError("--duration must be positive") }
+            guard linger >= 0, linger <= 600 else { throw ValidationError("--linger must be 0 to 600 seconds") }
+            guard timeout > 0, timeout <= 600 else { throw ValidationError("--timeout must be between 0 and 600 seconds") }
+        }
+
+        func run() async throws {
+            let termination = TerminationSignal(limitSeconds: duration)
+            let limit = Duration.milliseconds(Int(timeout * 1000))
+            let peer = TransportAddress(peer)!
+            let client: TURNClient
+            do {
+                client = try await TURNClient.allocate(server: try await turn.serverAddress(limit: limit), credential: turn.credential, limit: limit)
+                try await client.bindChannel(to: peer)
+            } catch let error as TURNClientError {
+                Console.error("natctl: relay connect: \(error)")
+                throw ExitStatus.operationFailed
+            }
+            Console.error("natctl relay connect: relayed address \(client.relayedAddress) (the peer sends here); talking to \(peer)")
+            let output = Task {
+                for await datagram in client.received where datagram.peer == peer {
+                    FileHandle.standardOutput.write(Data(datagram.data))
+                }
+            }
+            let keepAlive = Task {
+                // Refresh the allocation at half its lifetime and the channel (with its
+                // permission) every 4 minutes, whichever comes first.
+                let period = Duration.seconds(min(Int(client.lifetime) / 2, 240))
+                while (try? await Task.sleep(for: max(period, .seconds(1)))) != nil {
+                    _ = try? await client.refresh(lifetime: client.lifetime)
+                    _ = try? await client.bindChannel(to: peer)
+                }
+            }
+            let input = Task.detached { () -> String in
+                var buffer = [UInt8](repeating: 0, count: 65_000)
+                while true {
+                    let count = read(STDIN_FILENO, &buffer, buffer.count)
+                    if count <= 0 { return "end of input" }
+                    client.send(Array(buffer[0..<count]), to: peer)
+                }
+            }
+            // Whichever ends first: a signal or --duration, or the input (plus --linger).
+            let ending = Mailbox<String>()
+            Task { ending.push(await termination.wait()) }
+            let linger = linger
+            Task {
+                let reason = await input.value
+                try? await Task.sleep(for: .milliseconds(Int(linger * 1000)))  // let the last replies arrive
+                ending.push(reason)
+            }
+            let reason = await ending.next(within: .seconds(365 * 24 * 3600)) ?? "done"
+            keepAlive.cancel()
+            await client.close()
+            output.cancel()
+            Console.error("natctl relay connect: stopped (\(reason)), allocation released")
+        }
+    }
+}
