@@ -20,12 +20,12 @@ public struct ChannelDataHeader: Hashable, Sendable {
     public static func isChannelData(firstByte: UInt8) -> Bool { firstByte & 0xC0 == 0x40 }
 
     /// Reads the header of a ChannelData datagram of `datagramLength` bytes from its first 4
-    /// bytes; nil when the channel number is outside the valid range or the length field claims
+    /// bytes; nil when the channel number is outside the accepted range or the length field claims
     /// more data than arrived.
     public static func parse(_ b0: UInt8, _ b1: UInt8, _ b2: UInt8, _ b3: UInt8, datagramLength: Int) -> ChannelDataHeader? {
         let channel = UInt16(b0) << 8 | UInt16(b1)
         let length = UInt16(b2) << 8 | UInt16(b3)
-        guard ChannelNumber.validRange.contains(channel), Self.length + Int(length) <= datagramLength else { return nil }
+        guard ChannelNumber.acceptedRange.contains(channel), Self.length + Int(length) <= datagramLength else { return nil }
         return ChannelDataHeader(channel: channel, dataLength: length)
     }
 

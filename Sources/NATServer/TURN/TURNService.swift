@@ -34,7 +34,7 @@ public final class TURNService: @unchecked Sendable {
     /// The comprehension-required attributes a TURN request may carry.
     private static let knownAttributes: Set<STUNAttributeType> = [
         .username, .realm, .nonce, .messageIntegrity, .messageIntegritySHA256, .passwordAlgorithm, .lifetime,
-        .requestedTransport, .requestedAddressFamily, .xorPeerAddress, .data, .channelNumber,
+        .requestedTransport, .requestedAddressFamily, .xorPeerAddress, .data, .channelNumber, .evenPort,
     ]
 
     func attach(listener: any Channel) { self.listener = listener }
@@ -170,10 +170,16 @@ public final class TURNService: @unchecked Sendable {
         if let family = try? message.attribute(RequestedAddressFamily.self), family.family != configuration.relayIP.family {
             return reply(error: ErrorCode.addressFamilyNotSupported, to: request)
         }
+        let evenPort = try? message.attribute(EvenPort.self)
+        if evenPort?.reserveNext == true {
+            // Holding the next port for a later RTCP allocation (RESERVATION-TOKEN) is not
+            // offered; §7.2 says to answer a request the server cannot satisfy with 508.
+            return reply(error: ErrorCode.insufficientCapacity, "Port reservation (EVEN-PORT with R) is not offered", to: request)
+        }
         if let quotaError = quotaError(for: request) { return reply(error: quotaError, to: request) }
         let lifetime = configuration.grantedLifetime(asked: (try? message.attribute(Lifetime.self))?.seconds)
         binding.insert(request.client)
-        bindRelaySocket(attemptsLeft: 16).whenComplete { [self] result in
+        bindRelaySocket(attemptsLeft: 16, even: evenPort != nil).whenComplete { [self] result in
             binding.remove(request.client)
             switch result {
             case .failure:
@@ -212,10 +218,11 @@ public final class TURNService: @unchecked Sendable {
         return nil
     }
 
-    /// Binds a relayed socket on a random port of the configured range.
-    private func bindRelaySocket(attemptsLeft: Int) -> EventLoopFuture<(any Channel, RelayPeerHandler, TransportAddress)> {
+    /// Binds a relayed socket on a random port of the configured range (an even one for EVEN-PORT).
+    private func bindRelaySocket(attemptsLeft: Int, even: Bool) -> EventLoopFuture<(any Channel, RelayPeerHandler, TransportAddress)> {
         let handler = RelayPeerHandler(service: self)
-        let port = Int(UInt16.random(in: configuration.relayPorts))
+        var port = Int(UInt16.random(in: configuration.relayPorts))
+        if even, port % 2 == 1 { port = port - 1 >= Int(configuration.relayPorts.lowerBound) ? port - 1 : port + 1 }
         return DatagramBootstrap(group: loop)
             .channelOption(.socketOption(.so_reuseaddr), value: 0)
             .channelOption(.datagramVectorReadMessageCount, value: 16)
@@ -232,7 +239,7 @@ public final class TURNService: @unchecked Sendable {
                 return (channel, handler, relayed)
             }
             .flatMapError { [self] error in
-                attemptsLeft > 1 ? bindRelaySocket(attemptsLeft: attemptsLeft - 1) : loop.makeFailedFuture(error)
+                attemptsLeft > 1 ? bindRelaySocket(attemptsLeft: attemptsLeft - 1, even: even) : loop.makeFailedFuture(error)
             }
     }
 
@@ -309,8 +316,8 @@ public final class TURNService: @unchecked Sendable {
     /// RFC 8656 §11.2.
     private func channelBind(_ request: Request) {
         guard let allocation = ownedAllocation(request) else { return }
-        guard let number = (try? request.message.attribute(ChannelNumber.self))?.number, ChannelNumber.validRange.contains(number) else {
-            return reply(error: ErrorCode.badRequest, "CHANNEL-NUMBER must be 0x4000 through 0x4FFF", to: request)
+        guard let number = (try? request.message.attribute(ChannelNumber.self))?.number, ChannelNumber.acceptedRange.contains(number) else {
+            return reply(error: ErrorCode.badRequest, "CHANNEL-NUMBER must be 0x4000 through 0x4FFF (0x7FFF for RFC 5766 clients)", to: request)
         }
         guard let peers = permittedPeers(request, allocation: allocation), let peer = peers.first,
             let peerSocket = try? peer.socketAddress

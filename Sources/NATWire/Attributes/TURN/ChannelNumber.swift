@@ -2,8 +2,11 @@
 /// Valid numbers are 0x4000 through 0x4FFF (§12).
 public struct ChannelNumber: STUNAttributeValue, Hashable {
     public static let attributeType = STUNAttributeType.channelNumber
-    /// The range RFC 8656 §12 allows clients to bind.
+    /// The range RFC 8656 §12 allows clients to bind; natctl's client stays inside it.
     public static let validRange: ClosedRange<UInt16> = 0x4000...0x4FFF
+    /// What natctl's relay accepts: RFC 5766's wider 0x4000–0x7FFF, which clients written to
+    /// it (coturn's turnutils_uclient among them) still pick from.
+    public static let acceptedRange: ClosedRange<UInt16> = 0x4000...0x7FFF
     public var number: UInt16
 
     public init(_ number: UInt16) { self.number = number }
