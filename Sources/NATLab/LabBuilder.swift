@@ -10,6 +10,9 @@ public enum LabBuilder {
     static let serverPrimary = "203.0.113.1"
     static let serverAlternate = "203.0.113.2"
     static let serverPorts = (primary: 3478, alternate: 3479)
+    /// The TURN user every lab's relay accepts; `lab exec` hands it to commands as
+    /// `NATCTL_TURN_USER`/`NATCTL_TURN_PASSWORD`, so `relay test` inside needs no flags.
+    public static let turnUser = (name: "natctl", password: "natctl-lab")
     static let bridgeMAC = "02:00:cb:00:71:01"
 
     /// Brings a lab up, first removing any leftover of a lab with the same name (after a crash).
@@ -199,7 +202,7 @@ public enum LabBuilder {
         }
     }
 
-    /// Starts `natctl relay serve` (RFC 5780) in the public namespace, detached from our session,
+    /// Starts `natctl relay serve` (RFC 5780 and a TURN relay) in the public namespace, detached from our session,
     /// and waits (bounded) for its "listening" line.
     private static func startServer(in namespace: String, natctl: String, lab: String) throws(LabError) -> Int32 {
         let log = LabState.serverLog(lab)
@@ -210,6 +213,7 @@ public enum LabBuilder {
         process.arguments = [
             "setsid", "ip", "netns", "exec", namespace, natctl, "relay", "serve", "--json",
             "--listen", "\(serverPrimary):\(serverPorts.primary)", "--alternate", "\(serverAlternate):\(serverPorts.alternate)",
+            "--user", "\(turnUser.name):\(turnUser.password)", "--realm", "natctl.lab",
         ]
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = try? FileHandle(forWritingTo: log)

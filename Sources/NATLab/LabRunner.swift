@@ -2,17 +2,25 @@ import Foundation
 
 /// Runs commands on a lab host, the way `lab exec` and `lab verify` need.
 public enum LabRunner {
-    /// Runs `arguments` in `namespace` with the terminal's stdin/stdout/stderr and
-    /// `NATCTL_SERVERS` set to the lab's server; returns the exit status.
+    /// Runs `arguments` in `namespace` with the terminal's stdin/stdout/stderr and the lab's
+    /// server and TURN user in the environment; returns the exit status.
     public static func run(in namespace: String, _ arguments: [String], servers: [String]) throws(LabError) -> Int32 {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["ip", "netns", "exec", namespace, "env", "NATCTL_SERVERS=\(servers.joined(separator: ","))"] + arguments
+        process.arguments = ["ip", "netns", "exec", namespace, "env"] + environment(servers: servers) + arguments
         do { try process.run() } catch {
             throw .commandFailed(command: arguments.joined(separator: " "), status: -1, stderr: "\(error)")
         }
         process.waitUntilExit()
         return process.terminationStatus
+    }
+
+    /// `NAME=value` words for env(1): the lab's servers and TURN user.
+    public static func environment(servers: [String]) -> [String] {
+        [
+            "NATCTL_SERVERS=\(servers.joined(separator: ","))", "NATCTL_TURN_USER=\(LabBuilder.turnUser.name)",
+            "NATCTL_TURN_PASSWORD=\(LabBuilder.turnUser.password)",
+        ]
     }
 
     /// Runs `arguments` in `namespace` and returns stdout.

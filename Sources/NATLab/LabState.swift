@@ -70,7 +70,7 @@ public struct LabState: Codable, Sendable {
     }
 
     /// Where the lab's server writes its output (read by `up` to see it is listening).
-    static func serverLog(_ name: String) -> URL { directory.appendingPathComponent("\(name)-server.log") }
+    public static func serverLog(_ name: String) -> URL { directory.appendingPathComponent("\(name)-server.log") }
 
     static func remove(_ name: String) {
         try? FileManager.default.removeItem(at: file(name))

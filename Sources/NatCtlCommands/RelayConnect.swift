@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import NATCore
 import NATWire
+import NIOConcurrencyHelpers
 
 #if canImport(Glibc)
 import Glibc
@@ -26,8 +27,12 @@ extension NatCtl.Relay {
 
         @OptionGroup var turn: TURNClientOptions
 
-        @Option(name: .long, help: ArgumentHelp("The peer, ip:port.", valueName: "ip:port"))
-        var peer: String
+        @Option(name: .long, help: ArgumentHelp("The peer to talk to, ip:port.", valueName: "ip:port"))
+        var peer: String?
+
+        @Option(name: .long, help: ArgumentHelp(
+            "Instead of --peer, wait for peers from this IP (repeatable) and answer whoever spoke last, like nc -l.", valueName: "ip"))
+        var accept: [String] = []
 
         @Option(name: .long, help: ArgumentHelp("Stop after this many seconds.", valueName: "seconds"))
         var duration: Double?
@@ -39,7 +44,9 @@ extension NatCtl.Relay {
         var timeout: Double = 5
 
         func validate() throws {
-            guard TransportAddress(peer) != nil else { throw ValidationError("--peer '\(peer)' is not an ip:port or [v6]:port") }
+            if let peer, TransportAddress(peer) == nil { throw ValidationError("--peer '\(peer)' is not an ip:port or [v6]:port") }
+            if let bad = accept.first(where: { IPAddress($0) == nil }) { throw ValidationError("--accept '\(bad)' is not an IP address") }
+            guard (peer == nil) != accept.isEmpty else { throw ValidationError("give either --peer ip:port or --accept ip") }
             if let duration, duration <= 0 { throw ValidationError("--duration must be positive") }
             guard linger >= 0, linger <= 600 else { throw ValidationError("--linger must be 0 to 600 seconds") }
             guard timeout > 0, timeout <= 600 else { throw ValidationError("--timeout must be between 0 and 600 seconds") }
@@ -48,18 +55,23 @@ extension NatCtl.Relay {
         func run() async throws {
             let termination = TerminationSignal(limitSeconds: duration)
             let limit = Duration.milliseconds(Int(timeout * 1000))
-            let peer = TransportAddress(peer)!
+            let named = peer.flatMap(TransportAddress.init)
+            let accepted = accept.compactMap(IPAddress.init)
             let client: TURNClient
             do {
                 client = try await TURNClient.allocate(server: try await turn.serverAddress(limit: limit), credential: turn.credential, limit: limit)
-                try await client.bindChannel(to: peer)
+                if let named { try await client.bindChannel(to: named) } else { try await client.createPermission(accepted) }
             } catch let error as TURNClientError {
                 Console.error("natctl: relay connect: \(error)")
                 throw ExitStatus.operationFailed
             }
-            Console.error("natctl relay connect: relayed address \(client.relayedAddress) (the peer sends here); talking to \(peer)")
+            let talking = named.map { "talking to \($0)" } ?? "waiting for \(accepted.map(\.description).joined(separator: ", "))"
+            Console.error("natctl relay connect: relayed address \(client.relayedAddress) (the peer sends here); \(talking)")
+            // With --accept, input goes to whoever spoke last.
+            let target = NIOLockedValueBox<TransportAddress?>(named)
             let output = Task {
-                for await datagram in client.received where datagram.peer == peer {
+                for await datagram in client.received {
+                    if named == nil { target.withLockedValue { $0 = datagram.peer } } else if datagram.peer != named { continue }
                     FileHandle.standardOutput.write(Data(datagram.data))
                 }
             }
@@ -69,7 +81,7 @@ extension NatCtl.Relay {
                 let period = Duration.seconds(min(Int(client.lifetime) / 2, 240))
                 while (try? await Task.sleep(for: max(period, .seconds(1)))) != nil {
                     _ = try? await client.refresh(lifetime: client.lifetime)
-                    _ = try? await client.bindChannel(to: peer)
+                    if let named { _ = try? await client.bindChannel(to: named) } else { try? await client.createPermission(accepted) }
                 }
             }
             let input = Task.detached { () -> String in
@@ -77,6 +89,10 @@ extension NatCtl.Relay {
                 while true {
                     let count = read(STDIN_FILENO, &buffer, buffer.count)
                     if count <= 0 { return "end of input" }
+                    guard let peer = target.withLockedValue({ $0 }) else {
+                        Console.error("natctl relay connect: no peer has spoken yet; input dropped")
+                        continue
+                    }
                     client.send(Array(buffer[0..<count]), to: peer)
                 }
             }

@@ -35,7 +35,7 @@ enum LabFixture {
 
     /// Runs natctl on a site's host with the lab's servers, capturing stdout.
     static func natctl(_ state: LabState, site: String, _ arguments: [String]) throws -> Output {
-        try exec(state, site: site, ["env", "NATCTL_SERVERS=\(state.servers.joined(separator: ","))", natctl] + arguments)
+        try exec(state, site: site, ["env"] + LabRunner.environment(servers: state.servers) + [natctl] + arguments)
     }
 
     /// Runs any command on a site's host, capturing stdout.

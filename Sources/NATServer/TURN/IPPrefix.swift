@@ -60,11 +60,13 @@ public struct PeerAddressPolicy: Sendable {
         self.allowed = allowed
     }
 
-    /// Whether `ip` may be a peer. The server's own IPs count as denied (a relay looping into
-    /// its own host's services is an attack path) unless explicitly allowed.
-    public func permits(_ ip: IPAddress, serverIPs: [IPAddress] = []) -> Bool {
-        allowed.contains { $0.contains(ip) } || !(serverIPs.contains(ip) || denied.contains { $0.contains(ip) })
+    /// Whether `ip` may be a peer at all.
+    public func permits(_ ip: IPAddress) -> Bool {
+        isAllowed(ip) || !denied.contains { $0.contains(ip) }
     }
+
+    /// Whether `ip` is explicitly allowed (`--allowed-peer-ip`).
+    public func isAllowed(_ ip: IPAddress) -> Bool { allowed.contains { $0.contains(ip) } }
 }
 
 extension IPPrefix: ExpressibleByStringLiteral {

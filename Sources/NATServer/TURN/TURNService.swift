@@ -144,7 +144,7 @@ public final class TURNService: @unchecked Sendable {
     private func relaySendIndication(_ message: STUNMessage, from client: TransportAddress) {
         guard let allocation = allocations[client] else { return }
         guard let peer = (try? message.attribute(XORPeerAddress.self))?.address, let data = try? message.attribute(DataValue.self),
-            allocation.hasPermission(peer.ip, now: .now()), let peerSocket = try? peer.socketAddress
+            allocation.hasPermission(peer.ip, now: .now()), mayReach(peer), let peerSocket = try? peer.socketAddress
         else {
             allocation.counters.droppedToPeers += 1
             return
@@ -298,11 +298,19 @@ public final class TURNService: @unchecked Sendable {
             reply(error: ErrorCode.peerAddressFamilyMismatch, to: request)
             return nil
         }
-        guard let denied = peers.first(where: { !configuration.peerPolicy.permits($0.ip, serverIPs: [configuration.relayIP]) }) else {
+        guard let denied = peers.first(where: { !configuration.peerPolicy.permits($0.ip) || !mayReach($0, portKnown: $0.port != 0) }) else {
             return peers
         }
         reply(error: ErrorCode.forbidden, "Peer address \(denied.ip) is not allowed by this relay", to: request)
         return nil
+    }
+
+    /// The relay's own IP is a peer only at relayed ports: that lets two clients that both
+    /// fell back to this relay talk relay to relay (as ICE does), but not reach other
+    /// services on the server's host. Permissions carry no port, so sends check it again.
+    private func mayReach(_ peer: TransportAddress, portKnown: Bool = true) -> Bool {
+        peer.ip != configuration.relayIP || !portKnown || configuration.relayPorts.contains(peer.port)
+            || configuration.peerPolicy.isAllowed(peer.ip)
     }
 
     /// RFC 8656 §9.

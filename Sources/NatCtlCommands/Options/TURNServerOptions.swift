@@ -59,7 +59,7 @@ struct TURNServerOptions: ParsableArguments {
     var deniedPeerIP: [String] = []
 
     @Option(name: .customLong("allowed-peer-ip"), help: ArgumentHelp(
-        "Allow peers in this range even if denied (repeatable). By default loopback, private, CGNAT, link-local, multicast and the server's own IP are refused.",
+        "Allow peers in this range even if denied (repeatable). By default loopback, private, CGNAT, link-local and multicast peers are refused, and the relay IP outside the relayed port range.",
         valueName: "ip[/len]"))
     var allowedPeerIP: [String] = []
 
