@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# The same TURN load through natctl's relay and through coturn's turnserver, side by side, on
+# loopback: coturn's own load generator (turnutils_uclient, channels on) relays to coturn's echo
+# peer (turnutils_peer) through each server in turn.
+#
+# Per load it prints packets/s and Mbit/s echoed, loss, and the server's CPU time, from which
+# "packets per CPU-second" compares throughput per core fairly (coturn runs a relay thread per
+# core, natctl one event loop). Added latency comes from `natctl relay test` (50 sequential
+# echoes through each relay; uclient only reports whole milliseconds).
+#
+#   scripts/bench-relay.sh                       # release build, default loads
+#   LOADS="1000:20:1" SECONDS_PER_RUN=10 scripts/bench-relay.sh
+#
+# LOADS: space-separated bytes:clients:interval_ms; each client sends 1000/interval_ms packets/s.
+# Needs coturn (make deps). Do not run beside `make test`: both want the two cores.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+LOADS=${LOADS:-"100:10:2 1000:10:2 100:20:1 1000:20:1 1000:40:1"}
+SECONDS_PER_RUN=${SECONDS_PER_RUN:-5}
+NATCTL=${NATCTL:-.build/release/natctl}
+if [ ! -x "$NATCTL" ]; then swift build -c release --product natctl >&2; fi
+for tool in turnserver turnutils_uclient turnutils_peer; do
+  command -v "$tool" >/dev/null || { echo "bench-relay: $tool is missing; run make deps" >&2; exit 2; }
+done
+
+work=$(mktemp -d)
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+ticks_per_second=$(getconf CLK_TCK)
+
+peer_port=$(free_port)
+turnutils_peer -L 127.0.0.1 -p "$peer_port" >/dev/null 2>&1 &
+pids+=($!)
+
+start_natctl() {
+  local port=$1
+  "$NATCTL" relay serve --listen "127.0.0.1:$port" --user bench:bench --realm bench --allow-loopback-peers \
+    --min-port 20000 --max-port 29999 >"$work/natctl.log" 2>&1 &
+  server_pid=$!
+  pids+=("$server_pid")
+  for _ in $(seq 100); do grep -q listening "$work/natctl.log" && return; sleep 0.05; done
+  echo "bench-relay: natctl relay serve did not start" >&2; exit 2
+}
+
+start_coturn() {
+  local port=$1
+  turnserver -n --no-cli --no-tls --no-dtls --listening-ip 127.0.0.1 --listening-port "$port" --relay-ip 127.0.0.1 \
+    --lt-cred-mech --user bench:bench --realm bench --allow-loopback-peers --min-port 30000 --max-port 39999 \
+    --userdb "$work/turndb" --pidfile "$work/turnserver.pid" --log-file /dev/null --simple-log --no-stdout-log \
+    >/dev/null 2>&1 &
+  server_pid=$!
+  pids+=("$server_pid")
+  for _ in $(seq 100); do
+    timeout 1 turnutils_stunclient -p "$port" 127.0.0.1 2>/dev/null | grep -q 'reflexive addr' && return
+    sleep 0.05
+  done
+  echo "bench-relay: turnserver did not start" >&2; exit 2
+}
+
+# run_load NAME PORT BYTES CLIENTS INTERVAL: one table row.
+run_load() {
+  local name=$1 port=$2 bytes=$3 clients=$4 interval=$5
+  local messages=$((SECONDS_PER_RUN * 1000 / interval))
+  local offered=$((clients * 1000 / interval))
+  local cpu0 cpu1 t0 t1 out sent received lost elapsed
+  cpu0=$(cpu_ticks "$server_pid")
+  t0=$(date +%s.%N)
+  out=$(timeout $((SECONDS_PER_RUN * 4 + 20)) turnutils_uclient -u bench -w bench -c -e 127.0.0.1 -r "$peer_port" \
+    -n "$messages" -l "$bytes" -m "$clients" -z "$interval" -p "$port" 127.0.0.1 2>&1 || true)
+  t1=$(date +%s.%N)
+  cpu1=$(cpu_ticks "$server_pid")
+  sent=$(grep -o 'tot_send_msgs=[0-9]*' <<<"$out" | tail -1 | cut -d= -f2)
+  received=$(grep -o 'tot_recv_msgs=[0-9]*' <<<"$out" | tail -1 | cut -d= -f2)
+  lost=$(grep -o 'Total lost packets [0-9]* ([0-9.]*%)' <<<"$out" | tail -1 | sed 's/.*(\(.*\)%)/\1/')
+  python3 - "$name" "$bytes" "$offered" "${sent:-0}" "${received:-0}" "${lost:-100}" "$t0" "$t1" "$cpu0" "$cpu1" "$ticks_per_second" "$SECONDS_PER_RUN" <<'EOF'
+import sys
+name, size, offered, sent, received, lost, t0, t1, c0, c1, hz, seconds = sys.argv[1:]
+size, offered, sent, received, hz, seconds = int(size), int(offered), int(sent), int(received), int(hz), int(seconds)
+cpu = (int(c1) - int(c0)) / hz
+# uclient sends for `seconds` then drains; rates use the sending window.
+pps = received / seconds
+mbit = pps * size * 8 / 1e6
+relayed = received * 2  # each echoed message crossed the relay twice
+per_cpu = relayed / cpu if cpu > 0 else float("inf")
+print(f"{name:7} {size:5} B {offered:6}/s offered  {pps:8.0f} echoed/s {mbit:7.2f} Mbit/s  loss {float(lost):5.2f}%  "
+      f"server CPU {cpu:5.2f} s ({100 * cpu / seconds:5.1f}% of a core)  {per_cpu:9.0f} relayed packets per CPU-second")
+EOF
+}
+
+latency() {
+  local name=$1 port=$2
+  "$NATCTL" relay test --server "127.0.0.1:$port" --user bench --password bench --pings 50 --count 0 --json |
+    python3 -c 'import json,sys; r=json.load(sys.stdin); print(f"'"$name"' relayed RTT median {r["echo"]["median_rtt_ms"]:.3f} ms, server RTT {r["allocation"]["server_rtt_ms"]:.3f} ms, added {r["added_rtt_ms"]:.3f} ms")'
+}
+
+echo "relay benchmark: $(nproc) cores, ${SECONDS_PER_RUN} s per load, payload:clients:interval = $LOADS"
+for server in natctl coturn; do
+  port=$(free_port)
+  "start_$server" "$port"
+  for load in $LOADS; do
+    IFS=: read -r bytes clients interval <<<"$load"
+    run_load "$server" "$port" "$bytes" "$clients" "$interval"
+  done
+  latency "$server" "$port"
+  kill -9 "$server_pid" 2>/dev/null || true
+done
