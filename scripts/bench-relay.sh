@@ -99,7 +99,11 @@ EOF
 latency() {
   local name=$1 port=$2
   "$NATCTL" relay test --server "127.0.0.1:$port" --user bench --password bench --pings 50 --count 0 --json |
-    python3 -c 'import json,sys; r=json.load(sys.stdin); print(f"'"$name"' relayed RTT median {r["echo"]["median_rtt_ms"]:.3f} ms, server RTT {r["allocation"]["server_rtt_ms"]:.3f} ms, added {r["added_rtt_ms"]:.3f} ms")'
+    python3 -c '
+import json, sys
+r = json.load(sys.stdin)
+print("%-7s relayed RTT median %.3f ms, server RTT %.3f ms, added %.3f ms"
+      % (sys.argv[1], r["echo"]["median_rtt_ms"], r["allocation"]["server_rtt_ms"], r["added_rtt_ms"]))' "$name"
 }
 
 echo "relay benchmark: $(nproc) cores, ${SECONDS_PER_RUN} s per load, payload:clients:interval = $LOADS"

@@ -100,6 +100,7 @@ public final class STUNServer: Sendable {
             if turn != nil {  // relayed traffic arrives in bursts: read and send them in batches
                 bootstrap = bootstrap.channelOption(.datagramVectorReadMessageCount, value: 16)
                     .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 16 * 2048))
+                .channelOption(.socketOption(.so_rcvbuf), value: 1 << 20)  // absorb bursts (capped by net.core.rmem_max)
             }
             let channel = try await bootstrap
                 .channelInitializer { channel in
@@ -156,9 +157,13 @@ final class ServerSocketHandler: ChannelInboundHandler, Sendable {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let envelope = unwrapInboundIn(data)
+        if let turn, let first = envelope.data.getInteger(at: envelope.data.readerIndex, as: UInt8.self),
+            ChannelDataHeader.isChannelData(firstByte: first)
+        {
+            return turn.relayChannelData(envelope.data, from: envelope.remoteAddress)  // the hot path: no conversions
+        }
         guard let client = TransportAddress(envelope.remoteAddress) else { return }
-        if let turn, let first = envelope.data.getInteger(at: envelope.data.readerIndex, as: UInt8.self) {
-            if ChannelDataHeader.isChannelData(firstByte: first) { return turn.relayChannelData(envelope.data, from: client) }
+        if let turn {
             if Self.isTURNMessage(envelope.data) {
                 do {
                     let message = try STUNMessage(decoding: envelope.data.readableBytesView)

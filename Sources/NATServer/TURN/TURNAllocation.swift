@@ -35,6 +35,23 @@ final class TURNAllocation: @unchecked Sendable {
     var channels: [UInt16: Binding] = [:]
     var channelByPeer: [TransportAddress: UInt16] = [:]
     var counters = Counters()
+    /// Per peer socket, its parsed address and channel, so the hot path neither converts
+    /// socket addresses nor hashes byte arrays per packet. Cleared when channels change.
+    var peerRoutes: [SocketAddress: PeerRoute] = [:]
+
+    struct PeerRoute {
+        var peer: TransportAddress
+        var channel: UInt16?
+    }
+
+    /// The route for a datagram from `socket`, built once per peer.
+    func route(_ socket: SocketAddress) -> PeerRoute? {
+        if let known = peerRoutes[socket] { return known }
+        guard let peer = TransportAddress(socket) else { return nil }
+        let route = PeerRoute(peer: peer, channel: channelByPeer[peer])
+        if peerRoutes.count < 4096 { peerRoutes[socket] = route }  // bounded: a peer flood cannot grow it
+        return route
+    }
 
     init(
         client: TransportAddress, clientSocket: SocketAddress, username: String, relayed: TransportAddress,

@@ -17,6 +17,8 @@ public final class TURNService: @unchecked Sendable {
     private let onEvent: @Sendable (TURNEvent) -> Void
     private var listener: (any Channel)?
     private var allocations: [TransportAddress: TURNAllocation] = [:]
+    /// The same allocations by the client's socket address, for ChannelData (no conversion).
+    private var allocationsBySocket: [SocketAddress: TURNAllocation] = [:]
     /// Clients whose Allocate is waiting for its relayed socket to bind.
     private var binding: Set<TransportAddress> = []
     private var needsFlush: [ObjectIdentifier: any Channel] = [:]
@@ -42,10 +44,10 @@ public final class TURNService: @unchecked Sendable {
     // MARK: Hot path
 
     /// A ChannelData datagram from a client: forward its data to the bound peer.
-    func relayChannelData(_ buffer: ByteBuffer, from client: TransportAddress) {
+    func relayChannelData(_ buffer: ByteBuffer, from client: SocketAddress) {
         let view = buffer.readableBytesView
         let start = view.startIndex
-        guard view.count >= ChannelDataHeader.length, let allocation = allocations[client],
+        guard view.count >= ChannelDataHeader.length, let allocation = allocationsBySocket[client],
             let header = ChannelDataHeader.parse(view[start], view[start + 1], view[start + 2], view[start + 3], datagramLength: view.count)
         else { return }
         let now = NIODeadline.now()
@@ -67,7 +69,8 @@ public final class TURNService: @unchecked Sendable {
     /// A datagram from a peer to a relayed address: to the client, as ChannelData when the peer
     /// has a channel, else as a Data indication; dropped without a permission (§11.3, §12.6).
     func relayFromPeer(_ envelope: AddressedEnvelope<ByteBuffer>, allocation: TURNAllocation) {
-        guard let peer = TransportAddress(envelope.remoteAddress) else { return }
+        guard let route = allocation.route(envelope.remoteAddress) else { return }
+        let peer = route.peer
         let now = NIODeadline.now()
         guard allocation.hasPermission(peer.ip, now: now), let listener else {
             allocation.counters.droppedFromPeers += 1
@@ -77,7 +80,7 @@ public final class TURNService: @unchecked Sendable {
         allocation.counters.packetsFromPeers += 1
         allocation.counters.bytesFromPeers += data.readableBytes
         let out: ByteBuffer
-        if let number = allocation.channelNumber(for: peer, now: now) {
+        if let number = route.channel, let binding = allocation.channels[number], binding.expiry > now {
             var framed = listener.allocator.buffer(capacity: ChannelDataHeader.length + data.readableBytes)
             framed.writeInteger(number)
             framed.writeInteger(UInt16(data.readableBytes))
@@ -190,6 +193,7 @@ public final class TURNService: @unchecked Sendable {
                     relayChannel: channel, creatingTransaction: message.transactionID, expiry: .now() + .seconds(Int64(lifetime)))
                 handler.allocation = allocation
                 allocations[request.client] = allocation
+                allocationsBySocket[request.socket] = allocation
                 scheduleExpiry(allocation)
                 let response = success(
                     to: request,
@@ -227,6 +231,7 @@ public final class TURNService: @unchecked Sendable {
             .channelOption(.socketOption(.so_reuseaddr), value: 0)
             .channelOption(.datagramVectorReadMessageCount, value: 16)
             .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 16 * 2048))
+                .channelOption(.socketOption(.so_rcvbuf), value: 1 << 20)  // absorb bursts (capped by net.core.rmem_max)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(handler) }
             }
@@ -253,6 +258,7 @@ public final class TURNService: @unchecked Sendable {
     private func close(_ allocation: TURNAllocation, reason: String) {
         guard allocations[allocation.client] === allocation else { return }
         allocations[allocation.client] = nil
+        allocationsBySocket[allocation.clientSocket] = nil
         allocation.expiryTimer?.cancel()
         allocation.relayChannel.close(promise: nil)
         onEvent(.closed(client: allocation.client, relayed: allocation.relayed, reason: reason, traffic: allocation.counters.traffic))
@@ -340,6 +346,7 @@ public final class TURNService: @unchecked Sendable {
         allocation.channels[number] = TURNAllocation.Binding(
             peer: peer, peerSocket: peerSocket, expiry: now + .seconds(Int64(configuration.channelLifetime)))
         allocation.channelByPeer[peer] = number
+        allocation.peerRoutes.removeAll()
         let permissionUntil = now + .seconds(Int64(configuration.permissionLifetime))
         allocation.permissions[peer.ip] = max(allocation.permissions[peer.ip] ?? permissionUntil, permissionUntil)
         reply(success: [], to: request)
