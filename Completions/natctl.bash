@@ -265,22 +265,22 @@ _natctl_relay() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    serve)
+    serve|test|connect)
         # Offer subcommand argument completions
         "_natctl_relay_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'serve' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'serve test connect' -- "${cur}"))
         ;;
     esac
 }
 
 _natctl_relay_serve() {
     repeating_flags=()
-    non_repeating_flags=(--json --version -h --help)
-    repeating_options=()
-    non_repeating_options=(--listen --alternate --software --duration)
+    non_repeating_flags=(--json --use-auth-secret --no-auth --allow-loopback-peers --version -h --help)
+    repeating_options=(--user --static-auth-secret --denied-peer-ip --allowed-peer-ip)
+    non_repeating_options=(--listen --alternate --software --duration --users-file --realm --relay-ip --min-port --max-port --max-allocate-lifetime --permission-lifetime --channel-lifetime --stale-nonce --user-quota --ip-quota --total-quota)
     __natctl_offer_flags_options 0
 
     # Offer option value completions
@@ -295,6 +295,135 @@ _natctl_relay_serve() {
         return
         ;;
     '--duration')
+        return
+        ;;
+    '--user')
+        return
+        ;;
+    '--users-file')
+        return
+        ;;
+    '--static-auth-secret')
+        return
+        ;;
+    '--realm')
+        return
+        ;;
+    '--relay-ip')
+        return
+        ;;
+    '--min-port')
+        return
+        ;;
+    '--max-port')
+        return
+        ;;
+    '--max-allocate-lifetime')
+        return
+        ;;
+    '--permission-lifetime')
+        return
+        ;;
+    '--channel-lifetime')
+        return
+        ;;
+    '--stale-nonce')
+        return
+        ;;
+    '--user-quota')
+        return
+        ;;
+    '--ip-quota')
+        return
+        ;;
+    '--total-quota')
+        return
+        ;;
+    '--denied-peer-ip')
+        return
+        ;;
+    '--allowed-peer-ip')
+        return
+        ;;
+    esac
+}
+
+_natctl_relay_test() {
+    repeating_flags=()
+    non_repeating_flags=(--json --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--server --user --password --auth-secret --peer --pings --count --size --rate --timeout)
+    __natctl_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--server')
+        return
+        ;;
+    '--user')
+        return
+        ;;
+    '--password')
+        return
+        ;;
+    '--auth-secret')
+        return
+        ;;
+    '--peer')
+        return
+        ;;
+    '--pings')
+        return
+        ;;
+    '--count')
+        return
+        ;;
+    '--size')
+        return
+        ;;
+    '--rate')
+        return
+        ;;
+    '--timeout')
+        return
+        ;;
+    esac
+}
+
+_natctl_relay_connect() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=(--accept)
+    non_repeating_options=(--server --user --password --auth-secret --peer --duration --linger --timeout)
+    __natctl_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--server')
+        return
+        ;;
+    '--user')
+        return
+        ;;
+    '--password')
+        return
+        ;;
+    '--auth-secret')
+        return
+        ;;
+    '--peer')
+        return
+        ;;
+    '--accept')
+        return
+        ;;
+    '--duration')
+        return
+        ;;
+    '--linger')
+        return
+        ;;
+    '--timeout')
         return
         ;;
     esac

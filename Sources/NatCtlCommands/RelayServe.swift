@@ -13,7 +13,7 @@ extension NatCtl.Relay {
     /// `natctl relay serve`: a STUN server with RFC 5780 roles, until SIGINT/SIGTERM.
     struct Serve: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Serve STUN Binding requests, with an RFC 5780 alternate address when given one.",
+            abstract: "Serve STUN (with RFC 5780 when given an alternate address), dial-back, and a TURN relay when given credentials.",
             discussion: """
                 With --alternate, the server listens on four sockets (primary and alternate IP \
                 × primary and alternate port), answers CHANGE-REQUEST from the socket it asks \
@@ -21,11 +21,16 @@ extension NatCtl.Relay {
                 Without it, CHANGE-REQUEST is answered with 420 (Unknown Attribute), as RFC 5780 \
                 requires. Port 0 picks a free port.
 
+                With --user, --users-file or --static-auth-secret the primary socket is also a \
+                TURN relay (RFC 8656, UDP); --no-auth makes an open relay. The relay IP defaults \
+                to the --listen IP; a wildcard --listen needs --relay-ip.
+
                 Prints one line when listening (with --json: one JSON object per line, \
                 schema natctl.serve/1) and runs until SIGINT or SIGTERM, or for --duration seconds.
 
-                Example:
+                Examples:
                   natctl relay serve --listen 127.0.0.1:3478 --alternate 127.0.0.2:3479
+                  natctl relay serve --listen 203.0.113.1:3478 --user alice:secret --realm example.org
                 """
         )
 
