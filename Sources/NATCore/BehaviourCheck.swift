@@ -14,6 +14,14 @@ public struct BehaviourObservation: Sendable, Encodable {
     public var mappedAddresses: [String] = []
     /// One line per test: what was sent and what came back.
     public var evidence: [String] = []
+    /// Whether our datagram to our own mapped address came back (RFC 5780 §4.5); null when not tested.
+    @Nullable public var hairpin: Bool?
+    /// How long the idle test left a mapping idle, in seconds; null when not tested.
+    @Nullable public var idleSeconds: Double?
+    /// Whether the server's answer reached a mapping idle 0.5 s (the control); null when not tested or no mapping.
+    @Nullable public var aliveAfterControl: Bool?
+    /// Whether it reached a mapping idle `idle_seconds`; false proves the mapping expired.
+    @Nullable public var aliveAfterIdle: Bool?
 
 }
 
@@ -25,7 +33,10 @@ public enum BehaviourCheck {
     /// waits start short because lab paths are short, and double to cover `--delay` labs.
     public static let policy = RetransmissionPolicy(rto: .milliseconds(50), maxTransmissions: 6, finalWaitMultiplier: 4)
 
-    public static func run(server: TransportAddress) async -> BehaviourObservation {
+    /// - Parameters:
+    ///   - hairpin: also send to our own mapped address and see whether the NAT loops it back.
+    ///   - idle: also prove that a mapping idle this long is gone (see `IdleCheckMachine`).
+    public static func run(server: TransportAddress, hairpin testHairpin: Bool = false, idle: Duration? = nil) async -> BehaviourObservation {
         var observation = BehaviourObservation(udp: false)
         guard let mappingSocket = try? await STUNTransport.bind(TransportAddress(ip: .unspecified(server.ip.family), port: 0))
         else {
@@ -53,6 +64,13 @@ public enum BehaviourCheck {
             }
         }
         observation.filtering = await filtering(server, into: &observation)
+        // Last, so the ICMP errors a non-hairpinning NAT answers with cannot disturb the other tests.
+        if testHairpin, let m1 {
+            observation.hairpin = await hairpin(mappingSocket, mapped: m1, into: &observation)
+        }
+        if let idle {
+            await self.idle(idle, server: server, roundTrip: first.rtt, into: &observation)
+        }
         return observation
     }
 

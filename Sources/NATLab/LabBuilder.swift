@@ -4,11 +4,13 @@ import NATCore
 /// Builds and removes labs: network namespaces joined by veth pairs, a bridge for the "internet",
 /// nftables NAT on each site's router, and natctl's RFC 5780 server in the public namespace.
 ///
-/// Addresses: the internet is 203.0.113.0/24 (server 203.0.113.1 and .2; site N's router .10+N);
-/// behind NAT, site N's LAN is 10.0.N.0/24; a public host (`none`) gets 198.51.100.16N/28.
+/// Addresses: the internet is 203.0.113.0/24 (server 203.0.113.1 and .2; site N's edge .10+N)
+/// and, with `--ipv6`, 2001:db8::/64 (server ::1 and ::2); `SiteAddresses` has each site's plan.
 public enum LabBuilder {
     static let serverPrimary = "203.0.113.1"
     static let serverAlternate = "203.0.113.2"
+    static let serverPrimary6 = "2001:db8::1"
+    static let serverAlternate6 = "2001:db8::2"
     static let serverPorts = (primary: 3478, alternate: 3479)
     /// The TURN user every lab's relay accepts; `lab exec` hands it to commands as
     /// `NATCTL_TURN_USER`/`NATCTL_TURN_PASSWORD`, so `relay test` inside needs no flags.
@@ -26,14 +28,21 @@ public enum LabBuilder {
         var state = LabState(
             name: spec.name, sites: [], publicNamespace: publicNamespace,
             servers: ["\(serverPrimary):\(serverPorts.primary)", "\(serverAlternate):\(serverPorts.alternate)"],
-            serverPID: nil, lossPercent: spec.lossPercent, delayMilliseconds: spec.delayMilliseconds,
+            serverPID: nil,
+            servers6: spec.ipv6 ? ["[\(serverPrimary6)]:\(serverPorts.primary)", "[\(serverAlternate6)]:\(serverPorts.alternate)"] : nil,
+            server6PID: nil, lossPercent: spec.lossPercent, delayMilliseconds: spec.delayMilliseconds,
             jitterMilliseconds: spec.jitterMilliseconds, upMilliseconds: 0)
         do {
-            try buildInternet(publicNamespace)
+            try buildInternet(publicNamespace, ipv6: spec.ipv6)
             for (index, site) in spec.sites.enumerated() {
                 state.sites.append(try buildSite(site, number: index + 1, spec: spec, internet: publicNamespace, natctl: natctl))
             }
-            state.serverPID = try startServer(in: publicNamespace, natctl: natctl, lab: spec.name)
+            state.serverPID = try startServer(in: publicNamespace, natctl: natctl, log: LabState.serverLog(spec.name), addresses: state.servers)
+            if let servers6 = state.servers6 {
+                // natctl's server serves one address family, so IPv6 gets a second one.
+                state.server6PID = try startServer(
+                    in: publicNamespace, natctl: natctl, log: LabState.serverLog(spec.name, family: "6"), addresses: servers6)
+            }
             state.upMilliseconds = (ContinuousClock.now - started).millisecondsDouble
             try state.save()
             return state
@@ -47,7 +56,7 @@ public enum LabBuilder {
     /// go with them) and the state file. Safe to call for a lab that is not there.
     public static func down(_ name: String) {
         let state = try? LabState.load(name)
-        if let pid = state?.serverPID { kill(pid, SIGKILL) }
+        for pid in [state?.serverPID, state?.server6PID].compactMap({ $0 }) { kill(pid, SIGKILL) }
         for namespace in namespaces(prefix: "natctl-\(name)-") { removeNamespace(namespace) }
         LabState.remove(name)
     }
@@ -73,26 +82,35 @@ public enum LabBuilder {
 
     // MARK: Building blocks
 
-    private static func ip(_ namespace: String, _ arguments: String...) throws(LabError) {
+    static func ip(_ namespace: String, _ arguments: String...) throws(LabError) {
         try HostCommand.run(["ip", "-n", namespace] + arguments)
     }
 
-    private static func sysctl(_ namespace: String, _ setting: String) throws(LabError) {
-        try HostCommand.run(["ip", "netns", "exec", namespace, "sysctl", "-qw", setting])
+    static func sysctl(_ namespace: String, _ settings: String...) throws(LabError) {
+        try HostCommand.run(["ip", "netns", "exec", namespace, "sysctl", "-qw"] + settings)
     }
 
-    private static func addNamespace(_ namespace: String) throws(LabError) {
+    /// A namespace with loopback up. With IPv6, duplicate address detection is off before any
+    /// interface exists (so link-local addresses too are usable at once, not "tentative" for a
+    /// second while the first packets wait) and forwarding is on for routers.
+    static func addNamespace(_ namespace: String, ipv6: Bool = false) throws(LabError) {
         try HostCommand.run(["ip", "netns", "add", namespace])
         try ip(namespace, "link", "set", "lo", "up")
+        if ipv6 { try sysctl(namespace, "net.ipv6.conf.all.accept_dad=0", "net.ipv6.conf.default.accept_dad=0") }
     }
 
-    /// The public namespace: a bridge holding the server's two addresses, which routers join.
-    private static func buildInternet(_ namespace: String) throws(LabError) {
-        try addNamespace(namespace)
+    /// The public namespace: a bridge holding the server's two addresses (per family), which routers join.
+    private static func buildInternet(_ namespace: String, ipv6: Bool) throws(LabError) {
+        try addNamespace(namespace, ipv6: ipv6)
         // A fixed MAC: a bridge otherwise takes its lowest port's, which changes as sites join.
         try ip(namespace, "link", "add", "br0", "address", bridgeMAC, "type", "bridge")
         try ip(namespace, "addr", "add", "\(serverPrimary)/24", "dev", "br0")
         try ip(namespace, "addr", "add", "\(serverAlternate)/24", "dev", "br0")
+        if ipv6 {
+            try ip(namespace, "addr", "add", "\(serverPrimary6)/64", "dev", "br0", "nodad")
+            try ip(namespace, "addr", "add", "\(serverAlternate6)/64", "dev", "br0", "nodad")
+            try sysctl(namespace, "net.ipv6.conf.all.forwarding=1")
+        }
         try ip(namespace, "link", "set", "br0", "up")
         try sysctl(namespace, "net.ipv4.ip_forward=1")
         try sysctl(namespace, "net.ipv4.conf.all.send_redirects=0")
@@ -102,76 +120,11 @@ public enum LabBuilder {
         }
     }
 
-    private static func buildSite(
-        _ site: LabSpec.SiteSpec, number: Int, spec: LabSpec, internet: String, natctl: String
-    ) throws(LabError) -> LabState.Site {
-        let lab = spec.name
-        let router = "natctl-\(lab)-\(site.name)-r"
-        let host = "natctl-\(lab)-\(site.name)-h"
-        let wanAddress = "203.0.113.\(10 + number)"
-        try addNamespace(router)
-        try addNamespace(host)
-        // WAN: router "wan" <-> "w-<site>" on the internet bridge, through a wire namespace when delayed.
-        if spec.needsWire {
-            try buildWire(site: site.name, lab: lab, router: router, internet: internet, spec: spec, natctl: natctl)
-        } else {
-            try HostCommand.run([
-                "ip", "link", "add", "wan", "netns", router, "type", "veth", "peer", "name", "w-\(site.name)", "netns", internet,
-            ])
-        }
-        try ip(internet, "link", "set", "w-\(site.name)", "master", "br0", "up")
-        try ip(router, "addr", "add", "\(wanAddress)/24", "dev", "wan")
-        try ip(router, "link", "set", "wan", "up")
-        try pinNeighbours(router: router, internet: internet, wanAddress: wanAddress)
-        // LAN: router "lan" <-> host "eth0".
-        try HostCommand.run(["ip", "link", "add", "lan", "netns", router, "type", "veth", "peer", "name", "eth0", "netns", host])
-        let (routerLAN, hostAddress, prefix) =
-            site.behaviour.isPublicHost
-            ? ("198.51.100.\(16 * number + 1)", "198.51.100.\(16 * number + 2)", 28)
-            : ("10.0.\(number).1", "10.0.\(number).2", 24)
-        try ip(router, "addr", "add", "\(routerLAN)/\(prefix)", "dev", "lan")
-        try ip(router, "link", "set", "lan", "up")
-        try ip(host, "addr", "add", "\(hostAddress)/\(prefix)", "dev", "eth0")
-        try ip(host, "link", "set", "eth0", "up")
-        try ip(host, "route", "add", "default", "via", routerLAN)
-        try sysctl(router, "net.ipv4.ip_forward=1")
-        if site.behaviour.isPublicHost {
-            try ip(internet, "route", "add", "198.51.100.\(16 * number)/28", "via", wanAddress)
-        }
-        // Site-to-site traffic (and a public host's replies) crosses the internet namespace.
-        try ip(router, "route", "add", "default", "via", serverPrimary)
-        let ruleset =
-            site.behaviour.routerRuleset(
-                wanAddress: wanAddress, lossPercent: spec.lossPercent, hairpin: site.hairpin, udpTimeout: site.udpTimeoutSeconds,
-                lan: site.behaviour.isPublicHost ? "198.51.100.\(16 * number)/28" : "10.0.\(number).0/24")
-            + NATBehaviour.forwardRuleset(ports: site.forwardedPorts, host: hostAddress)
-        if !ruleset.isEmpty {
-            try HostCommand.run(["ip", "netns", "exec", router, "nft", "-f", "-"], input: ruleset)
-        }
-        return LabState.Site(
-            name: site.name, behaviour: site.behaviour, hostNamespace: host, routerNamespace: router,
-            hostAddress: hostAddress, publicAddress: site.behaviour.isPublicHost ? hostAddress : wanAddress,
-            forwardedPorts: site.forwardedPorts.isEmpty ? nil : site.forwardedPorts)
-    }
-
-    /// Permanent ARP entries both ways across the WAN, so no test's first packet waits for ARP
-    /// (a whole extra round trip through a delayed wire) and timings are the path's own.
-    private static func pinNeighbours(router: String, internet: String, wanAddress: String) throws(LabError) {
-        let brief = try HostCommand.run(["ip", "-n", router, "-br", "link", "show", "dev", "wan"])
-        guard let mac = brief.split(separator: " ", omittingEmptySubsequences: true).dropFirst(2).first.map(String.init),
-            mac.split(separator: ":").count == 6
-        else { throw .commandFailed(command: "ip -br link show dev wan", status: 0, stderr: "no MAC address in '\(brief)'") }
-        for server in [serverPrimary, serverAlternate] {
-            try ip(router, "neigh", "replace", server, "lladdr", bridgeMAC, "dev", "wan", "nud", "permanent")
-        }
-        try ip(internet, "neigh", "replace", wanAddress, "lladdr", mac, "dev", "br0", "nud", "permanent")
-    }
-
     /// The WAN cable with delay: router "wan" <-> "in" [wire namespace] "out" <-> "w-<site>", and
     /// natctl's userspace wire moving frames between "in" and "out" (this kernel has no netem).
     /// Checksum and segmentation offloads are off on every veth whose frames userspace copies, so
     /// frames carry complete checksums and never exceed the MTU.
-    private static func buildWire(
+    static func buildWire(
         site: String, lab: String, router: String, internet: String, spec: LabSpec, natctl: String
     ) throws(LabError) {
         let wire = "natctl-\(lab)-\(site)-w"
@@ -202,17 +155,15 @@ public enum LabBuilder {
         }
     }
 
-    /// Starts `natctl relay serve` (RFC 5780 and a TURN relay) in the public namespace, detached from our session,
-    /// and waits (bounded) for its "listening" line.
-    private static func startServer(in namespace: String, natctl: String, lab: String) throws(LabError) -> Int32 {
-        let log = LabState.serverLog(lab)
+    /// Starts `natctl relay serve` (RFC 5780 and a TURN relay) on `addresses` (primary, alternate) in the public
+    /// namespace, detached from our session, and waits (bounded) for its "listening" line in `log`.
+    private static func startServer(in namespace: String, natctl: String, log: URL, addresses: [String]) throws(LabError) -> Int32 {
         try? FileManager.default.createDirectory(at: log.deletingLastPathComponent(), withIntermediateDirectories: true)
         _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = [
-            "setsid", "ip", "netns", "exec", namespace, natctl, "relay", "serve", "--json",
-            "--listen", "\(serverPrimary):\(serverPorts.primary)", "--alternate", "\(serverAlternate):\(serverPorts.alternate)",
+            "setsid", "ip", "netns", "exec", namespace, natctl, "relay", "serve", "--json", "--listen", addresses[0], "--alternate", addresses[1],
             "--user", "\(turnUser.name):\(turnUser.password)", "--realm", "natctl.lab",
         ]
         process.standardInput = FileHandle.nullDevice

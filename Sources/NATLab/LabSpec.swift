@@ -9,13 +9,21 @@ public struct LabSpec: Sendable {
     public var delayMilliseconds: Int
     /// Each frame's delay varies uniformly by up to this much either way (so frames reorder).
     public var jitterMilliseconds: Int
+    /// Whether every site and the server also get IPv6 (2001:db8::/32). Sites route IPv6 through
+    /// a stateful firewall instead of NAT, as home routers do; lab-wide because the server needs
+    /// two IPv6 addresses of its own for RFC 5780 whichever site uses them.
+    public var ipv6: Bool
 
-    public init(name: String = "lab", sites: [SiteSpec], lossPercent: Int = 0, delayMilliseconds: Int = 0, jitterMilliseconds: Int = 0) {
+    public init(
+        name: String = "lab", sites: [SiteSpec], lossPercent: Int = 0, delayMilliseconds: Int = 0, jitterMilliseconds: Int = 0,
+        ipv6: Bool = false
+    ) {
         self.name = name
         self.sites = sites
         self.lossPercent = lossPercent
         self.delayMilliseconds = delayMilliseconds
         self.jitterMilliseconds = jitterMilliseconds
+        self.ipv6 = ipv6
     }
 
     /// Adds `--forward a:4000`: the site's router forwards port 4000 (UDP and TCP) to its host.
@@ -38,8 +46,13 @@ public struct LabSpec: Sendable {
         public var forwardedPorts: [UInt16] = []
         /// Whether the router loops packets for its own public address back inside (RFC 4787 §6).
         public var hairpin = false
-        /// Idle UDP mapping lifetime in seconds (an nftables ct timeout policy); nil: the kernel's 30/120 s.
+        /// Idle UDP mapping lifetime in seconds (an nftables ct timeout policy on the home router,
+        /// for IPv4 and the IPv6 firewall alike); nil: the kernel's 30/120 s.
         public var udpTimeoutSeconds: Int?
+        /// A carrier-grade NAT in front of the home router (RFC 6598 shared space 100.64.0.0/10
+        /// between them), with this behaviour; nil: the home router is on the internet itself.
+        /// With one, `hairpin` is built on the CGNAT, whose address is the one the world sees.
+        public var cgnat: NATBehaviour?
 
         public init(name: String, behaviour: NATBehaviour, forwardedPorts: [UInt16] = []) {
             self.name = name
@@ -47,7 +60,7 @@ public struct LabSpec: Sendable {
             self.forwardedPorts = forwardedPorts
         }
 
-        /// Parses `a=eim-apdf`, with options: `a=eim-apdf,hairpin,udp-timeout=5`.
+        /// Parses `a=eim-apdf`, with options: `a=eim-apdf,hairpin,udp-timeout=5,cgnat` or `cgnat=apdm-apdf`.
         public init(parsing text: String) throws(LabError) {
             let parts = text.split(separator: "=", maxSplits: 1).map(String.init)
             guard parts.count == 2, LabSpec.isValidName(parts[0], maxLength: 6) else {
@@ -55,21 +68,44 @@ public struct LabSpec: Sendable {
             }
             let options = parts[1].split(separator: ",").map(String.init)
             guard let behaviour = options.first.flatMap(NATBehaviour.init(rawValue:)) else {
-                let known = NATBehaviour.allCases.map(\.rawValue).joined(separator: ", ")
-                throw .invalidSpec("unknown NAT behaviour '\(options.first ?? "")'; 'natctl lab list' shows them: \(known)")
+                throw .invalidSpec("unknown NAT behaviour '\(options.first ?? "")'; 'natctl lab list' shows them: \(Self.known)")
             }
             self.init(name: parts[0], behaviour: behaviour)
             for option in options.dropFirst() {
                 if option == "hairpin" {
-                    guard behaviour.canHairpin else { throw .invalidSpec("hairpin needs an endpoint-independent NAT (eim-*), not \(behaviour.rawValue)") }
                     hairpin = true
                 } else if option.hasPrefix("udp-timeout="), let seconds = Int(option.dropFirst("udp-timeout=".count)), (1...3600).contains(seconds) {
                     guard behaviour != .none else { throw .invalidSpec("udp-timeout needs a NAT; 'none' has no mappings") }
                     udpTimeoutSeconds = seconds
+                } else if option == "cgnat" || option.hasPrefix("cgnat=") {
+                    cgnat = try Self.carrierBehaviour(option, home: behaviour)
                 } else {
-                    throw .invalidSpec("unknown site option '\(option)' in '\(text)'; options are hairpin and udp-timeout=SECONDS (1-3600)")
+                    throw .invalidSpec(
+                        "unknown site option '\(option)' in '\(text)'; options are hairpin, udp-timeout=SECONDS (1-3600), cgnat and cgnat=BEHAVIOUR")
                 }
             }
+            // After the loop, so options may come in any order.
+            if hairpin {
+                for layer in [behaviour] + (cgnat.map { [$0] } ?? []) where !layer.canHairpin {
+                    throw .invalidSpec("hairpin needs endpoint-independent NATs (eim-*) on the way out, not \(layer.rawValue)")
+                }
+            }
+        }
+
+        private static var known: String { NATBehaviour.allCases.map(\.rawValue).joined(separator: ", ") }
+
+        /// Plain `cgnat` is eim-apdf: RFC 6888 holds carrier NATs to RFC 4787, whose REQ-1 is
+        /// endpoint-independent mapping, and Linux masquerade filters by address and port.
+        private static func carrierBehaviour(_ option: String, home: NATBehaviour) throws(LabError) -> NATBehaviour {
+            guard home != .none else {
+                throw .invalidSpec("cgnat needs a home NAT in front of it; 'none' gives the host a public address")
+            }
+            guard option != "cgnat" else { return .eimAPDF }
+            let name = String(option.dropFirst("cgnat=".count))
+            guard let carrier = NATBehaviour(rawValue: name), carrier != .none else {
+                throw .invalidSpec("cgnat=\(name) is not a NAT behaviour; use one of \(known) except none")
+            }
+            return carrier
         }
     }
 

@@ -14,6 +14,37 @@ public struct LabState: Codable, Sendable {
         public var publicAddress: String
         /// Ports the router forwards to the host (UDP and TCP); null when none.
         public var forwardedPorts: [UInt16]?
+        /// Site options, so `verify` knows what to prove; null when off (and in older state files).
+        public var hairpin: Bool?
+        public var udpTimeoutSeconds: Int?
+        /// The carrier-grade NAT in front of the home router and its namespace; null without one.
+        public var cgnat: NATBehaviour?
+        public var cgnatNamespace: String?
+        /// The home router's WAN address: in 100.64.0.0/10 behind a CGNAT, else `publicAddress`.
+        public var homeWanAddress: String?
+        /// The host's IPv6 address in labs built with --ipv6; also what servers see, since the
+        /// router firewalls IPv6 rather than translating it. Null without IPv6.
+        public var hostAddress6: String?
+
+        public init(
+            name: String, behaviour: NATBehaviour, hostNamespace: String, routerNamespace: String, hostAddress: String,
+            publicAddress: String, forwardedPorts: [UInt16]? = nil, hairpin: Bool? = nil, udpTimeoutSeconds: Int? = nil,
+            cgnat: NATBehaviour? = nil, cgnatNamespace: String? = nil, homeWanAddress: String? = nil, hostAddress6: String? = nil
+        ) {
+            self.name = name
+            self.behaviour = behaviour
+            self.hostNamespace = hostNamespace
+            self.routerNamespace = routerNamespace
+            self.hostAddress = hostAddress
+            self.publicAddress = publicAddress
+            self.forwardedPorts = forwardedPorts
+            self.hairpin = hairpin
+            self.udpTimeoutSeconds = udpTimeoutSeconds
+            self.cgnat = cgnat
+            self.cgnatNamespace = cgnatNamespace
+            self.homeWanAddress = homeWanAddress
+            self.hostAddress6 = hostAddress6
+        }
     }
 
     public var schema = "natctl.lab/1"
@@ -23,6 +54,9 @@ public struct LabState: Codable, Sendable {
     /// The lab's natctl STUN server: primary first, then the RFC 5780 alternate.
     public var servers: [String]
     public var serverPID: Int32?
+    /// The IPv6 server (primary, alternate) and its process, in labs built with --ipv6; else null.
+    public var servers6: [String]?
+    public var server6PID: Int32?
     public var lossPercent: Int
     /// One-way WAN delay and its jitter in milliseconds (null in labs built without them).
     public var delayMilliseconds: Int?
@@ -37,7 +71,9 @@ public struct LabState: Codable, Sendable {
     }
 
     /// Every namespace this lab owns.
-    public var namespaces: [String] { [publicNamespace] + sites.flatMap { [$0.routerNamespace, $0.hostNamespace] } }
+    public var namespaces: [String] {
+        [publicNamespace] + sites.flatMap { [$0.routerNamespace, $0.hostNamespace] + ($0.cgnatNamespace.map { [$0] } ?? []) }
+    }
 
     // MARK: Persistence
 
@@ -69,11 +105,15 @@ public struct LabState: Codable, Sendable {
         }
     }
 
-    /// Where the lab's server writes its output (read by `up` to see it is listening).
-    public static func serverLog(_ name: String) -> URL { directory.appendingPathComponent("\(name)-server.log") }
+    /// Where the lab's server writes its output (read by `up` to see it is listening); `family`
+    /// "6" names the IPv6 server's log.
+    public static func serverLog(_ name: String, family: String = "") -> URL {
+        directory.appendingPathComponent("\(name)-server\(family).log")
+    }
 
     static func remove(_ name: String) {
         try? FileManager.default.removeItem(at: file(name))
         try? FileManager.default.removeItem(at: serverLog(name))
+        try? FileManager.default.removeItem(at: serverLog(name, family: "6"))
     }
 }

@@ -41,7 +41,11 @@ extension NatCtl.Lab {
                 Runs RFC 5780 mapping tests (one socket to both server IPs and ports) and \
                 filtering tests (unsolicited answers from the other IP and port, via \
                 CHANGE-REQUEST) on each site's host, and compares what the packets show with \
-                the behaviour's label. Exits 1 when a site does not behave as labelled.
+                the behaviour's label (both layers' combined for a CGNAT site; a stateful \
+                firewall's for IPv6). It also sends to the host's own mapped address (hairpin), \
+                and for a udp-timeout of at most 10 s leaves a mapping idle that long plus 1 s \
+                and checks the server can no longer reach it. Exits 1 when a site does not \
+                behave as labelled.
                 """)
 
         @OptionGroup var lab: LabNameOptions
@@ -64,12 +68,22 @@ extension NatCtl.Lab {
         static let configuration = CommandConfiguration(
             abstract: "Run the RFC 5780 behaviour check against one server (used by 'lab verify').", shouldDisplay: false)
 
-        @Option(name: .long, help: "The RFC 5780 server, ip:port.")
+        @Option(name: .long, help: "The RFC 5780 server, ip:port or [v6]:port.")
         var server: String
 
+        @Flag(name: .long, help: "Also send to our own mapped address and see whether the NAT loops it back.")
+        var hairpin = false
+
+        @Option(name: .long, help: ArgumentHelp("Also see whether a mapping idle this long is gone (RESPONSE-PORT).", valueName: "seconds"))
+        var idle: Int?
+
+        func validate() throws {
+            if let idle, !(1...60).contains(idle) { throw ValidationError("--idle must be 1 to 60 seconds") }
+        }
+
         func run() async throws {
-            guard let address = TransportAddress(server) else { throw ValidationError("--server must be ip:port") }
-            let observation = await BehaviourCheck.run(server: address)
+            guard let address = TransportAddress(server) else { throw ValidationError("--server must be ip:port or [v6]:port") }
+            let observation = await BehaviourCheck.run(server: address, hairpin: hairpin, idle: idle.map { .seconds($0) })
             Console.result(try ReportJSON.encode(observation))
         }
     }

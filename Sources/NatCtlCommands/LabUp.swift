@@ -14,7 +14,7 @@ extension NatCtl.Lab {
         @Option(
             name: .long,
             help: ArgumentHelp(
-                "A site and its NAT behaviour, e.g. a=eim-apdf, with options: a=eim-apdf,hairpin,udp-timeout=5 (repeatable, at most 2).",
+                "A site and its NAT behaviour, e.g. a=eim-apdf, with options: a=eim-apdf,hairpin,udp-timeout=5,cgnat or cgnat=apdm-apdf (repeatable, at most 2).",
                 valueName: "name=behaviour[,options]"))
         var site: [String] = ["a=eim-apdf"]
 
@@ -33,6 +33,9 @@ extension NatCtl.Lab {
         @Option(name: .long, help: ArgumentHelp("Forward a port from a site's router to its host, UDP and TCP (repeatable).", valueName: "site:port"))
         var forward: [String] = []
 
+        @Flag(name: .long, help: "Give every site and the server IPv6 too (2001:db8::/32); routers firewall it, they do not NAT it.")
+        var ipv6 = false
+
         @OptionGroup var lab: LabNameOptions
         @OptionGroup var output: OutputOptions
 
@@ -43,7 +46,8 @@ extension NatCtl.Lab {
         func spec() throws(LabError) -> LabSpec {
             var sites: [LabSpec.SiteSpec] = []
             for text in site { sites.append(try LabSpec.SiteSpec(parsing: text)) }
-            var spec = LabSpec(name: lab.name, sites: sites, lossPercent: loss, delayMilliseconds: delay, jitterMilliseconds: jitter)
+            var spec = LabSpec(
+                name: lab.name, sites: sites, lossPercent: loss, delayMilliseconds: delay, jitterMilliseconds: jitter, ipv6: ipv6)
             for text in forward { try spec.addForward(text) }
             try spec.validate()
             return spec
@@ -115,13 +119,22 @@ extension NatCtl.Lab {
         struct Listing: Encodable {
             var schema = "natctl.lab-list/1"
             var behaviours: [Entry]
+            var siteOptions: [String]
             var notAvailable: [String]
         }
 
+        static let siteOptions = [
+            "hairpin: the NAT whose address the world sees loops packets for it back inside (eim-* only); lab verify proves it",
+            "udp-timeout=S: idle UDP mappings (and IPv6 firewall states) expire after S s; lab verify proves S <= 10",
+            "cgnat, cgnat=BEHAVIOUR: a carrier-grade NAT (default eim-apdf) in front of the home router, which gets a WAN address in 100.64.0.0/10",
+            "--ipv6 (lab-wide): sites and server also get 2001:db8::/32 addresses; routers firewall IPv6 statefully instead of NATing it",
+        ]
+
         static let notAvailable = [
             "endpoint-dependent mapping that preserves ports: Linux SNAT reuses the inside endpoint's mapping, so it cannot be told from eim-*",
-            "CGNAT (a second NAT layer) and IPv6 firewall sites: not built yet",
-            "site options hairpin and udp-timeout=S are built, but 'lab verify' does not prove them yet",
+            "one CGNAT shared by both sites: each cgnat site has its own",
+            "IPv6 NAT (NAT66/NPTv6) and IPv6-only sites: IPv6 is firewalled, next to IPv4",
+            "udp-timeout over 10 s is built, but 'lab verify' does not wait that long to prove it",
             "--delay/--jitter use natctl's userspace wire (AF_PACKET), not netem, which this kernel lacks",
         ]
 
@@ -129,8 +142,9 @@ extension NatCtl.Lab {
             let entries = NATBehaviour.allCases.map {
                 Entry(name: $0.rawValue, description: $0.summary, mapping: $0.expectedMapping, filtering: $0.expectedFiltering)
             }
-            try output.emit(Listing(behaviours: entries, notAvailable: Self.notAvailable)) {
+            try output.emit(Listing(behaviours: entries, siteOptions: Self.siteOptions, notAvailable: Self.notAvailable)) {
                 (Table.render(header: ["behaviour", "what it is"], rows: entries.map { [$0.name, $0.description] })
+                    + ["", "site options (--site a=eim-apdf,OPTION,...):"] + Self.siteOptions.map { "  \($0)" }
                     + ["", "not available yet:"] + Self.notAvailable.map { "  \($0)" }).joined(separator: "\n")
             }
         }

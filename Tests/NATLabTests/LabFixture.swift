@@ -16,12 +16,12 @@ enum LabFixture {
     }
 
     static func with<T>(
-        name: String, _ sites: [String], loss: Int = 0, delay: Int = 0, jitter: Int = 0, forward: [String] = [],
+        name: String, _ sites: [String], loss: Int = 0, delay: Int = 0, jitter: Int = 0, forward: [String] = [], ipv6: Bool = false,
         _ body: (LabState) async throws -> T
     ) async throws -> T {
         var spec = LabSpec(
             name: name, sites: try sites.map { try LabSpec.SiteSpec(parsing: $0) }, lossPercent: loss, delayMilliseconds: delay,
-            jitterMilliseconds: jitter)
+            jitterMilliseconds: jitter, ipv6: ipv6)
         for text in forward { try spec.addForward(text) }
         let state = try LabBuilder.up(spec, natctl: natctl)
         defer { LabBuilder.down(name) }

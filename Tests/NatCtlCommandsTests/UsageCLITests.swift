@@ -32,6 +32,9 @@ import Testing
         ["lab", "up", "--site", "a=apdm-apdf,hairpin"],
         ["lab", "up", "--site", "a=eim-apdf,udp-timeout=0"],
         ["lab", "up", "--site", "a=eim-apdf", "--forward", "b:4000"],
+        ["lab", "up", "--site", "a=none,cgnat"],
+        ["lab", "up", "--site", "a=eim-apdf,cgnat=none"],
+        ["lab", "up", "--site", "a=eim-apdf,hairpin,cgnat=apdm-apdf"],
     ])
     func badUsageExits64WithAMessage(arguments: [String]) throws {
         let output = try Subprocess.run(Subprocess.natctl, arguments)
@@ -58,6 +61,7 @@ import Testing
         let names = (listing["behaviours"] as? [[String: Any]])?.compactMap { $0["name"] as? String }
         #expect(names == ["none", "eim-eif", "eim-adf", "eim-apdf", "apdm-apdf", "apdm-apdf-seq", "udp-blocked"])
         #expect((listing["not_available"] as? [String])?.isEmpty == false)
+        #expect((listing["site_options"] as? [String])?.contains { $0.hasPrefix("cgnat") } == true)
     }
 
     @Test func parsingWithoutAProcess() throws {

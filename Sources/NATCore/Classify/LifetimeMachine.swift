@@ -19,6 +19,9 @@ public struct LifetimeMachine: DatagramMachine {
         public var probesPerWave = 6
         public var checkTransmissions = 4
         public var pacing = RoundTripPacing()
+        /// Fixed idle waits instead of the two searching waves, for a yes/no question such as
+        /// `lab verify`'s "is a mapping idle timeout + 1 s gone, while one idle 0.5 s is not?".
+        public var fixedWaits: [Duration]?
 
         public init(server: TransportAddress, budget: Duration, roundTrip: Duration) {
             self.server = server
@@ -26,8 +29,8 @@ public struct LifetimeMachine: DatagramMachine {
             self.roundTrip = roundTrip
         }
 
-        /// Socket 0 is Y; then one socket per probe of both waves.
-        public var socketCount: Int { 1 + 2 * probesPerWave }
+        /// Socket 0 is Y; then one socket per probe of both waves (or per fixed wait).
+        public var socketCount: Int { 1 + (fixedWaits?.count ?? 2 * probesPerWave) }
     }
 
     private struct Probe {
@@ -61,6 +64,11 @@ public struct LifetimeMachine: DatagramMachine {
 
     public mutating func start(at now: Duration) -> [DatagramAction] {
         startedAt = now
+        if let waits = configuration.fixedWaits {
+            for wait in waits { addProbe(wait: wait) }
+            secondWaveStarted = true  // the waits are the question: no search around them
+            return [.progress("binding lifetime: \(probes.count) probes at fixed waits")] + tick(at: now)
+        }
         let usable = configuration.budget - checkCost - answerWait
         let fractions = (0..<configuration.probesPerWave).map { 0.9 / Double(1 << ($0 == configuration.probesPerWave - 1 ? 0 : configuration.probesPerWave - 1 - $0)) }
         for fraction in fractions where usable > .zero { addProbe(wait: usable * fraction) }
@@ -145,6 +153,15 @@ public struct LifetimeMachine: DatagramMachine {
             }
         }
         return times.min()
+    }
+
+    /// What each probe found, in the order its wait was chosen: alive, gone, or nil when the probe
+    /// could not open a mapping or was cancelled because another probe had already answered.
+    public var probeOutcomes: [ProbeOutcome] { probes.map { ProbeOutcome(wait: $0.wait, alive: $0.alive) } }
+
+    public struct ProbeOutcome: Sendable, Equatable {
+        public var wait: Duration
+        public var alive: Bool?
     }
 
     /// The longest idle wait a mapping survived, and the shortest it did not.

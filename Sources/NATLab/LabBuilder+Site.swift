@@ -1,0 +1,129 @@
+/// One site: host ← home router ← (CGNAT ←) the lab internet. Every link is a veth pair
+/// created inside the namespaces; interfaces facing the internet are called `wan`, those
+/// facing the host `lan`, on the home router and the CGNAT alike, so both take the same
+/// `NATBehaviour` rulesets.
+extension LabBuilder {
+    static func buildSite(
+        _ site: LabSpec.SiteSpec, number: Int, spec: LabSpec, internet: String, natctl: String
+    ) throws(LabError) -> LabState.Site {
+        let lab = spec.name
+        let router = "natctl-\(lab)-\(site.name)-r"
+        let host = "natctl-\(lab)-\(site.name)-h"
+        let carrier = site.cgnat == nil ? nil : "natctl-\(lab)-\(site.name)-c"
+        let plan = SiteAddresses(number: number, publicHost: site.behaviour.isPublicHost, cgnat: carrier != nil, ipv6: spec.ipv6)
+        for namespace in [router, host] + (carrier.map { [$0] } ?? []) { try addNamespace(namespace, ipv6: spec.ipv6) }
+        // The edge faces the internet: the CGNAT when there is one, else the home router.
+        let edge = carrier ?? router
+        try connectEdge(edge, site: site.name, plan: plan, spec: spec, internet: internet, natctl: natctl)
+        if let carrier, let cgnat = site.cgnat {
+            try buildCGNAT(carrier, behaviour: cgnat, router: router, plan: plan, hairpin: site.hairpin)
+        }
+        try buildLAN(router: router, host: host, plan: plan)
+        if site.behaviour.isPublicHost { try ip(internet, "route", "add", plan.lan, "via", plan.wan) }
+        if let prefix = plan.sitePrefix6, let edge6 = plan.wan6 { try ip(internet, "-6", "route", "add", prefix, "via", edge6) }
+        let ruleset =
+            site.behaviour.routerRuleset(
+                wanAddress: plan.homeWAN, lossPercent: spec.lossPercent, hairpin: site.hairpin && carrier == nil,
+                udpTimeout: site.udpTimeoutSeconds, lan: plan.lan)
+            + NATBehaviour.forwardRuleset(ports: site.forwardedPorts, host: plan.host)
+            + (plan.host6.map {
+                site.behaviour.ipv6Ruleset(
+                    host: $0, forwardedPorts: site.forwardedPorts, lossPercent: spec.lossPercent, udpTimeout: site.udpTimeoutSeconds)
+            } ?? "")
+        if !ruleset.isEmpty {
+            try HostCommand.run(["ip", "netns", "exec", router, "nft", "-f", "-"], input: ruleset)
+        }
+        return LabState.Site(
+            name: site.name, behaviour: site.behaviour, hostNamespace: host, routerNamespace: router,
+            hostAddress: plan.host, publicAddress: site.behaviour.isPublicHost ? plan.host : plan.wan,
+            forwardedPorts: site.forwardedPorts.isEmpty ? nil : site.forwardedPorts,
+            hairpin: site.hairpin ? true : nil, udpTimeoutSeconds: site.udpTimeoutSeconds, cgnat: site.cgnat,
+            cgnatNamespace: carrier, homeWanAddress: plan.homeWAN, hostAddress6: plan.host6)
+    }
+
+    /// The edge's `wan` on the internet bridge (through a wire namespace when delayed), its
+    /// public addresses and default routes via the server, and pinned neighbours.
+    private static func connectEdge(
+        _ edge: String, site: String, plan: SiteAddresses, spec: LabSpec, internet: String, natctl: String
+    ) throws(LabError) {
+        if spec.needsWire {
+            try buildWire(site: site, lab: spec.name, router: edge, internet: internet, spec: spec, natctl: natctl)
+        } else {
+            try HostCommand.run(["ip", "link", "add", "wan", "netns", edge, "type", "veth", "peer", "name", "w-\(site)", "netns", internet])
+        }
+        try ip(internet, "link", "set", "w-\(site)", "master", "br0", "up")
+        try ip(edge, "addr", "add", "\(plan.wan)/24", "dev", "wan")
+        if let wan6 = plan.wan6 { try ip(edge, "addr", "add", "\(wan6)/64", "dev", "wan", "nodad") }
+        try ip(edge, "link", "set", "wan", "up")
+        try enableForwarding(edge, ipv6: plan.wan6 != nil)
+        // Site-to-site traffic (and a public host's replies) crosses the internet namespace.
+        try ip(edge, "route", "add", "default", "via", serverPrimary)
+        if plan.wan6 != nil { try ip(edge, "-6", "route", "add", "default", "via", serverPrimary6) }
+        try pinNeighbours(router: edge, internet: internet, plan: plan)
+    }
+
+    /// The CGNAT: `lan` towards the home router's `wan` across RFC 6598 shared space, its NAT
+    /// ruleset on its own `wan`, and (IPv6) a route to the site's LAN via the home router.
+    /// Loss and the udp-timeout stay on the home router, so a site's path drops and expires once.
+    private static func buildCGNAT(
+        _ carrier: String, behaviour: NATBehaviour, router: String, plan: SiteAddresses, hairpin: Bool
+    ) throws(LabError) {
+        guard let inside = plan.cgnatInside, let link = plan.carrierLink else { return }
+        try HostCommand.run(["ip", "link", "add", "lan", "netns", carrier, "type", "veth", "peer", "name", "wan", "netns", router])
+        try ip(carrier, "addr", "add", "\(inside)/24", "dev", "lan")
+        try ip(router, "addr", "add", "\(plan.homeWAN)/24", "dev", "wan")
+        if let inside6 = plan.cgnatInside6, let home6 = plan.homeWAN6, let lan6 = plan.routerLAN6 {
+            try ip(carrier, "addr", "add", "\(inside6)/64", "dev", "lan", "nodad")
+            try ip(router, "addr", "add", "\(home6)/64", "dev", "wan", "nodad")
+            try ip(carrier, "-6", "route", "add", "\(lan6)/64", "via", home6)
+        }
+        try ip(carrier, "link", "set", "lan", "up")
+        try ip(router, "link", "set", "wan", "up")
+        try enableForwarding(router, ipv6: plan.cgnatInside6 != nil)
+        try ip(router, "route", "add", "default", "via", inside)
+        if let inside6 = plan.cgnatInside6 { try ip(router, "-6", "route", "add", "default", "via", inside6) }
+        let ruleset = behaviour.routerRuleset(wanAddress: plan.wan, lossPercent: 0, hairpin: hairpin, lan: link)
+        if !ruleset.isEmpty {
+            try HostCommand.run(["ip", "netns", "exec", carrier, "nft", "-f", "-"], input: ruleset)
+        }
+    }
+
+    /// The home router's `lan` and the host's `eth0`, with the host's default routes.
+    private static func buildLAN(router: String, host: String, plan: SiteAddresses) throws(LabError) {
+        try HostCommand.run(["ip", "link", "add", "lan", "netns", router, "type", "veth", "peer", "name", "eth0", "netns", host])
+        try ip(router, "addr", "add", "\(plan.routerLAN)/\(plan.lanPrefixLength)", "dev", "lan")
+        try ip(host, "addr", "add", "\(plan.host)/\(plan.lanPrefixLength)", "dev", "eth0")
+        if let routerLAN6 = plan.routerLAN6, let host6 = plan.host6 {
+            try ip(router, "addr", "add", "\(routerLAN6)/64", "dev", "lan", "nodad")
+            try ip(host, "addr", "add", "\(host6)/64", "dev", "eth0", "nodad")
+        }
+        try ip(router, "link", "set", "lan", "up")
+        try ip(host, "link", "set", "eth0", "up")
+        try ip(host, "route", "add", "default", "via", plan.routerLAN)
+        if let routerLAN6 = plan.routerLAN6 { try ip(host, "-6", "route", "add", "default", "via", routerLAN6) }
+    }
+
+    /// Routers forward IPv4, and IPv6 in labs that have it (which also stops them taking router advertisements).
+    private static func enableForwarding(_ router: String, ipv6: Bool) throws(LabError) {
+        try sysctl(router, "net.ipv4.ip_forward=1")
+        if ipv6 { try sysctl(router, "net.ipv6.conf.all.forwarding=1") }
+    }
+
+    /// Permanent ARP (and IPv6 neighbour) entries both ways across the WAN, so no test's first
+    /// packet waits for address resolution (a whole extra round trip through a delayed wire)
+    /// and timings are the path's own.
+    private static func pinNeighbours(router: String, internet: String, plan: SiteAddresses) throws(LabError) {
+        let brief = try HostCommand.run(["ip", "-n", router, "-br", "link", "show", "dev", "wan"])
+        guard let mac = brief.split(separator: " ", omittingEmptySubsequences: true).dropFirst(2).first.map(String.init),
+            mac.split(separator: ":").count == 6
+        else { throw .commandFailed(command: "ip -br link show dev wan", status: 0, stderr: "no MAC address in '\(brief)'") }
+        var servers = [serverPrimary, serverAlternate]
+        if plan.wan6 != nil { servers += [serverPrimary6, serverAlternate6] }
+        for server in servers {
+            try ip(router, "neigh", "replace", server, "lladdr", bridgeMAC, "dev", "wan", "nud", "permanent")
+        }
+        for address in [plan.wan] + (plan.wan6.map { [$0] } ?? []) {
+            try ip(internet, "neigh", "replace", address, "lladdr", mac, "dev", "br0", "nud", "permanent")
+        }
+    }
+}
