@@ -75,10 +75,12 @@ extension LabBuilder {
         if let inside6 = plan.cgnatInside6, let home6 = plan.homeWAN6, let lan6 = plan.routerLAN6 {
             try ip(carrier, "addr", "add", "\(inside6)/64", "dev", "lan", "nodad")
             try ip(router, "addr", "add", "\(home6)/64", "dev", "wan", "nodad")
-            try ip(carrier, "-6", "route", "add", "\(lan6)/64", "via", home6)
         }
         try ip(carrier, "link", "set", "lan", "up")
         try ip(router, "link", "set", "wan", "up")
+        if let home6 = plan.homeWAN6, let lan6 = plan.routerLAN6 {
+            try ip(carrier, "-6", "route", "add", "\(lan6)/64", "via", home6)  // the next hop must be on an up link
+        }
         try enableForwarding(router, ipv6: plan.cgnatInside6 != nil)
         try ip(router, "route", "add", "default", "via", inside)
         if let inside6 = plan.cgnatInside6 { try ip(router, "-6", "route", "add", "default", "via", inside6) }
