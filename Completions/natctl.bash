@@ -454,7 +454,7 @@ _natctl_lab() {
 
 _natctl_lab_up() {
     repeating_flags=()
-    non_repeating_flags=(--json --version -h --help)
+    non_repeating_flags=(--ipv6 --json --version -h --help)
     repeating_options=(--site --forward)
     non_repeating_options=(--loss --delay --jitter --name)
     __natctl_offer_flags_options 0
