@@ -5,8 +5,16 @@ import NATWire
 extension BehaviourCheck {
     /// RFC 5780 §4.5: send to our own mapped address and see whether the NAT loops it back.
     /// The datagram is a Binding *success response*: when it comes back, the transaction layer
-    /// (which matches responses by transaction ID) completes with it, as if answered.
-    static func hairpin(_ socket: STUNTransport, mapped: TransportAddress, into observation: inout BehaviourObservation) async -> Bool {
+    /// (which matches responses by transaction ID) completes with it, as if answered. The
+    /// mapping is asked for afresh first: the filtering tests take seconds, longer than a short
+    /// udp-timeout, so the mapping seen at the start may be gone.
+    static func hairpin(_ socket: STUNTransport, server: TransportAddress, into observation: inout BehaviourObservation) async -> Bool {
+        guard let fresh = try? await socket.transaction(STUNMessage(type: .bindingRequest), to: server, policy: policy),
+            let mapped = fresh.reflexiveAddress
+        else {
+            observation.evidence.append("hairpin test: the server no longer answered the mapping socket")
+            return false
+        }
         let echo = STUNMessage(type: .bindingSuccess)
         do {
             let looped = try await socket.transaction(echo, to: mapped, policy: policy)

@@ -65,8 +65,8 @@ public enum BehaviourCheck {
         }
         observation.filtering = await filtering(server, into: &observation)
         // Last, so the ICMP errors a non-hairpinning NAT answers with cannot disturb the other tests.
-        if testHairpin, let m1 {
-            observation.hairpin = await hairpin(mappingSocket, mapped: m1, into: &observation)
+        if testHairpin, m1 != nil {
+            observation.hairpin = await hairpin(mappingSocket, server: server, into: &observation)
         }
         if let idle {
             await self.idle(idle, server: server, roundTrip: first.rtt, into: &observation)
