@@ -35,16 +35,6 @@ extension NATBehaviour {
                 }
                 """)
         }
-        if lossPercent > 0 {
-            chains.append("""
-                chain loss {
-                    type filter hook forward priority filter - 10; policy accept;
-                    numgen random mod 100 < \(lossPercent) drop
-                }
-                """)
-        }
-        guard !chains.isEmpty else { return "" }
-        let body = chains.joined(separator: "\n").split(separator: "\n").map { "    " + $0 }.joined(separator: "\n")
-        return "table ip6 natlab6 {\n\(body)\n}\n"
+        return NFTables.table("ip6 natlab6", chains: chains, lossPercent: lossPercent)
     }
 }

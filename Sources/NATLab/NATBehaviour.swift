@@ -134,17 +134,7 @@ public enum NATBehaviour: String, CaseIterable, Sendable, Codable {
                 }
                 """)
         }
-        if lossPercent > 0 {
-            chains.append("""
-                chain loss {
-                    type filter hook forward priority filter - 10; policy accept;
-                    numgen random mod 100 < \(lossPercent) drop
-                }
-                """)
-        }
-        guard !chains.isEmpty else { return "" }
-        let body = chains.joined(separator: "\n").split(separator: "\n").map { "    " + $0 }.joined(separator: "\n")
-        return "table ip natlab {\n\(body)\n}\n"
+        return NFTables.table("ip natlab", chains: chains, lossPercent: lossPercent)
     }
 
     /// The record of mappings (external port → inside endpoint) and of contacted endpoints,

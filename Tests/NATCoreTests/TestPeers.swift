@@ -16,45 +16,15 @@ struct InboxTimeout: Error {}
 typealias DatagramQueue = ArrivalQueue<Datagram>
 
 /// A queue of arrivals (datagrams, events) whose `next()` waits for the next one, at most
-/// `limit`. Each wait has its own id, so a finished wait's timer cannot cut a later one short.
+/// `limit`, and throws `InboxTimeout` rather than hang.
 final class ArrivalQueue<Element: Sendable>: Sendable {
-    private struct State {
-        var buffered: [Element] = []
-        var waiter: (id: Int, continuation: CheckedContinuation<Element, any Error>)?
-        var nextID = 0
-    }
-    private let state = NIOLockedValueBox(State())
+    private let mailbox = Mailbox<Element>()
 
-    func push(_ element: Element) {
-        let waiter = state.withLockedValue { state -> CheckedContinuation<Element, any Error>? in
-            guard let waiter = state.waiter else {
-                state.buffered.append(element)
-                return nil
-            }
-            state.waiter = nil
-            return waiter.continuation
-        }
-        waiter?.resume(returning: element)
-    }
+    func push(_ element: Element) { mailbox.push(element) }
 
     func next(limit: Duration = .seconds(3)) async throws -> Element {
-        try await withCheckedThrowingContinuation { continuation in
-            let (ready, id) = state.withLockedValue { state -> (Element?, Int) in
-                if !state.buffered.isEmpty { return (state.buffered.removeFirst(), 0) }
-                state.nextID += 1
-                state.waiter = (state.nextID, continuation)
-                return (nil, state.nextID)
-            }
-            if let ready { return continuation.resume(returning: ready) }
-            DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(limit.milliseconds)) { [self] in
-                let expired = state.withLockedValue { state -> CheckedContinuation<Element, any Error>? in
-                    guard let waiter = state.waiter, waiter.id == id else { return nil }
-                    state.waiter = nil
-                    return waiter.continuation
-                }
-                expired?.resume(throwing: InboxTimeout())
-            }
-        }
+        guard let element = await mailbox.next(within: limit) else { throw InboxTimeout() }
+        return element
     }
 }
 
