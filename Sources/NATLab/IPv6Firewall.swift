@@ -24,16 +24,7 @@ extension NATBehaviour {
                 ] + pinholes + ["    iifname \"wan\" ct state new drop", "}"]).joined(separator: "\n"))
         }
         if let udpTimeout, self != .none {
-            chains.append("""
-                ct timeout udp_short {
-                    protocol udp; l3proto ip6;
-                    policy = { unreplied : \(udpTimeout), replied : \(udpTimeout) };
-                }
-                chain udp_timeout {
-                    type filter hook prerouting priority filter; policy accept;
-                    meta l4proto udp ct timeout set "udp_short"
-                }
-                """)
+            chains.append(NFTables.udpTimeout(udpTimeout, l3proto: "ip6"))
         }
         return NFTables.table("ip6 natlab6", chains: chains, lossPercent: lossPercent)
     }

@@ -115,16 +115,7 @@ public enum NATBehaviour: String, CaseIterable, Sendable, Codable {
                 """)
         }
         if let udpTimeout {
-            chains.append("""
-                ct timeout udp_short {
-                    protocol udp; l3proto ip;
-                    policy = { unreplied : \(udpTimeout), replied : \(udpTimeout) };
-                }
-                chain udp_timeout {
-                    type filter hook prerouting priority filter; policy accept;
-                    meta l4proto udp ct timeout set "udp_short"
-                }
-                """)
+            chains.append(NFTables.udpTimeout(udpTimeout, l3proto: "ip"))
         }
         if self == .udpBlocked {
             chains.append("""

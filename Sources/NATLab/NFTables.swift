@@ -17,4 +17,19 @@ enum NFTables {
         let body = chains.joined(separator: "\n").split(separator: "\n").map { "    " + $0 }.joined(separator: "\n")
         return "table \(familyAndName) {\n\(body)\n}\n"
     }
+
+    /// A conntrack timeout policy of `seconds` for UDP of one family (`ip` or `ip6`: a policy
+    /// of one family does not touch the other), applied to every UDP flow.
+    static func udpTimeout(_ seconds: Int, l3proto: String) -> String {
+        """
+        ct timeout udp_short {
+            protocol udp; l3proto \(l3proto);
+            policy = { unreplied : \(seconds), replied : \(seconds) };
+        }
+        chain udp_timeout {
+            type filter hook prerouting priority filter; policy accept;
+            meta l4proto udp ct timeout set "udp_short"
+        }
+        """
+    }
 }

@@ -101,7 +101,6 @@ public enum RelayProbe {
         guard !echo.rttMs.isEmpty, options.burstCount > 0 else { return echo }
         let interval = Duration.seconds(1) / max(1, options.rate)
         let start = ContinuousClock.now
-        var received = Set<UInt32>()
         let receiver = Task { () -> (Set<UInt32>, ContinuousClock.Instant) in
             var seen = Set<UInt32>()
             var last = ContinuousClock.now
@@ -118,8 +117,7 @@ public enum RelayProbe {
             if due > .now { try? await Task.sleep(until: due) }  // pacing the sender, not waiting on an event
             client.send(tagged(UInt32(index), size: max(4, options.payloadBytes)), to: peer)
         }
-        let (seen, last) = await receiver.value
-        received = seen
+        let (received, last) = await receiver.value
         let elapsed = max((last - start).millisecondsDouble, 1)
         echo.burst = .init(
             sent: options.burstCount, echoed: received.count, payloadBytes: options.payloadBytes, ratePerSecond: options.rate,

@@ -1,0 +1,77 @@
+import NATWire
+import NIOCore
+
+/// Who may be reached: ownership checks (437/441), the peer policy (403), CreatePermission
+/// (§9) and ChannelBind (§11).
+extension TURNService {
+    /// The allocation a non-Allocate request refers to, or nil after answering 437 or 441.
+    func ownedAllocation(_ request: Request) -> TURNAllocation? {
+        guard let allocation = allocations[request.client] else {
+            reply(error: ErrorCode.allocationMismatch, to: request)
+            return nil
+        }
+        guard configuration.credentials.open || allocation.username == request.identity.username else {
+            reply(error: ErrorCode.wrongCredentials, to: request)
+            return nil
+        }
+        return allocation
+    }
+
+    /// The XOR-PEER-ADDRESS values of a request, or nil after answering 400, 443 or 403.
+    func permittedPeers(_ request: Request, allocation: TURNAllocation) -> [TransportAddress]? {
+        guard let peers = try? request.message.attributes(XORPeerAddress.self).map(\.address), !peers.isEmpty else {
+            reply(error: ErrorCode.badRequest, "XOR-PEER-ADDRESS is missing or malformed", to: request)
+            return nil
+        }
+        guard peers.allSatisfy({ $0.ip.family == allocation.relayed.ip.family }) else {
+            reply(error: ErrorCode.peerAddressFamilyMismatch, to: request)
+            return nil
+        }
+        guard let denied = peers.first(where: { !configuration.peerPolicy.permits($0.ip) || !mayReach($0, portKnown: $0.port != 0) }) else {
+            return peers
+        }
+        reply(error: ErrorCode.forbidden, "Peer address \(denied.ip) is not allowed by this relay", to: request)
+        return nil
+    }
+
+    /// The relay's own IP is a peer only at relayed ports: that lets two clients that both
+    /// fell back to this relay talk relay to relay (as ICE does), but not reach other
+    /// services on the server's host. Permissions carry no port, so sends check it again.
+    func mayReach(_ peer: TransportAddress, portKnown: Bool = true) -> Bool {
+        peer.ip != configuration.relayIP || !portKnown || configuration.relayPorts.contains(peer.port)
+            || configuration.peerPolicy.isAllowed(peer.ip)
+    }
+
+    /// RFC 8656 §9.
+    func createPermission(_ request: Request) {
+        guard let allocation = ownedAllocation(request), let peers = permittedPeers(request, allocation: allocation) else { return }
+        let until = NIODeadline.now() + .seconds(Int64(configuration.permissionLifetime))
+        for peer in peers { allocation.permissions[peer.ip] = until }
+        reply(success: [], to: request)
+    }
+
+    /// RFC 8656 §11.2.
+    func channelBind(_ request: Request) {
+        guard let allocation = ownedAllocation(request) else { return }
+        guard let number = (try? request.message.attribute(ChannelNumber.self))?.number, ChannelNumber.acceptedRange.contains(number) else {
+            return reply(error: ErrorCode.badRequest, "CHANNEL-NUMBER must be 0x4000 through 0x4FFF (0x7FFF for RFC 5766 clients)", to: request)
+        }
+        guard let peers = permittedPeers(request, allocation: allocation), let peer = peers.first,
+            let peerSocket = try? peer.socketAddress
+        else { return }
+        let now = NIODeadline.now()
+        if let bound = allocation.channels[number], bound.peer != peer, bound.expiry > now {
+            return reply(error: ErrorCode.badRequest, "Channel is bound to another peer", to: request)
+        }
+        if let other = allocation.channelNumber(for: peer, now: now), other != number {
+            return reply(error: ErrorCode.badRequest, "Peer is bound to another channel", to: request)
+        }
+        allocation.channels[number] = TURNAllocation.Binding(
+            peer: peer, peerSocket: peerSocket, expiry: now + .seconds(Int64(configuration.channelLifetime)))
+        allocation.channelByPeer[peer] = number
+        allocation.peerRoutes.removeAll()
+        let permissionUntil = now + .seconds(Int64(configuration.permissionLifetime))
+        allocation.permissions[peer.ip] = max(allocation.permissions[peer.ip] ?? permissionUntil, permissionUntil)
+        reply(success: [], to: request)
+    }
+}

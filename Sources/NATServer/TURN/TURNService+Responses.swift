@@ -1,0 +1,56 @@
+import NATWire
+import NIOCore
+
+/// Success and error responses, signed with the integrity attribute the request used.
+extension TURNService {
+    func success(to request: Request, _ attributes: [any STUNAttributeValue]) -> ByteBuffer {
+        var response = STUNMessage(
+            type: STUNMessageType(method: request.message.type.method, messageClass: .successResponse),
+            transactionID: request.message.transactionID)
+        for attribute in attributes { response.append(attribute) }
+        return ByteBuffer(bytes: sign(response, for: request.identity, fingerprint: request.message.contains(.fingerprint)))
+    }
+
+    func reply(success attributes: [any STUNAttributeValue], to request: Request) {
+        write(success(to: request, attributes), to: request.socket)
+    }
+
+    func reply(error code: Int, _ reason: String? = nil, to request: Request) {
+        reply(error: code, reason, to: request.message, socket: request.socket, identity: request.identity)
+    }
+
+    func reply(
+        error code: Int, _ reason: String? = nil, extra: [any STUNAttributeValue] = [], to message: STUNMessage,
+        socket: SocketAddress, identity: TURNAuthenticator.Identity? = nil
+    ) {
+        var response = STUNMessage(
+            type: STUNMessageType(method: message.type.method, messageClass: .errorResponse), transactionID: message.transactionID)
+        response.append(ErrorCode(code: code, reason: reason))
+        for attribute in extra { response.append(attribute) }
+        write(ByteBuffer(bytes: sign(response, for: identity, fingerprint: message.contains(.fingerprint))), to: socket)
+    }
+
+    /// Responses to authenticated requests carry the integrity attribute the request used.
+    func sign(_ response: STUNMessage, for identity: TURNAuthenticator.Identity?, fingerprint: Bool) -> [UInt8] {
+        guard let identity, let key = identity.key else { return response.encoded(fingerprint: fingerprint) }
+        return identity.usesSHA256
+            ? response.encoded(integritySHA256: key, fingerprint: fingerprint)
+            : response.encoded(integrity: key, fingerprint: fingerprint)
+    }
+
+    func write(_ bytes: ByteBuffer, to socket: SocketAddress) {
+        listener?.writeAndFlush(AddressedEnvelope(remoteAddress: socket, data: bytes), promise: nil)
+    }
+
+    /// A TURN request that does not decode gets 400 naming the problem, when its header is
+    /// intact enough to answer; anything else is dropped. Either way the server carries on.
+    func rejectMalformed(_ buffer: ByteBuffer, _ error: STUNDecodeError, socket: SocketAddress) {
+        let bytes = Array(buffer.readableBytesView.prefix(STUNMessage.headerLength))
+        guard bytes.count == STUNMessage.headerLength, STUNMessage.looksLikeSTUN(bytes) else { return }
+        let type = STUNMessageType(rawValue: UInt16(bytes[0]) << 8 | UInt16(bytes[1]))
+        guard type.messageClass == .request else { return }
+        guard let id = TransactionID(bytes: bytes[8..<20]) else { return }
+        let header = STUNMessage(type: type, transactionID: id)
+        reply(error: ErrorCode.badRequest, "Malformed: \(error)", to: header, socket: socket)
+    }
+}
