@@ -23,11 +23,14 @@ public final class STUNTransport: Sendable {
     /// `onUnmatched` gets, on the socket's event loop, every datagram that is not a response
     /// to a pending transaction.
     public static func bind(
-        _ address: TransportAddress, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        _ address: TransportAddress, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, ipv6Only: Bool = false,
         onUnmatched: (@Sendable (AddressedEnvelope<ByteBuffer>) -> Void)? = nil
     ) async throws -> STUNTransport {
         let handler = TransactionHandler(onUnmatched: onUnmatched)
-        let channel = try await DatagramBootstrap(group: group)
+        var bootstrap = DatagramBootstrap(group: group)
+        // Lets an IPv6 socket share a port number with an IPv4 one (Linux binds [::] dual-stack).
+        if ipv6Only { bootstrap = bootstrap.channelOption(.socketOption(.ipv6_v6only), value: 1) }
+        let channel = try await bootstrap
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(handler) }
             }

@@ -37,7 +37,7 @@ public final class STUNServer: Sendable {
     /// primary socket also serves TURN (RFC 8656) and reports allocations through `onTURNEvent`.
     public static func start(
         _ requested: ServerLayout, software: String? = "natctl", turn: TURNConfiguration? = nil,
-        onTURNEvent: @escaping @Sendable (TURNEvent) -> Void = { _ in },
+        rendezvous: RendezvousConfiguration? = nil, onTURNEvent: @escaping @Sendable (TURNEvent) -> Void = { _ in },
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) async throws -> STUNServer {
         if let alternate = requested.alternate {
@@ -57,7 +57,8 @@ public final class STUNServer: Sendable {
             let table = SocketTable()
             let relay = turn.map { TURNService(configuration: $0, loop: loop, onEvent: onTURNEvent) }
             do {
-                let layout = try await bindAll(requested, table: table, loop: loop, software: software, turn: relay)
+                let layout = try await bindAll(
+                    requested, table: table, loop: loop, software: software, turn: relay, rendezvous: rendezvous.map(RendezvousService.init))
                 return STUNServer(layout: layout, sockets: table, turn: relay)
             } catch {
                 lastError = error
@@ -69,7 +70,8 @@ public final class STUNServer: Sendable {
     }
 
     private static func bindAll(
-        _ requested: ServerLayout, table: SocketTable, loop: any EventLoop, software: String?, turn: TURNService?
+        _ requested: ServerLayout, table: SocketTable, loop: any EventLoop, software: String?, turn: TURNService?,
+        rendezvous: RendezvousService?
     ) async throws -> ServerLayout {
         let responder = NIOLockedValueBox(BindingResponder(layout: requested, software: software))
         let dialBack = DialBackService(dialFrom: requested.alternate?.ip ?? requested.primary.ip)
@@ -77,7 +79,8 @@ public final class STUNServer: Sendable {
         for role in requested.roles {
             let address = layout.address(of: role)
             let channel = try await bindSocket(
-                address, role: role, table: table, responder: responder, dialBack: dialBack, turn: role == .primary ? turn : nil, loop: loop)
+                address, role: role, table: table, responder: responder, dialBack: dialBack, turn: role == .primary ? turn : nil,
+                rendezvous: role == .primary ? rendezvous : nil, loop: loop)
             if role == .primary, let turn { try await loop.submit { turn.attach(listener: channel) }.get() }
             guard let bound = channel.localAddress.flatMap(TransportAddress.init) else { continue }
             if role == .primary { layout.primary.port = bound.port }
@@ -92,9 +95,11 @@ public final class STUNServer: Sendable {
 
     private static func bindSocket(
         _ address: TransportAddress, role: SocketRole, table: SocketTable,
-        responder: NIOLockedValueBox<BindingResponder>, dialBack: DialBackService, turn: TURNService?, loop: any EventLoop
+        responder: NIOLockedValueBox<BindingResponder>, dialBack: DialBackService, turn: TURNService?, rendezvous: RendezvousService?,
+        loop: any EventLoop
     ) async throws -> any Channel {
-        let handler = ServerSocketHandler(role: role, table: table, responder: responder, dialBack: dialBack, turn: turn)
+        let handler = ServerSocketHandler(
+            role: role, table: table, responder: responder, dialBack: dialBack, turn: turn, rendezvous: rendezvous)
         do {
             var bootstrap = DatagramBootstrap(group: loop)
             if turn != nil {  // relayed traffic arrives in bursts: read and send them in batches
@@ -143,16 +148,18 @@ final class ServerSocketHandler: ChannelInboundHandler, Sendable {
     let responder: NIOLockedValueBox<BindingResponder>
     let dialBack: DialBackService
     let turn: TURNService?
+    let rendezvous: RendezvousService?
 
     init(
         role: SocketRole, table: SocketTable, responder: NIOLockedValueBox<BindingResponder>, dialBack: DialBackService,
-        turn: TURNService?
+        turn: TURNService?, rendezvous: RendezvousService?
     ) {
         self.role = role
         self.table = table
         self.responder = responder
         self.dialBack = dialBack
         self.turn = turn
+        self.rendezvous = rendezvous
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -173,8 +180,13 @@ final class ServerSocketHandler: ChannelInboundHandler, Sendable {
                 }
             }
         }
-        if Self.isDialBackRequest(envelope.data), let request = try? STUNMessage(decoding: envelope.data.readableBytesView) {
+        if Self.isRequest(envelope.data, .dialBack), let request = try? STUNMessage(decoding: envelope.data.readableBytesView) {
             return dialBack.handle(request, from: client, on: context.channel)
+        }
+        if let rendezvous, Self.isRequest(envelope.data, .rendezvous),
+            let request = try? STUNMessage(decoding: envelope.data.readableBytesView)
+        {
+            return rendezvous.handle(request, from: client, on: context.channel)
         }
         let responder = responder.withLockedValue { $0 }
         guard let reply = responder.reply(to: envelope.data.readableBytesView, from: client, receivedOn: role),
@@ -195,10 +207,10 @@ final class ServerSocketHandler: ChannelInboundHandler, Sendable {
     }
 
     /// Peeks at the message type so Binding requests, the common case, are decoded only once.
-    private static func isDialBackRequest(_ data: ByteBuffer) -> Bool {
+    private static func isRequest(_ data: ByteBuffer, _ method: STUNMethod) -> Bool {
         guard let raw = data.getInteger(at: data.readerIndex, as: UInt16.self), raw & 0xC000 == 0 else { return false }
         let type = STUNMessageType(rawValue: raw)
-        return type.method == .dialBack && type.messageClass == .request
+        return type.method == method && type.messageClass == .request
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {

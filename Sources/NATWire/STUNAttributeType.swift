@@ -56,6 +56,16 @@ public struct STUNAttributeType: RawRepresentable, Hashable, Sendable, CustomStr
     public static let dialBackTarget = Self(rawValue: 0x40DB)
     public static let dialBackNonce = Self(rawValue: 0x40DC)
     public static let dialBackStatus = Self(rawValue: 0x80DB)
+    /// natctl punch and rendezvous (docs/protocol.md).
+    public static let punchNameplate = Self(rawValue: 0x40E0)
+    public static let punchSession = Self(rawValue: 0x40E1)
+    public static let punchCandidate = Self(rawValue: 0x40E2)
+    public static let punchConfirm = Self(rawValue: 0x40E3)
+    public static let punchMapping = Self(rawValue: 0x40E4)
+    public static let punchSchedule = Self(rawValue: 0x40E5)
+    public static let punchRelayCredential = Self(rawValue: 0x40E6)
+    public static let punchSequence = Self(rawValue: 0x40E7)
+    public static let punchServerRTT = Self(rawValue: 0x80E0)
 
     /// Whether a receiver must understand this attribute to process the message.
     public var isComprehensionRequired: Bool { rawValue < 0x8000 }
@@ -75,6 +85,9 @@ public struct STUNAttributeType: RawRepresentable, Hashable, Sendable, CustomStr
         0x0019: "REQUESTED-TRANSPORT", 0x001A: "DONT-FRAGMENT", 0x0022: "RESERVATION-TOKEN",
         0x8000: "ADDITIONAL-ADDRESS-FAMILY", 0x8001: "ADDRESS-ERROR-CODE", 0x8004: "ICMP",
         0x40DB: "DIAL-BACK-TARGET", 0x40DC: "DIAL-BACK-NONCE", 0x80DB: "DIAL-BACK-STATUS",
+        0x40E0: "PUNCH-NAMEPLATE", 0x40E1: "PUNCH-SESSION", 0x40E2: "PUNCH-CANDIDATE", 0x40E3: "PUNCH-CONFIRM",
+        0x40E4: "PUNCH-MAPPING", 0x40E5: "PUNCH-SCHEDULE", 0x40E6: "PUNCH-RELAY-CREDENTIAL",
+        0x40E7: "PUNCH-SEQUENCE", 0x80E0: "PUNCH-SERVER-RTT",
     ]
 
     /// The RFC name, or `0xNNNN` for codes natctl does not know.

@@ -14,6 +14,9 @@ public struct STUNMethod: RawRepresentable, Hashable, Sendable, CustomStringConv
     public static let channelBind = STUNMethod(rawValue: 0x009)
     /// natctl's AutoNAT-style dial-back (docs/protocol.md); not IANA-registered.
     public static let dialBack = STUNMethod(rawValue: 0x0DB)
+    /// natctl punch: pairing two peers on a server, and data between them (docs/protocol.md).
+    public static let rendezvous = STUNMethod(rawValue: 0x0DC)
+    public static let punchData = STUNMethod(rawValue: 0x0DD)
 
     public var description: String {
         switch self {
@@ -25,6 +28,8 @@ public struct STUNMethod: RawRepresentable, Hashable, Sendable, CustomStringConv
         case .createPermission: "CreatePermission"
         case .channelBind: "ChannelBind"
         case .dialBack: "DialBack"
+        case .rendezvous: "Rendezvous"
+        case .punchData: "PunchData"
         default: "method 0x" + String(rawValue, radix: 16)
         }
     }

@@ -25,6 +25,10 @@ extension NatCtl.Relay {
                 TURN relay (RFC 8656, UDP); --no-auth makes an open relay. The relay IP defaults \
                 to the --listen IP; a wildcard --listen needs --relay-ip.
 
+                The primary socket also pairs `natctl punch` peers by their code's nameplate \
+                (docs/protocol.md). When the relay is on, paired peers get short-lived TURN \
+                credentials for falling back to it.
+
                 Prints one line when listening (with --json: one JSON object per line, \
                 schema natctl.serve/1) and runs until SIGINT or SIGTERM, or for --duration seconds.
 
@@ -80,12 +84,13 @@ extension NatCtl.Relay {
             // "listening" line still shuts down cleanly.
             let termination = TerminationSignal(limitSeconds: duration)
             let layout = try layout()
-            let relay = try turn.configuration(listenIP: layout.primary.ip)
+            var relay = try turn.configuration(listenIP: layout.primary.ip)
+            let rendezvous = Self.rendezvous(relay: &relay)
             let server: STUNServer
             let json = json
             do {
                 server = try await STUNServer.start(
-                    layout, software: software.isEmpty ? nil : software, turn: relay,
+                    layout, software: software.isEmpty ? nil : software, turn: relay, rendezvous: rendezvous,
                     onTURNEvent: { event in Self.print(ServeEvent(event), json: json) })
             } catch {
                 Console.error("natctl: \(error); pick a free port or an address of this host (ip addr)")
@@ -101,6 +106,19 @@ extension NatCtl.Relay {
             var stopped = ServeEvent(event: "stopped")
             stopped.reason = reason
             Self.print(stopped, json: json)
+        }
+
+        /// Rendezvous for `natctl punch` is always on. With a relay that checks credentials, a
+        /// random per-process secret joins its shared secrets, and paired peers get short-lived
+        /// credentials under it: falling back to the relay needs no flags on either side.
+        private static func rendezvous(relay: inout TURNConfiguration?) -> RendezvousConfiguration {
+            guard var configured = relay else { return RendezvousConfiguration(relaySecret: nil, offersRelay: false) }
+            guard !configured.credentials.open else { return RendezvousConfiguration(relaySecret: nil, offersRelay: true) }
+            var generator = SystemRandomNumberGenerator()
+            let secret = (0..<32).map { _ in String(UInt8.random(in: 0...255, using: &generator), radix: 16) }.joined()
+            configured.credentials.sharedSecrets.append(secret)
+            relay = configured
+            return RendezvousConfiguration(relaySecret: secret, offersRelay: true)
         }
 
         private static func print(_ event: ServeEvent, json: Bool) {

@@ -36,6 +36,8 @@ public final class TURNClient: Sendable {
     public let received: AsyncStream<RelayedDatagram>
 
     private let transport: STUNTransport
+    /// False when the socket belongs to someone else (a punch session), who closes it.
+    private let ownsTransport: Bool
     private let policy: RetransmissionPolicy
     private let limit: Duration?
     private let auth: NIOLockedValueBox<TURNAuthState>
@@ -44,14 +46,15 @@ public final class TURNClient: Sendable {
 
     private init(
         server: TransportAddress, transport: STUNTransport, allocation: TransactionResponse, started: ContinuousClock.Instant,
-        policy: RetransmissionPolicy, limit: Duration?, auth: NIOLockedValueBox<TURNAuthState>, channels: ChannelTable,
-        stream: (AsyncStream<RelayedDatagram>, AsyncStream<RelayedDatagram>.Continuation)
+        policy: RetransmissionPolicy, limit: Duration?, auth: NIOLockedValueBox<TURNAuthState>, inbound: RelayInbound,
+        ownsTransport: Bool
     ) throws(TURNClientError) {
         guard let relayed = try? allocation.message.attribute(XORRelayedAddress.self) else {
             throw .badResponse("Allocate success without XOR-RELAYED-ADDRESS")
         }
         self.server = server
         self.transport = transport
+        self.ownsTransport = ownsTransport
         self.relayedAddress = relayed.address
         self.mappedAddress = try? allocation.message.attribute(XORMappedAddress.self)?.address
         self.lifetime = (try? allocation.message.attribute(Lifetime.self))?.seconds ?? 600
@@ -61,8 +64,8 @@ public final class TURNClient: Sendable {
         self.policy = policy
         self.limit = limit
         self.auth = auth
-        self.channels = channels
-        (received, continuation) = stream
+        self.channels = inbound.channels
+        (received, continuation) = (inbound.stream, inbound.continuation)
     }
 
     /// Allocates a UDP relay on `server`.
@@ -77,19 +80,35 @@ public final class TURNClient: Sendable {
         policy: RetransmissionPolicy = RetransmissionPolicy(rto: .milliseconds(250), maxTransmissions: 5, finalWaitMultiplier: 4),
         limit: Duration? = .seconds(5)
     ) async throws(TURNClientError) -> TURNClient {
-        let started = ContinuousClock.now
-        let channels = ChannelTable()
-        let stream = AsyncStream<RelayedDatagram>.makeStream(bufferingPolicy: .bufferingNewest(4096))
-        let continuation = stream.continuation
+        let inbound = RelayInbound(server: server)
         let transport: STUNTransport
         do {
             transport = try await STUNTransport.bind(local ?? TransportAddress(ip: .unspecified(server.ip.family), port: 0)) {
-                envelope in
-                if let datagram = channels.decode(envelope) { continuation.yield(datagram) }
+                _ = inbound.deliver($0)
             }
         } catch {
             throw .transaction(.sendFailed(server: server, reason: "\(error)"))
         }
+        do {
+            return try await allocate(
+                server: server, credential: credential, lifetime: lifetime, sharing: transport, inbound: inbound, owned: true,
+                policy: policy, limit: limit)
+        } catch {
+            await transport.close()
+            throw error
+        }
+    }
+
+    /// Allocates from a socket the caller owns (a punch session's, so relayed and direct traffic
+    /// share one NAT mapping). The caller hands every datagram the socket does not match to
+    /// `inbound.deliver`, and closes the socket itself.
+    public static func allocate(
+        server: TransportAddress, credential: TURNCredential?, lifetime: UInt32? = nil, sharing transport: STUNTransport,
+        inbound: RelayInbound, owned: Bool = false,
+        policy: RetransmissionPolicy = RetransmissionPolicy(rto: .milliseconds(250), maxTransmissions: 5, finalWaitMultiplier: 4),
+        limit: Duration? = .seconds(5)
+    ) async throws(TURNClientError) -> TURNClient {
+        let started = ContinuousClock.now
         let auth = NIOLockedValueBox(TURNAuthState(credential: credential))
         var request = STUNMessage(type: STUNMessageType(method: .allocate, messageClass: .request))
         request.append(RequestedTransport.udp)
@@ -98,10 +117,9 @@ public final class TURNClient: Sendable {
             let response = try await exchange(request, server: server, transport: transport, auth: auth, policy: policy, limit: limit)
             return try TURNClient(
                 server: server, transport: transport, allocation: response, started: started, policy: policy, limit: limit,
-                auth: auth, channels: channels, stream: (stream.stream, continuation))
+                auth: auth, inbound: inbound, ownsTransport: owned)
         } catch {
-            await transport.close()
-            continuation.finish()
+            inbound.continuation.finish()
             throw error
         }
     }
@@ -193,8 +211,29 @@ public final class TURNClient: Sendable {
     /// Deletes the allocation (Refresh with LIFETIME 0) when `release` is set, then closes the socket.
     public func close(release: Bool = true) async {
         if release { _ = try? await refresh(lifetime: 0) }
-        await transport.close()
+        if ownsTransport { await transport.close() }
         continuation.finish()
+    }
+}
+
+/// Relayed data arriving on a client's socket: picks ChannelData and Data indications from
+/// the server out of the socket's unmatched datagrams and streams them.
+public final class RelayInbound: Sendable {
+    let server: TransportAddress
+    let channels = ChannelTable()
+    let stream: AsyncStream<RelayedDatagram>
+    let continuation: AsyncStream<RelayedDatagram>.Continuation
+
+    public init(server: TransportAddress) {
+        self.server = server
+        (stream, continuation) = AsyncStream<RelayedDatagram>.makeStream(bufferingPolicy: .bufferingNewest(4096))
+    }
+
+    /// Takes `envelope` if it is relayed data from the server; false leaves it to the caller.
+    public func deliver(_ envelope: AddressedEnvelope<ByteBuffer>) -> Bool {
+        guard TransportAddress(envelope.remoteAddress) == server, let datagram = channels.decode(envelope) else { return false }
+        continuation.yield(datagram)
+        return true
     }
 }
 

@@ -27,7 +27,11 @@ extension TURNService {
             reply(error: ErrorCode.peerAddressFamilyMismatch, to: request)
             return nil
         }
-        guard let denied = peers.first(where: { !configuration.peerPolicy.permits($0.ip) || !mayReach($0, portKnown: $0.port != 0) }) else {
+        // The relay's own IP is judged by `mayReach` alone, even where the policy denies its range (loopback tests).
+        let denied = peers.first {
+            !(configuration.peerPolicy.permits($0.ip) || $0.ip == configuration.relayIP) || !mayReach($0, portKnown: $0.port != 0)
+        }
+        guard let denied else {
             return peers
         }
         reply(error: ErrorCode.forbidden, "Peer address \(denied.ip) is not allowed by this relay", to: request)

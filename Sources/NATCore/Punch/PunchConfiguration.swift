@@ -1,0 +1,53 @@
+import NATWire
+
+/// What `natctl punch` should do.
+public struct PunchConfiguration: Sendable {
+    /// The rendezvous server; nil in serverless mode, where `peers` lists the endpoints to try.
+    public var server: TransportAddress?
+    public var code: PunchCode
+    /// The local UDP port (0: any).
+    public var bindPort: UInt16 = 0
+    /// Serverless mode: the peer's candidate endpoints.
+    public var peers: [TransportAddress] = []
+    /// The whole run, from start to a proven path (waiting for the peer included).
+    public var timeout: Duration = .seconds(30)
+    /// The many-ports strategy's budget of probes; 0 turns the strategy off.
+    public var maxProbes = 1500
+    /// Datagrams each side sends over the selected path to prove it.
+    public var proofCount = 10
+    /// Whether to fall back to the server's relay, and whether to try direct paths at all.
+    public var useRelay = true
+    public var useDirect = true
+    /// How long to keep the path open after proving it, then prove it again.
+    public var hold: Duration = .zero
+    /// Keepalive interval while the path is held open; nil sends none.
+    public var keepalive: Duration? = .seconds(15)
+    /// How long after connecting through the relay direct checks may still upgrade the path.
+    public var upgradeWindow: Duration = .seconds(10)
+    public var ipv6 = true
+    /// After the proof, carry stdin to the peer and the peer's data to `PunchSession.onStream`.
+    public var stdio = false
+
+    public init(code: PunchCode, server: TransportAddress?) {
+        self.code = code
+        self.server = server
+    }
+}
+
+/// Progress a punch run reports while it works (the CLI prints it on stderr).
+public enum PunchProgress: Sendable {
+    case waitingForPeer(nameplate: String)
+    case paired(strategy: PunchStrategy, controlling: Bool)
+    case relayAllocated(TransportAddress)
+    case warning(String)
+    case connected(CandidatePair)
+}
+
+/// Something that happened to a punch session, delivered to its one loop.
+enum PunchInbound: Sendable {
+    case datagram(PunchBase, TransportAddress, [UInt8])
+    case registered(Result<STUNMessage, TransactionError>)
+    case relayReady(Result<TURNClient, TURNClientError>)
+    /// A chunk of stdin for `--stdio`; nil at end of input.
+    case input([UInt8]?)
+}

@@ -1,0 +1,90 @@
+import NATWire
+
+/// punchr-style outcome codes: what a punch run came to.
+public enum PunchOutcome: String, Sendable, Codable {
+    /// A path works both ways and carried the proof datagrams.
+    case success = "SUCCESS"
+    /// No path worked: direct checks failed and the relay was unavailable or failed too.
+    case failed = "FAILED"
+    /// `--timeout` ran out while paths were still being tried.
+    case timeout = "TIMEOUT"
+    /// Nobody registered with the same nameplate in time.
+    case noPeer = "NO_PEER"
+    /// The peer typed another code: its confirmation does not match ours.
+    case wrongCode = "WRONG_CODE"
+    /// The rendezvous server did not answer.
+    case serverUnreachable = "SERVER_UNREACHABLE"
+    /// Two other peers hold the nameplate already.
+    case codeInUse = "CODE_IN_USE"
+}
+
+/// What `natctl punch` did (schema natctl.punch/1, docs/json.md).
+public struct PunchReport: Encodable, Sendable {
+    public var schema = "natctl.punch/1"
+    public var outcome: PunchOutcome = .failed
+    /// The rendezvous server; null in serverless mode (`--peer`).
+    @Nullable public var server: String?
+    /// The code's public part, which the server saw.
+    @Nullable public var nameplate: String?
+    /// "controlling" (nominates the pair) or "controlled".
+    @Nullable public var role: String?
+    @Nullable public var strategy: PunchStrategy?
+    /// This side's and the peer's mapping behaviour as each measured it before pairing.
+    @Nullable public var localMapping: String?
+    @Nullable public var peerMapping: String?
+    public var localCandidates: [String] = []
+    public var peerCandidates: [String] = []
+    /// The working path: null unless the outcome is SUCCESS.
+    @Nullable public var path: PunchPathKind?
+    @Nullable public var localBase: String?
+    @Nullable public var remote: String?
+    /// From start to the peer's arrival at the server (ms).
+    @Nullable public var pairMs: Double?
+    /// From the first check to the selected pair (ms): the time to connect.
+    @Nullable public var connectMs: Double?
+    /// Round trip over the selected path, from the checks on it (ms).
+    @Nullable public var rttMs: Double?
+    /// Whether a direct path replaced the relayed one while the session lasted.
+    public var upgraded = false
+    /// Many-ports rounds run (0 when the strategy did not need them).
+    public var attempts = 0
+    public var packets = Packets()
+    @Nullable public var proof: Proof?
+    /// The same proof repeated after `--duration` seconds of keepalives, when asked for.
+    @Nullable public var proofAfterHold: Proof?
+    public var keepalivesSent = 0
+    /// Things the user should know: probes that look like a port scan, a relay that failed.
+    public var warnings: [String] = []
+    /// Why the run did not succeed, in a sentence.
+    @Nullable public var error: String?
+    public var durationMs: Double = 0
+
+    public init() {}
+
+    public struct Packets: Encodable, Sendable {
+        /// Connectivity checks sent, and how many of them were many-ports probes.
+        public var checksSent = 0
+        public var probesSent = 0
+        /// Checks that failed integrity (another code, or a stranger).
+        public var authenticationFailures = 0
+    }
+
+    public struct Proof: Encodable, Sendable {
+        /// Datagrams this side sent, and how many of them the peer reported receiving.
+        public var sent: Int
+        @Nullable public var peerReceived: Int?
+        /// The peer's datagrams that arrived here and verified.
+        public var received: Int
+        public var verified: Bool { received > 0 && (peerReceived ?? 0) > 0 }
+
+        enum CodingKeys: String, CodingKey { case sent, peerReceived, received, verified }
+
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(sent, forKey: .sent)
+            try container.encode(peerReceived, forKey: .peerReceived)
+            try container.encode(received, forKey: .received)
+            try container.encode(verified, forKey: .verified)
+        }
+    }
+}

@@ -1,0 +1,135 @@
+import NATWire
+
+extension PunchSession {
+    /// How many ports past a sequential peer's predicted one to check.
+    static let predictionWindow = 8
+    /// Checks sent per 5 ms tick at most (1600 per second).
+    static let checksPerTick = 8
+
+    /// Sets roles, strategy and the time budget once paired, and starts the relay allocation.
+    func startChecks(controlling: Bool, startIn: Int64) {
+        checkStart = now + startIn
+        if configuration.server != nil {
+            strategy = PunchStrategy.choose(
+                local: hint?.mapping.behaviour ?? .unknown, peer: peer.mapping?.behaviour ?? .unknown, maxProbes: configuration.maxProbes)
+        }
+        report.strategy = strategy
+        let remaining = max(0, deadline - checkStart)
+        let directShare = min(8000, remaining / 2)
+        switch strategy {
+        case _ where !configuration.useDirect: relayAt = checkStart
+        case .simultaneousOpen, .portPrediction: relayAt = checkStart + directShare
+        case .manyPorts: relayAt = checkStart + min(directShare, 1000 + ManyPortsPlan(probes: configuration.maxProbes).durationMilliseconds + 1500)
+        case .relay: relayAt = checkStart + 1500
+        }
+        checklist = PunchChecklist(
+            key: configuration.code.checkKey, controlling: controlling, tieBreaker: checklist.tieBreaker, relayNominationAt: relayAt,
+            upgradeUntil: 0)
+        onProgress(.paired(strategy: strategy, controlling: controlling))
+        if configuration.useRelay, let credential = peer.credential { allocateRelay(credential) }
+    }
+
+    /// Adds a pair for every peer candidate we can reach. The order matters for sequential
+    /// NATs: predicted ports first, so each side's n-th new mapping meets the other's n-th.
+    func addPairs() {
+        if configuration.useDirect {
+            let order: [PunchCandidate.Kind] = [.predicted, .serverReflexive, .host]
+            for kind in order {
+                for candidate in peer.candidates where candidate.kind == kind {
+                    guard let base = base(for: candidate.address.ip.family) else { continue }
+                    for address in expand(candidate) {
+                        checklist.add(CandidatePair(base: base, remote: address, remoteKind: kind), startAt: checkStart, stopsAt: deadline)
+                    }
+                }
+            }
+        }
+        guard let turn else { return }
+        for candidate in peer.candidates where candidate.kind == .relayed && candidate.address.ip.family == turn.relayedAddress.ip.family {
+            let peerRelay = candidate.address
+            Task { try? await turn.bindChannel(to: peerRelay) }
+            checklist.add(CandidatePair(base: .relay, remote: peerRelay, remoteKind: .relayed), startAt: now, stopsAt: deadline)
+        }
+    }
+
+    /// A predicted candidate stands for a window of ports in the peer's step.
+    private func expand(_ candidate: PunchCandidate) -> [TransportAddress] {
+        guard candidate.kind == .predicted, let step = peer.mapping?.step, step != 0 else { return [candidate.address] }
+        return (0..<Self.predictionWindow).compactMap { k in
+            UInt16(exactly: Int(candidate.address.port) + k * Int(step)).map { TransportAddress(ip: candidate.address.ip, port: $0) }
+        }
+    }
+
+    /// Runs checks until a pair is selected (true) or time runs out (false, outcome set).
+    func connect() async -> Bool {
+        for event in early { handle(event) }
+        early.removeAll()
+        var nextPoll = now + 1000
+        while now < deadline {
+            if let selected = checklist.selected {
+                connected(selected)
+                return true
+            }
+            if configuration.server != nil, now >= nextPoll {
+                register()  // picks up the peer's relayed candidate, and keeps our server mapping
+                nextPoll = now + 1000
+            }
+            if strategy == .manyPorts, !manyPortsStarted, now >= checkStart + 1000 { await startManyPorts() }
+            if now >= checkStart { for out in checklist.due(now: now, limit: Self.checksPerTick) { send(out) } }
+            if !strategy.expectsDirect || !configuration.useDirect, now > relayAt + 500, !relayCanHelp {
+                fail(.failed, noPathReason())
+                return false
+            }
+            guard let event = await mailbox.next(within: .milliseconds(5)) else { continue }
+            handle(event)
+        }
+        fail(.timeout, "no path within \(configuration.timeout.milliseconds / 1000) s (strategy \(strategy.rawValue)); \(relayCanHelp ? "the relay did not connect either" : "no relay was available")")
+        return false
+    }
+
+    private var relayCanHelp: Bool { configuration.useRelay && peer.credential != nil && !relayFailed }
+
+    private func noPathReason() -> String {
+        let why = configuration.useDirect
+            ? "no direct path is possible between a \(report.localMapping ?? "unknown") and a \(report.peerMapping ?? "unknown") mapping"
+            : "direct paths were turned off"
+        let relay = !configuration.useRelay ? "the relay was turned off (--no-relay)"
+            : peer.credential == nil ? "the server offers no relay" : "the relay allocation failed"
+        return "\(why), and \(relay)"
+    }
+
+    private func connected(_ pair: CandidatePair) {
+        report.path = pair.path
+        report.localBase = describe(pair.base)
+        report.remote = pair.remote.description
+        report.connectMs = Double(max(0, (checklist.selectedAt ?? now) - checkStart))
+        report.rttMs = checklist.selectedRTT.map(Double.init)
+        checklist.upgradeUntil = pair.path == .relayed ? now + Int64(configuration.upgradeWindow.milliseconds) : 0
+        onProgress(.connected(pair))
+    }
+
+    /// Routes one mailbox event: rendezvous news, relay readiness, punch data, or a check.
+    func handle(_ event: PunchInbound) {
+        switch event {
+        case .datagram(.socket(0), let from, let bytes) where from == configuration.server:
+            if let message = try? STUNMessage(decoding: bytes), message.type.method == .rendezvous { try? absorb(message) }
+        case .datagram(let base, let from, let bytes):
+            if let message = try? STUNMessage(decoding: bytes), message.type.method == .punchData {
+                takePunchData(message)
+            } else {
+                for out in checklist.receive(bytes, on: base, from: from, now: now) { send(out) }
+            }
+        case .registered(.success(let message)):
+            try? absorb(message)
+        case .registered(.failure):
+            break
+        case .relayReady(.success(let client)):
+            relayReady(client)
+        case .input(let chunk):
+            pendingInput.append(chunk)
+        case .relayReady(.failure(let error)):
+            relayFailed = true
+            report.warnings.append("relay allocation failed: \(error)")
+            onProgress(.warning("relay allocation failed: \(error)"))
+        }
+    }
+}

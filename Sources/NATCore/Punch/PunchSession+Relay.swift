@@ -1,0 +1,64 @@
+import NATWire
+
+extension PunchSession {
+    /// Allocates on the server's relay from the main socket, with the credentials it handed out.
+    func allocateRelay(_ credential: PunchRelayCredential) {
+        guard let server = configuration.server, let main = sockets.first ?? nil, let relayInbound else { return }
+        let mailbox = mailbox
+        let login = credential.username.isEmpty ? nil : TURNCredential(username: credential.username, password: credential.password)
+        Task {
+            do throws(TURNClientError) {
+                let client = try await TURNClient.allocate(server: server, credential: login, sharing: main, inbound: relayInbound)
+                mailbox.push(.relayReady(.success(client)))
+            } catch {
+                mailbox.push(.relayReady(.failure(error)))
+            }
+        }
+    }
+
+    /// Offers the relayed address to the peer (through the server) and checks the peer's.
+    func relayReady(_ client: TURNClient) {
+        turn = client
+        let mailbox = mailbox
+        relayForwarder = Task {
+            for await datagram in client.received { mailbox.push(.datagram(.relay, datagram.peer, datagram.data)) }
+        }
+        localCandidates.append(PunchCandidate(.relayed, client.relayedAddress))
+        report.localCandidates = localCandidates.map { "\($0.kind) \($0.address)" }
+        onProgress(.relayAllocated(client.relayedAddress))
+        register()
+        addPairs()
+    }
+
+    /// The many-ports strategy: the random side opens many sockets towards the other's
+    /// reflexive address; the endpoint-independent side probes random ports of the random
+    /// side's IP, one check each, within `--max-probes`.
+    func startManyPorts() async {
+        manyPortsStarted = true
+        report.attempts += 1
+        let plan = ManyPortsPlan(probes: configuration.maxProbes)
+        guard let target = peer.candidates.first(where: { $0.kind == .serverReflexive && $0.address.ip.family == .ipv4 }) else { return }
+        let spacing = Int64(max(1, 1000 / plan.rate))
+        if hint?.mapping.behaviour == .random {
+            for index in 0..<plan.sockets {
+                guard let socket = try? await bindSocket(TransportAddress(ip: .unspecified(.ipv4), port: 0), base: .socket(sockets.count)) else { break }
+                sockets.append(socket)
+                checklist.add(
+                    CandidatePair(base: .socket(sockets.count - 1), remote: target.address, remoteKind: .serverReflexive),
+                    startAt: now + Int64(index) * spacing, stopsAt: relayAt + 2000)
+            }
+        } else {
+            let warning = "many-ports strategy: sending up to \(plan.probes) probes to random ports of \(target.address.ip); "
+                + "to an IDS this looks like a port scan (--max-probes 0 turns it off)"
+            report.warnings.append(warning)
+            onProgress(.warning(warning))
+            var generator = SystemRandomNumberGenerator()
+            for (index, port) in plan.randomPorts(using: &generator).enumerated() {
+                checklist.add(
+                    CandidatePair(base: .socket(0), remote: TransportAddress(ip: target.address.ip, port: port), remoteKind: nil),
+                    startAt: now + Int64(index) * spacing, stopsAt: relayAt + 2000, maxTransmissions: 1)
+            }
+            report.packets.probesSent = plan.probes
+        }
+    }
+}

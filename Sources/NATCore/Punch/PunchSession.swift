@@ -1,0 +1,198 @@
+import NATWire
+import NIOCore
+
+/// One run of `natctl punch`: rendezvous (or a serverless endpoint list), ICE-style checks
+/// with the hard-NAT strategies, relay fallback, proof of the path, and an optional hold with
+/// keepalives. All state lives in this object and is touched only by `run()`'s task; sockets
+/// and helper tasks talk to it through one mailbox.
+public final class PunchSession {
+    let configuration: PunchConfiguration
+    let onProgress: @Sendable (PunchProgress) -> Void
+    let mailbox = Mailbox<PunchInbound>()
+    let started = ContinuousClock.now
+    let session = UInt64.random(in: 1...UInt64.max)
+    var report = PunchReport()
+
+    /// Sockets by index: 0 the main one (the server's family), 1 the other family, then many-ports ones.
+    var sockets: [STUNTransport?] = []
+    var relayInbound: RelayInbound?
+    var turn: TURNClient?
+    var relayForwarder: Task<Void, Never>?
+    var checklist: PunchChecklist
+
+    var localCandidates: [PunchCandidate] = []
+    var hint: MappingHint?
+    var peer = PeerState()
+    /// Datagrams from the peer that came before the server told us about it.
+    var early: [PunchInbound] = []
+    var strategy = PunchStrategy.simultaneousOpen
+    /// When both sides send their first check (ms), and when the relay may be nominated.
+    var checkStart: Int64 = 0
+    var relayAt: Int64 = .max
+    var relayFailed = false
+    var manyPortsStarted = false
+    /// Proof datagrams received per round, and what the peer said it received per round.
+    var proofReceived: [UInt32: Set<UInt32>] = [:]
+    var peerReceived: [UInt32: UInt32] = [:]
+    /// Application bytes from the peer (`--stdio`), and whether it said goodbye.
+    public var onStream: (@Sendable ([UInt8]) -> Void)?
+    var peerLeft = false
+    /// stdin chunks waiting to be sent (nil marks the end of input).
+    var pendingInput: [[UInt8]?] = []
+
+    /// Where the CLI hands stdin chunks for `--stdio` (nil at end of input); safe from any thread.
+    public var input: @Sendable ([UInt8]?) -> Void { { [mailbox] chunk in mailbox.push(.input(chunk)) } }
+
+    struct PeerState {
+        var candidates: [PunchCandidate] = []
+        var mapping: PunchMapping?
+        var credential: PunchRelayCredential?
+        var paired = false
+    }
+
+    public init(_ configuration: PunchConfiguration, onProgress: @escaping @Sendable (PunchProgress) -> Void = { _ in }) {
+        self.configuration = configuration
+        self.onProgress = onProgress
+        checklist = PunchChecklist(
+            key: configuration.code.checkKey, controlling: true, tieBreaker: .random(in: 0...UInt64.max), relayNominationAt: .max,
+            upgradeUntil: 0)
+    }
+
+    /// Milliseconds since the run began.
+    var now: Int64 { Int64((ContinuousClock.now - started).milliseconds) }
+    var deadline: Int64 { Int64(configuration.timeout.milliseconds) }
+
+    /// Runs to the end and reports; never throws, every failure is an outcome.
+    public func run() async -> PunchReport {
+        report.server = configuration.server?.description
+        report.nameplate = configuration.server == nil ? nil : configuration.code.nameplate
+        defer { report.durationMs = (ContinuousClock.now - started).millisecondsDouble }
+        do {
+            try await openSockets()
+            if configuration.server != nil {
+                guard try await rendezvous() else { return await finish() }
+            } else {
+                startServerless()
+            }
+            guard await connect() else { return await finish() }
+            report.proof = await prove(round: 0)
+            guard report.proof?.verified == true else {
+                fail(.failed, "checks succeeded but the proof datagrams did not get through both ways")
+                return await finish()
+            }
+            report.outcome = .success
+            if configuration.stdio { await pipe() }
+            if configuration.hold > .zero {
+                await hold()
+                report.proofAfterHold = await prove(round: 1)
+                if report.proofAfterHold?.verified != true {
+                    fail(.failed, "the path stopped working while held open; a NAT mapping likely expired (try a shorter --keepalive)")
+                }
+            }
+        } catch let error as PunchSetupError {
+            fail(error.outcome, error.description)
+        } catch {
+            fail(.failed, "\(error)")
+        }
+        return await finish()
+    }
+
+    func fail(_ outcome: PunchOutcome, _ reason: String) {
+        report.outcome = outcome
+        report.error = reason
+        if outcome != .success { report.path = nil }
+    }
+
+    /// Fills in the counters, releases the allocation and closes every socket.
+    private func finish() async -> PunchReport {
+        report.packets.checksSent = checklist.checksSent
+        report.packets.probesSent = checklist.entries.filter { $0.maxTransmissions == 1 && $0.transmissions > 0 }.count
+        report.packets.authenticationFailures = checklist.authenticationFailures
+        report.upgraded = checklist.upgraded
+        relayForwarder?.cancel()
+        await turn?.close()
+        for socket in sockets { await socket?.close() }
+        report.durationMs = (ContinuousClock.now - started).millisecondsDouble
+        return report
+    }
+
+    // MARK: Sockets
+
+    /// Opens the main socket and, when the host has addresses of the other family, a second
+    /// one; `sockets` always has two slots before the many-ports sockets.
+    private func openSockets() async throws {
+        defer { while sockets.count < 2 { sockets.append(nil) } }
+        let mainFamily = configuration.server?.ip.family ?? configuration.peers.first?.ip.family ?? .ipv4
+        let hosts = HostCandidates.addresses()
+        let families = [mainFamily] + (configuration.ipv6 || mainFamily == .ipv6 ? [mainFamily == .ipv4 ? .ipv6 : .ipv4] : [])
+        if let server = configuration.server { relayInbound = RelayInbound(server: server) }
+        for (index, family) in families.enumerated() {
+            let wanted = index == 0 || hosts.contains { $0.family == family } || configuration.peers.contains { $0.ip.family == family }
+            guard wanted else {
+                sockets.append(nil)
+                continue
+            }
+            let socket = try? await bindSocket(TransportAddress(ip: .unspecified(family), port: configuration.bindPort), base: .socket(index))
+            if index == 0, socket == nil {
+                throw PunchSetupError.bind("cannot bind UDP port \(configuration.bindPort) (\(family)); is it in use?")
+            }
+            sockets.append(socket)
+            if let socket {
+                for ip in hosts where ip.family == family {
+                    localCandidates.append(PunchCandidate(.host, TransportAddress(ip: ip, port: socket.localAddress.port)))
+                }
+            }
+        }
+    }
+
+    /// Binds one socket whose unmatched datagrams go to the mailbox (relayed data on the main
+    /// socket goes to the TURN client first).
+    func bindSocket(_ address: TransportAddress, base: PunchBase) async throws -> STUNTransport {
+        let mailbox = mailbox
+        let relay = base == .socket(0) ? relayInbound : nil
+        return try await STUNTransport.bind(address, ipv6Only: address.ip.family == .ipv6) { envelope in
+            if relay?.deliver(envelope) == true { return }
+            guard let from = TransportAddress(envelope.remoteAddress) else { return }
+            mailbox.push(.datagram(base, from, Array(envelope.data.readableBytesView)))
+        }
+    }
+
+    func send(_ out: PunchOutgoing) {
+        switch out.base {
+        case .socket(let index): if index < sockets.count { sockets[index]?.send(out.bytes, to: out.to) }
+        case .relay: turn?.send(out.bytes, to: out.to)
+        }
+    }
+
+    /// Which of our sockets talks to `family`.
+    func base(for family: IPAddress.Family) -> PunchBase? {
+        sockets.indices.first { index in sockets[index]?.localAddress.ip.family == family && index < 2 }.map(PunchBase.socket)
+    }
+
+    /// The local address a base stands for, for the report.
+    func describe(_ base: PunchBase) -> String {
+        switch base {
+        case .socket(let index): (index < sockets.count ? sockets[index]?.localAddress.description : nil) ?? "\(base)"
+        case .relay: turn?.relayedAddress.description ?? "relay"
+        }
+    }
+}
+
+/// Why a punch run could not even start or pair.
+enum PunchSetupError: Error, CustomStringConvertible {
+    case bind(String)
+    case server(PunchOutcome, String)
+
+    var outcome: PunchOutcome {
+        switch self {
+        case .bind: .failed
+        case .server(let outcome, _): outcome
+        }
+    }
+
+    var description: String {
+        switch self {
+        case .bind(let reason), .server(_, let reason): reason
+        }
+    }
+}

@@ -1,0 +1,92 @@
+import Foundation
+import NATCore
+import NATWire
+import NIOConcurrencyHelpers
+import NIOCore
+
+/// How `relay serve` pairs `natctl punch` peers.
+public struct RendezvousConfiguration: Sendable {
+    /// The shared secret behind the short-lived TURN credentials paired peers get; nil when
+    /// the relay needs none (`--no-auth`) or is not offered.
+    public var relaySecret: String?
+    /// Whether paired peers are told a relay is there at all.
+    public var offersRelay: Bool
+    /// How long handed-out TURN credentials stay valid (seconds).
+    public var credentialLifetime = 600
+
+    public init(relaySecret: String?, offersRelay: Bool) {
+        self.relaySecret = relaySecret
+        self.offersRelay = offersRelay
+    }
+}
+
+/// Serves Rendezvous requests on the server's primary socket: decodes them, applies
+/// `RendezvousBoard`, answers, and pushes news to the other peer as an indication.
+final class RendezvousService: Sendable {
+    private let configuration: RendezvousConfiguration
+    private let board = NIOLockedValueBox(RendezvousBoard())
+    private let started = ContinuousClock.now
+
+    init(configuration: RendezvousConfiguration) { self.configuration = configuration }
+
+    func handle(_ request: STUNMessage, from client: TransportAddress, on channel: any Channel) {
+        let outcome: RendezvousBoard.Outcome
+        let nameplate: String
+        do {
+            guard let plate = try request.attribute(PunchNameplate.self), !plate.text.isEmpty,
+                let session = try request.attribute(PunchSessionID.self), let confirm = try request.attribute(PunchConfirm.self)
+            else {
+                return send(error: 400, "a Rendezvous request needs PUNCH-NAMEPLATE, PUNCH-SESSION and PUNCH-CONFIRM", to: request, client, channel)
+            }
+            let candidates = try request.attributes(PunchCandidate.self)
+            guard candidates.count <= 16 else { return send(error: 400, "at most 16 PUNCH-CANDIDATE attributes", to: request, client, channel) }
+            nameplate = plate.text
+            let peer = RendezvousBoard.Peer(
+                session: session.id, address: client, candidates: candidates, mapping: try request.attribute(PunchMapping.self),
+                confirm: confirm, rttMilliseconds: min(try request.attribute(PunchServerRTT.self)?.milliseconds ?? 0, 5000),
+                controlling: false)
+            let now = Int64((ContinuousClock.now - started).milliseconds)
+            outcome = board.withLockedValue { $0.register(peer, nameplate: nameplate, now: now) }
+        } catch {
+            return send(error: 400, "malformed Rendezvous request: \(error)", to: request, client, channel)
+        }
+        switch outcome {
+        case .refused(let code, let reason):
+            send(error: code, reason, to: request, client, channel)
+        case .answered(let answer, let push):
+            write(message(.successResponse, answer, id: request.transactionID, nameplate: nameplate), to: client, channel)
+            if let push { write(message(.indication, push, id: .random(), nameplate: nameplate), to: push.to, channel) }
+        }
+    }
+
+    private func message(_ kind: STUNClass, _ answer: RendezvousBoard.Answer, id: TransactionID, nameplate: String) -> STUNMessage {
+        var message = STUNMessage(type: STUNMessageType(method: .rendezvous, messageClass: kind), transactionID: id)
+        message.append(XORMappedAddress(answer.to))
+        message.append(answer.schedule)
+        guard let peer = answer.peer else { return message }
+        for candidate in peer.advertised { message.append(candidate) }
+        if let mapping = peer.mapping { message.append(mapping) }
+        message.append(peer.confirm)
+        if configuration.offersRelay {
+            if let secret = configuration.relaySecret {
+                let credential = TURNCredentials.sharedSecretCredential(
+                    secret: secret, name: "punch-\(nameplate)", validFor: configuration.credentialLifetime)
+                message.append(PunchRelayCredential(username: credential.username, password: credential.password))
+            } else {
+                message.append(PunchRelayCredential(username: "", password: ""))  // an open relay
+            }
+        }
+        return message
+    }
+
+    private func send(error code: Int, _ reason: String, to request: STUNMessage, _ client: TransportAddress, _ channel: any Channel) {
+        var message = STUNMessage(type: STUNMessageType(method: .rendezvous, messageClass: .errorResponse), transactionID: request.transactionID)
+        message.append(ErrorCode(code: code, reason: reason))
+        write(message, to: client, channel)
+    }
+
+    private func write(_ message: STUNMessage, to destination: TransportAddress, _ channel: any Channel) {
+        guard let address = try? destination.socketAddress else { return }
+        channel.writeAndFlush(AddressedEnvelope(remoteAddress: address, data: ByteBuffer(bytes: message.encoded(fingerprint: true))), promise: nil)
+    }
+}

@@ -1,0 +1,46 @@
+/// PUNCH-NAMEPLATE (natctl): the public part of a punch code, which the server pairs peers by.
+/// 1 to 32 bytes of UTF-8; the rest of the code never leaves the peers.
+public struct PunchNameplate: TextAttribute, Hashable {
+    public static let attributeType = STUNAttributeType.punchNameplate
+    public static let maximumBytes = 32
+    public var text: String
+    public init(_ text: String) { self.text = text }
+}
+
+/// PUNCH-SESSION (natctl): 8 random bytes naming one run of `natctl punch`, so the server tells
+/// a peer's retransmission or new address from a third party using the same nameplate.
+public struct PunchSessionID: STUNAttributeValue, Hashable {
+    public static let attributeType = STUNAttributeType.punchSession
+    public var id: UInt64
+
+    public init(_ id: UInt64) { self.id = id }
+
+    public init(stunValue: ArraySlice<UInt8>, transactionID: TransactionID) throws(STUNDecodeError) {
+        try requireLength(stunValue, 8)
+        var reader = ByteReader(stunValue, place: "value")
+        id = try reader.readUInt64("session")
+    }
+
+    public func stunValue(transactionID: TransactionID) -> [UInt8] {
+        var out: [UInt8] = []
+        out.appendUInt64(id)
+        return out
+    }
+}
+
+/// PUNCH-CONFIRM (natctl): 8 bytes derived from the whole code (`PunchCode.confirmation`). The
+/// server passes each peer the other's, so a mistyped code is reported at once instead of as
+/// checks that never authenticate.
+public struct PunchConfirm: STUNAttributeValue, Hashable {
+    public static let attributeType = STUNAttributeType.punchConfirm
+    public var bytes: [UInt8]
+
+    public init(_ bytes: [UInt8]) { self.bytes = bytes }
+
+    public init(stunValue: ArraySlice<UInt8>, transactionID: TransactionID) throws(STUNDecodeError) {
+        try requireLength(stunValue, 8)
+        bytes = Array(stunValue)
+    }
+
+    public func stunValue(transactionID: TransactionID) -> [UInt8] { bytes }
+}

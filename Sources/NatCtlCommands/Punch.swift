@@ -1,0 +1,156 @@
+import ArgumentParser
+import Foundation
+import NATCore
+import NATWire
+
+extension NatCtl {
+    /// `natctl punch`: a direct UDP path to a peer behind its own NAT, or the relay.
+    struct Punch: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Connect two hosts behind NATs: rendezvous by a short code, punch a direct UDP path, or fall back to the relay.",
+            discussion: """
+                Both hosts run `natctl punch --server S --code CODE`; without --code a fresh code \
+                is printed (on stderr) to pass to the other side. The server (`natctl relay \
+                serve`) pairs the two by the code's first part, passes each side's candidates \
+                (host, server-reflexive, predicted, relayed) and starts both at once. ICE-style \
+                checks signed with a key derived from the whole code then look for a direct path: \
+                simultaneous open, port prediction against sequential NATs, and the many-ports \
+                strategy (birthday paradox) against a random endpoint-dependent NAT. When none \
+                works within its share of --timeout, the path goes through the server's TURN \
+                relay with credentials the server hands out, and direct checks go on in the \
+                background (--duration). Each side then sends --proof datagrams and checks \
+                what arrived.
+
+                Without a server, --bind PORT --peer IP:PORT (repeatable) checks every listed \
+                endpoint from both sides and reports the one that works.
+
+                Outcomes: SUCCESS, FAILED, TIMEOUT, NO_PEER, WRONG_CODE, SERVER_UNREACHABLE, \
+                CODE_IN_USE. Exit status: 0 connected; 1 --require direct but only the relay \
+                worked; 2 any other outcome; 64 bad flags.
+
+                Examples:
+                  natctl punch --server 203.0.113.1:3478
+                  natctl punch --server 203.0.113.1:3478 --code 4127-amber-falcon-river --json | jq .path
+                  natctl punch --bind 51820 --peer 198.51.100.7:51820 --peer 10.0.0.7:51820
+                  natctl punch --server 203.0.113.1:3478 --code 4127-amber-falcon-river --stdio < file
+                """
+        )
+
+        @Option(name: .long, help: ArgumentHelp("Rendezvous server, ip:port (default: first of NATCTL_SERVERS).", valueName: "ip:port"))
+        var server: String?
+
+        @Option(name: .long, help: ArgumentHelp("The shared code, NAMEPLATE-WORDS (default: a fresh one, printed on stderr).", valueName: "code"))
+        var code: String?
+
+        @Option(name: .long, help: ArgumentHelp("Serverless: a peer endpoint to try (repeatable).", valueName: "ip:port"))
+        var peer: [String] = []
+
+        @Option(name: .long, help: ArgumentHelp("Local UDP port (default: any; serverless mode needs one the peer knows).", valueName: "port"))
+        var bind: UInt16 = 0
+
+        @Option(name: .long, help: ArgumentHelp("Upper bound on the whole run, waiting for the peer included.", valueName: "seconds"))
+        var timeout: Double = 30
+
+        @Option(name: .long, help: ArgumentHelp("Exit 1 unless the path is of this kind.", valueName: "direct"))
+        var require: String?
+
+        @Option(name: .long, help: ArgumentHelp("Probe budget of the many-ports strategy; 0 turns it off.", valueName: "count"))
+        var maxProbes = 1500
+
+        @Option(name: .long, help: ArgumentHelp("Datagrams each side sends to prove the path.", valueName: "count"))
+        var proof = 10
+
+        @Option(name: .long, help: ArgumentHelp("After the proof, keep the path open this long, then prove it again.", valueName: "seconds"))
+        var duration: Double = 0
+
+        @Option(name: .long, help: ArgumentHelp("Keepalive interval while the path is open; 0 sends none.", valueName: "seconds"))
+        var keepalive: Double = 15
+
+        @Flag(name: .long, help: "Never use the relay.")
+        var noRelay = false
+
+        @Flag(name: .long, help: "Skip direct checks and go through the relay.")
+        var noDirect = false
+
+        @Flag(name: .long, help: "After connecting, send stdin to the peer and write what it sends to stdout.")
+        var stdio = false
+
+        @Flag(name: .long, help: "Print one JSON document (schema natctl.punch/1).")
+        var json = false
+
+        func validate() throws {
+            if let server, TransportAddress(server) == nil { throw ValidationError("--server '\(server)' is not an ip:port or [v6]:port") }
+            if let bad = peer.first(where: { TransportAddress($0) == nil }) { throw ValidationError("--peer '\(bad)' is not an ip:port or [v6]:port") }
+            if let code, PunchCode(code) == nil {
+                throw ValidationError("--code '\(code)' must look like NAMEPLATE-WORDS, e.g. 4127-amber-falcon-river (no spaces)")
+            }
+            if !peer.isEmpty, server != nil { throw ValidationError("give --server (rendezvous) or --peer (serverless), not both") }
+            if !peer.isEmpty, bind == 0 { throw ValidationError("serverless mode (--peer) needs --bind PORT, the port the peer lists") }
+            if let require, require != "direct" { throw ValidationError("--require takes 'direct', not '\(require)'") }
+            if noRelay, noDirect { throw ValidationError("--no-relay and --no-direct leave nothing to try") }
+            guard timeout > 0, timeout <= 3600 else { throw ValidationError("--timeout must be between 0 and 3600 seconds") }
+            guard (0...100_000).contains(maxProbes) else { throw ValidationError("--max-probes must be 0 to 100000") }
+            guard (1...1000).contains(proof) else { throw ValidationError("--proof must be 1 to 1000") }
+            guard duration >= 0, duration <= 3600, keepalive >= 0, keepalive <= 3600 else {
+                throw ValidationError("--duration and --keepalive must be 0 to 3600 seconds")
+            }
+        }
+
+        func run() async throws {
+            let serverAddress = try resolveServer()
+            let generated = code == nil && peer.isEmpty
+            let punchCode = code.flatMap(PunchCode.init) ?? (peer.isEmpty ? PunchCode.random() : PunchCode("serverless-natctl-default")!)
+            if generated {
+                Console.error("natctl punch: code \(punchCode) — on the other host run: natctl punch --server \(serverAddress?.description ?? "") --code \(punchCode)")
+            }
+            var configuration = PunchConfiguration(code: punchCode, server: serverAddress)
+            configuration.peers = peer.compactMap(TransportAddress.init)
+            configuration.bindPort = bind
+            configuration.timeout = .milliseconds(Int(timeout * 1000))
+            configuration.maxProbes = maxProbes
+            configuration.proofCount = proof
+            configuration.useRelay = !noRelay
+            configuration.useDirect = !noDirect
+            configuration.hold = .milliseconds(Int(duration * 1000))
+            configuration.keepalive = keepalive > 0 ? .milliseconds(Int(keepalive * 1000)) : nil
+            configuration.stdio = stdio
+            let verbose = !json && isatty(STDERR_FILENO) != 0 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
+            let session = PunchSession(configuration) { progress in if verbose { Console.error(PunchRendering.progress(progress)) } }
+            if stdio {
+                session.onStream = { bytes in FileHandle.standardOutput.write(Data(bytes)) }
+                let input = session.input
+                Thread.detachNewThread {
+                    while true {
+                        let data = FileHandle.standardInput.availableData
+                        input(data.isEmpty ? nil : Array(data))
+                        if data.isEmpty { return }
+                    }
+                }
+            }
+            let report = await session.run()
+            if json {
+                Console.result((try? ReportJSON.encode(report)) ?? "{}")
+            } else if !stdio || report.outcome != .success {
+                Console.result(PunchRendering.text(report))
+            }
+            guard report.outcome == .success else {
+                if json || stdio { Console.error("natctl punch: \(report.outcome.rawValue): \(report.error ?? "no path")") }
+                throw ExitStatus.operationFailed
+            }
+            if require == "direct", report.path == .relayed {
+                if !json { Console.error("natctl punch: --require direct: only the relay worked") }
+                throw ExitStatus.assertionFailed
+            }
+        }
+
+        /// --server, else the first of NATCTL_SERVERS (which `lab exec` sets); nil in serverless mode.
+        private func resolveServer() throws -> TransportAddress? {
+            guard peer.isEmpty else { return nil }
+            let text = server ?? ProcessInfo.processInfo.environment["NATCTL_SERVERS"]?.split(separator: ",").first.map(String.init)
+            guard let text, let address = TransportAddress(text) else {
+                throw ValidationError("name a rendezvous server with --server ip:port (or set NATCTL_SERVERS), or use --bind and --peer")
+            }
+            return address
+        }
+    }
+}
