@@ -26,17 +26,20 @@ extension PunchSession {
         for sequence in first..<(first + count) {
             send(PunchOutgoing(base: pair.base, to: pair.remote, bytes: punchData(PunchSequence(.proof, sequence: sequence, received: 0), payload: Self.proofPayload(sequence))))
         }
+        // A summary that came before our proofs went out says nothing about them.
+        peerReceived[round] = nil
         let limit = now + max(2000, 8 * (checklist.selectedRTT ?? 100))
         var nextSummary: Int64 = 0
-        while now < limit, peerReceived[round] == nil {
+        while now < limit, (peerReceived[round] ?? 0) == 0 {
             if now >= nextSummary {
                 sendSummary(round: round)
                 nextSummary = now + 100
             }
             await pump(for: .milliseconds(20))
         }
-        // Stay a little so the peer, too, gets our summary in answer to its own.
-        let linger = now + max(200, 2 * (checklist.selectedRTT ?? 50))
+        // Stay to answer the peer's summaries: it may have selected the pair later than we
+        // did (its nomination's answer lost) and only now be sending its proofs.
+        let linger = now + max(800, 4 * (checklist.selectedRTT ?? 50))
         while now < linger { await pump(for: .milliseconds(20)) }
         return PunchReport.Proof(sent: Int(count), peerReceived: peerReceived[round].map(Int.init), received: proofReceived[round]?.count ?? 0)
     }
@@ -70,7 +73,7 @@ extension PunchSession {
             proofReceived[round, default: []].insert(sequence.sequence)
         case .summary:
             let round = sequence.sequence & ~Self.answerFlag
-            peerReceived[round] = sequence.received
+            peerReceived[round] = max(peerReceived[round] ?? 0, sequence.received)
             if sequence.sequence & Self.answerFlag == 0 { sendSummary(round: round, answering: true) }
         case .stream:
             if let data = try? message.attribute(DataValue.self) { onStream?(data.bytes) }

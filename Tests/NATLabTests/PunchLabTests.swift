@@ -1,0 +1,100 @@
+import Foundation
+import NATLab
+import Testing
+
+extension LabTests {
+    /// `natctl punch` between two real kernel NATs: the full behaviour grid, and the ways it fails.
+    @Suite struct PunchLabTests {
+        /// Every behaviour that passes UDP (`udp-blocked` passes nothing, so neither a direct nor a relayed path can exist).
+        static let behaviours: [NATBehaviour] = [.none, .eimEIF, .eimADF, .eimAPDF, .apdmAPDFSequential, .apdmAPDF]
+
+        /// Direct wherever one side maps endpoint-independently, or both are endpoint-independent
+        /// or sequential (predictable); relayed otherwise.
+        static func expectsDirect(_ a: NATBehaviour, _ b: NATBehaviour) -> Bool {
+            let independent: Set<NATBehaviour> = [.none, .eimEIF, .eimADF, .eimAPDF]
+            if independent.contains(a) || independent.contains(b) { return true }
+            return a == .apdmAPDFSequential && b == .apdmAPDFSequential
+        }
+
+        @Test func gridOfBehaviours() async throws {
+            try await Self.runGrid(name: "tpgrid", loss: 0, delay: 0)
+        }
+
+        @Test func gridOfBehavioursWithDelayAndLoss() async throws {
+            try await Self.runGrid(name: "tpgridl", loss: 5, delay: 50)
+        }
+
+        static func runGrid(name: String, loss: Int, delay: Int) async throws {
+            var rows: [String] = []
+            var failures: [String] = []
+            for (i, a) in behaviours.enumerated() {
+                for b in behaviours[i...] {
+                    let cell = try await LabFixture.with(name: name, ["a=\(a.rawValue)", "b=\(b.rawValue)"], loss: loss, delay: delay) { state in
+                        try PunchPair.run(state, ["--timeout", "25"])
+                    }
+                    let expected = expectsDirect(a, b) ? "direct" : "relayed"
+                    rows.append(cell.row(a: a.rawValue, b: b.rawValue, expected: expected))
+                    if !cell.succeeded || cell.kind != expected { failures.append("\(a.rawValue) x \(b.rawValue): \(cell.summary)") }
+                }
+            }
+            print("punch grid, \(loss)% loss, \(delay) ms delay:\n" + PunchPair.header + "\n" + rows.joined(separator: "\n"))
+            #expect(failures.isEmpty, "\(failures.joined(separator: "\n"))")
+        }
+
+        /// Nobody else uses the code: a clean NO_PEER within --timeout, exit 2.
+        @Test func peerThatNeverComesGivesNoPeer() async throws {
+            try await LabFixture.with(name: "tpnopeer", ["a=eim-apdf"]) { state in
+                let output = try LabFixture.natctl(state, site: "a", ["punch", "--code", "77-lonely-code-here", "--timeout", "2", "--json"])
+                #expect(output.status == 2)
+                let report = try LabFixture.json(output.stdout)
+                #expect(report["outcome"] as? String == "NO_PEER")
+                #expect((report["error"] as? String)?.contains("77") == true)
+                #expect((report["duration_ms"] as? Double ?? 0) < 4000, "bounded by --timeout")
+            }
+        }
+
+        /// Same nameplate, different words: both sides learn it at pairing time, without a single check.
+        @Test func wrongCodeIsReportedAtPairing() async throws {
+            try await LabFixture.with(name: "tpwrong", ["a=eim-apdf", "b=eim-apdf"]) { state in
+                let (a, b) = try PunchPair.outputs(state, a: ["--code", "55-right-words-here"], b: ["--code", "55-wrong-words-here"], common: ["--timeout", "10"])
+                for output in [a, b] {
+                    #expect(output.status == 2)
+                    let report = try LabFixture.json(output.stdout)
+                    #expect(report["outcome"] as? String == "WRONG_CODE")
+                    #expect((report["packets"] as? [String: Any])?["checks_sent"] as? Int == 0)
+                }
+            }
+        }
+
+        /// Two random symmetric NATs and a server that offers no relay: a quick, clear FAILED.
+        @Test func noRelayAndNoDirectPathFailsClearly() async throws {
+            try await LabFixture.with(name: "tpnorel", ["a=apdm-apdf", "b=apdm-apdf"]) { state in
+                let server = try PlainServer(state, listen: "203.0.113.1:3490", alternate: "203.0.113.2:3491")
+                defer { server.stop() }
+                let cell = try PunchPair.run(state, ["--server", "203.0.113.1:3490", "--timeout", "15"])
+                #expect(cell.outcomes == ["FAILED", "FAILED"], "\(cell.summary)")
+                #expect(cell.statuses == [2, 2])
+                #expect(cell.errors.allSatisfy { $0.contains("no direct path is possible") && $0.contains("offers no relay") }, "\(cell.errors)")
+                #expect(cell.durationsMs.allSatisfy { $0 < 10_000 }, "fails as soon as the direct share is spent, not at --timeout")
+            }
+        }
+
+        /// Both NATs forget idle mappings after 2 s, and one allocates ports in sequence (so a
+        /// forgotten mapping comes back on another port). Keepalives every second hold the path
+        /// for 5 s; without them the same path is dead after the hold.
+        @Test func keepalivesHoldThePathAcrossMappingExpiry() async throws {
+            let sites = ["a=eim-apdf,udp-timeout=2", "b=apdm-apdf-seq,udp-timeout=2"]
+            try await LabFixture.with(name: "tpkeep", sites) { state in
+                let kept = try PunchPair.run(state, ["--timeout", "20", "--duration", "5", "--keepalive", "1"])
+                #expect(kept.outcomes == ["SUCCESS", "SUCCESS"], "\(kept.summary)")
+                #expect(kept.kind == "direct")
+                #expect(kept.reports.allSatisfy { (($0["proof_after_hold"] as? [String: Any])?["verified"] as? Bool) == true })
+                #expect(kept.reports.allSatisfy { ($0["keepalives_sent"] as? Int ?? 0) >= 4 })
+
+                let idle = try PunchPair.run(state, ["--timeout", "20", "--duration", "5", "--keepalive", "0"])
+                #expect(idle.outcomes == ["FAILED", "FAILED"], "without keepalives the mapping expires: \(idle.summary)")
+                #expect(idle.errors.allSatisfy { $0.contains("stopped working while held open") })
+            }
+        }
+    }
+}

@@ -1,0 +1,91 @@
+import Foundation
+import NATLab
+import Testing
+
+/// Runs `natctl punch --json` on sites a and b of a lab at once, with one fresh code.
+struct PunchPair {
+    var statuses: [Int32]
+    var reports: [[String: Any]]
+
+    static func outputs(_ state: LabState, a: [String], b: [String], common: [String]) throws -> (LabFixture.Output, LabFixture.Output) {
+        let group = DispatchGroup()
+        let results = Results()
+        for (index, (site, extra)) in [("a", a), ("b", b)].enumerated() {
+            group.enter()
+            DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(index * 200)) {
+                defer { group.leave() }
+                let output = Result { try LabFixture.natctl(state, site: site, ["punch", "--json"] + common + extra) }
+                results.set(index, output)
+            }
+        }
+        group.wait()
+        return (try results.get(0), try results.get(1))
+    }
+
+    static func run(_ state: LabState, _ arguments: [String]) throws -> PunchPair {
+        let code = ["--code", "\(Int.random(in: 1000...9999))-grid-test-words"]
+        let (a, b) = try outputs(state, a: code, b: code, common: arguments)
+        return PunchPair(statuses: [a.status, b.status], reports: try [a, b].map { try LabFixture.json($0.stdout) })
+    }
+
+    var outcomes: [String] { reports.map { $0["outcome"] as? String ?? "?" } }
+    var errors: [String] { reports.map { $0["error"] as? String ?? "" } }
+    var durationsMs: [Double] { reports.map { $0["duration_ms"] as? Double ?? 0 } }
+    var succeeded: Bool { outcomes == ["SUCCESS", "SUCCESS"] && statuses == [0, 0] }
+
+    /// "direct" or "relayed" when both sides agree, else what each saw.
+    var kind: String {
+        let paths = reports.map { ($0["path"] as? String).map { $0.hasPrefix("direct") ? "direct" : $0 } ?? "none" }
+        return Set(paths).count == 1 ? paths[0] : paths.joined(separator: "/")
+    }
+
+    /// The slower side's time to connect, from the first check.
+    var connectMs: Double { reports.map { $0["connect_ms"] as? Double ?? .nan }.max() ?? .nan }
+    /// Checks (and many-ports probes) both sides sent.
+    var packets: Int { reports.map { ($0["packets"] as? [String: Any])?["checks_sent"] as? Int ?? 0 }.reduce(0, +) }
+    var strategy: String { reports.first?["strategy"] as? String ?? "-" }
+
+    static let header = "site a         site b         expected  result    strategy           connect_ms  packets"
+
+    func row(a: String, b: String, expected: String) -> String {
+        let result = succeeded ? kind : outcomes.joined(separator: "/")
+        return [a.padded(15), b.padded(15), expected.padded(10), result.padded(10), strategy.padded(19), String(Int(connectMs)).padded(12), "\(packets)"].joined()
+    }
+
+    var summary: String { "outcomes \(outcomes), path \(kind), errors \(errors), strategy \(strategy)" }
+
+    private final class Results: @unchecked Sendable {
+        private let lock = NSLock()
+        private var values: [Int: Result<LabFixture.Output, any Error>] = [:]
+        func set(_ index: Int, _ value: Result<LabFixture.Output, any Error>) { lock.withLock { values[index] = value } }
+        func get(_ index: Int) throws -> LabFixture.Output { try lock.withLock { values[index] }!.get() }
+    }
+}
+
+/// A `natctl relay serve` without TURN on the lab internet: rendezvous only, no relay to fall back to.
+final class PlainServer {
+    private let process = Process()
+
+    init(_ state: LabState, listen: String, alternate: String) throws {
+        let log = FileManager.default.temporaryDirectory.appendingPathComponent("natctl-plain-\(getpid()).log")
+        FileManager.default.createFile(atPath: log.path, contents: nil)
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [
+            "ip", "netns", "exec", state.publicNamespace, LabFixture.natctl, "relay", "serve", "--listen", listen, "--alternate", alternate, "--duration", "60",
+        ]
+        process.standardOutput = try FileHandle(forWritingTo: log)
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        // Ready once it prints its "listening" line (bounded: 5 s).
+        for _ in 0..<100 where !((try? String(contentsOf: log, encoding: .utf8)) ?? "").contains("listening") { usleep(50_000) }
+    }
+
+    func stop() {
+        process.terminate()
+        process.waitUntilExit()
+    }
+}
+
+extension String {
+    func padded(_ width: Int) -> String { count >= width ? self + " " : self + String(repeating: " ", count: width - count) }
+}
