@@ -173,13 +173,13 @@ _natctl() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    probe|classify|relay|lab|help)
+    probe|classify|punch|relay|lab|help)
         # Offer subcommand argument completions
         "_natctl_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'probe classify relay lab help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'probe classify punch relay lab help' -- "${cur}"))
         ;;
     esac
 }
@@ -248,6 +248,48 @@ _natctl_classify() {
         return
         ;;
     '--transmissions')
+        return
+        ;;
+    esac
+}
+
+_natctl_punch() {
+    repeating_flags=()
+    non_repeating_flags=(--no-relay --no-direct --stdio --json --version -h --help)
+    repeating_options=(--peer)
+    non_repeating_options=(--server --code --bind --timeout --require --max-probes --proof --duration --keepalive)
+    __natctl_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--server')
+        return
+        ;;
+    '--code')
+        return
+        ;;
+    '--peer')
+        return
+        ;;
+    '--bind')
+        return
+        ;;
+    '--timeout')
+        return
+        ;;
+    '--require')
+        return
+        ;;
+    '--max-probes')
+        return
+        ;;
+    '--proof')
+        return
+        ;;
+    '--duration')
+        return
+        ;;
+    '--keepalive')
         return
         ;;
     esac

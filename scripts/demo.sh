@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The main job on the built-in lab: a host behind a Linux-style NAT (masquerade: eim-apdf),
-# natctl's RFC 5780 server on the lab "internet", `natctl probe` on the host, then teardown.
+# natctl's RFC 5780 server on the lab "internet", classify, probe and punch on the hosts, then teardown.
 # Without root (no namespaces) it falls back to a server on 127.0.0.1/127.0.0.2.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,6 +25,13 @@ if [ "$(id -u)" -eq 0 ]; then
   echo
   echo "== natctl lab exec --name demo b -- natctl probe --json | jq   (behind a symmetric NAT)"
   "$bin" lab exec --name demo b -- natctl probe --json | jq '{public_ipv4, mapping_varies_by_dest_ip, port_preserved}'
+  echo
+  echo "== natctl punch between a (masquerade) and b (symmetric): many-ports strategy, direct path"
+  code="$RANDOM-amber-falcon-river"
+  "$bin" lab exec --name demo a -- natctl punch --code "$code" --timeout 20 &
+  sleep 0.3
+  "$bin" lab exec --name demo b -- natctl punch --code "$code" --timeout 20 --json | jq '{outcome, path, strategy, connect_ms, rtt_ms, proof}'
+  wait
   exit 0
 fi
 
