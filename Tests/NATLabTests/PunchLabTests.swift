@@ -79,6 +79,21 @@ extension LabTests {
             }
         }
 
+        /// `--stdio`: after punching through two NATs, a line typed on one host comes out on the other.
+        @Test func stdioCarriesBytesOverThePunchedPath() async throws {
+            try await LabFixture.with(name: "tpstdio", ["a=eim-apdf", "b=apdm-apdf-seq"]) { state in
+                let code = "\(Int.random(in: 1000...9999))-stdio-test-words"
+                let listener = try LabProcess(state, site: "a", ["punch", "--code", code, "--stdio", "--timeout", "20"])
+                defer { listener.stop() }
+                let talker = try LabProcess(state, site: "b", ["punch", "--code", code, "--stdio", "--timeout", "20"])
+                defer { talker.stop() }
+                talker.write("hello through the punched hole\n")
+                #expect(try listener.readStdout(until: "punched hole").contains("hello through the punched hole"))
+                listener.write("and back\n")
+                #expect(try talker.readStdout(until: "and back").contains("and back"))
+            }
+        }
+
         /// Both NATs forget idle mappings after 2 s, and one allocates ports in sequence (so a
         /// forgotten mapping comes back on another port). Keepalives every second hold the path
         /// for 5 s; without them the same path is dead after the hold.

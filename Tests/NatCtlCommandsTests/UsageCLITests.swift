@@ -35,6 +35,12 @@ import Testing
         ["lab", "up", "--site", "a=none,cgnat"],
         ["lab", "up", "--site", "a=eim-apdf,cgnat=none"],
         ["lab", "up", "--site", "a=eim-apdf,hairpin,cgnat=apdm-apdf"],
+        ["punch", "--server", "127.0.0.1:3478", "--code", "no dashes"],
+        ["punch", "--server", "127.0.0.1:3478", "--peer", "127.0.0.1:4000", "--bind", "4000"],
+        ["punch", "--peer", "127.0.0.1:4000"],
+        ["punch", "--server", "127.0.0.1:3478", "--require", "relayed"],
+        ["punch", "--server", "127.0.0.1:3478", "--no-relay", "--no-direct"],
+        ["punch", "--server", "127.0.0.1:3478", "--max-probes", "-1"],
     ])
     func badUsageExits64WithAMessage(arguments: [String]) throws {
         let output = try Subprocess.run(Subprocess.natctl, arguments)
@@ -45,7 +51,7 @@ import Testing
 
     @Test func everyCommandHasHelp() throws {
         let labCommands = ["up", "down", "status", "exec", "list", "verify"].map { ["lab", $0] }
-        for path in [[], ["probe"], ["classify"], ["relay"], ["relay", "serve"], ["lab"]] + labCommands {
+        for path in [[], ["probe"], ["classify"], ["punch"], ["relay"], ["relay", "serve"], ["lab"]] + labCommands {
             let output = try Subprocess.run(Subprocess.natctl, path + ["--help"])
             #expect(output.status == 0, "\(path)")
             #expect(output.stdout.contains("USAGE:"), "\(path)")
