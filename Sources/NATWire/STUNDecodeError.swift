@@ -80,20 +80,6 @@ extension Array where Element == UInt8 {
     }
 }
 
-extension Array where Element == UInt8 {
-    mutating func appendUInt64(_ value: UInt64) {
-        for shift in stride(from: 56, through: 0, by: -8) { append(UInt8((value >> UInt64(shift)) & 0xFF)) }
-    }
-}
-
-extension ByteReader {
-    mutating func readUInt64(_ field: String) throws(STUNDecodeError) -> UInt64 {
-        let high = try readUInt32(field)
-        let low = try readUInt32(field)
-        return UInt64(high) << 32 | UInt64(low)
-    }
-}
-
 /// A value of exactly `count` bytes, or a decode error saying how many it had.
 func requireLength(_ value: ArraySlice<UInt8>, _ count: Int) throws(STUNDecodeError) {
     guard value.count == count else { throw STUNDecodeError(place: "value", reason: "is \(value.count) bytes, not \(count)") }

@@ -27,7 +27,7 @@ import Testing
         -> PunchConfiguration
     {
         var configuration = PunchConfiguration(code: PunchCode(code)!, server: server?.layout.primary)
-        configuration.timeout = .seconds(10)
+        configuration.timeout = .seconds(30)
         configuration.ipv6 = false
         adjust(&configuration)
         return configuration
@@ -64,9 +64,9 @@ import Testing
         defer { Task { await server.stop() } }
         let noDirect = Self.configuration(server, code: "33-amber-falcon-river") { $0.useDirect = false }
         let (a, _) = await Self.both(noDirect, noDirect)
+        // FAILED (given up once the direct share is spent), not TIMEOUT (at --timeout).
         #expect(a.outcome == .failed)
         #expect(a.error?.contains("the server offers no relay") == true)
-        #expect(a.durationMs < 5000)
     }
 
     @Test func anUnreachableServerIsSaidSo() async throws {

@@ -157,7 +157,8 @@ import Testing
     @Test func deniedPeerAddressesGet403() async throws {
         let relay = try await Relay.start { $0.peerPolicy = PeerAddressPolicy() }
         let client = try await TURNClient.allocate(server: relay.address, credential: Self.user)
-        for denied in ["127.0.0.1", "10.1.2.3", "192.168.1.1", "169.254.0.1"] {
+        // 127.0.0.1 is the relay's own IP, a peer at relayed ports (relay to relay); other loopback is not.
+        for denied in ["127.0.0.2", "10.1.2.3", "192.168.1.1", "169.254.0.1"] {
             do {
                 try await client.createPermission([IPAddress(denied)!])
                 Issue.record("\(denied) was permitted")
@@ -166,6 +167,7 @@ import Testing
             }
         }
         try await client.createPermission([IPAddress("198.51.100.7")!])
+        try await client.createPermission([relay.address.ip])
         await client.close()
         await relay.server.stop()
     }

@@ -7,7 +7,9 @@ struct PunchPair {
     var statuses: [Int32]
     var reports: [[String: Any]]
 
-    static func outputs(_ state: LabState, a: [String], b: [String], common: [String]) throws -> (LabFixture.Output, LabFixture.Output) {
+    /// Both runs go on Dispatch threads and are awaited, so no Swift concurrency thread blocks
+    /// (other suites' async tests share those threads).
+    static func outputs(_ state: LabState, a: [String], b: [String], common: [String]) async throws -> (LabFixture.Output, LabFixture.Output) {
         let group = DispatchGroup()
         let results = Results()
         for (index, (site, extra)) in [("a", a), ("b", b)].enumerated() {
@@ -18,19 +20,18 @@ struct PunchPair {
                 results.set(index, output)
             }
         }
-        group.wait()
+        await withCheckedContinuation { continuation in group.notify(queue: .global()) { continuation.resume() } }
         return (try results.get(0), try results.get(1))
     }
 
-    static func run(_ state: LabState, _ arguments: [String]) throws -> PunchPair {
+    static func run(_ state: LabState, _ arguments: [String]) async throws -> PunchPair {
         let code = ["--code", "\(Int.random(in: 1000...9999))-grid-test-words"]
-        let (a, b) = try outputs(state, a: code, b: code, common: arguments)
+        let (a, b) = try await outputs(state, a: code, b: code, common: arguments)
         return PunchPair(statuses: [a.status, b.status], reports: try [a, b].map { try LabFixture.json($0.stdout) })
     }
 
     var outcomes: [String] { reports.map { $0["outcome"] as? String ?? "?" } }
     var errors: [String] { reports.map { $0["error"] as? String ?? "" } }
-    var durationsMs: [Double] { reports.map { $0["duration_ms"] as? Double ?? 0 } }
     var succeeded: Bool { outcomes == ["SUCCESS", "SUCCESS"] && statuses == [0, 0] }
 
     /// "direct" or "relayed" when both sides agree, else what each saw.

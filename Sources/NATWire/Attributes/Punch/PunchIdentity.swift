@@ -9,23 +9,12 @@ public struct PunchNameplate: TextAttribute, Hashable {
 
 /// PUNCH-SESSION (natctl): 8 random bytes naming one run of `natctl punch`, so the server tells
 /// a peer's retransmission or new address from a third party using the same nameplate.
-public struct PunchSessionID: STUNAttributeValue, Hashable {
+public struct PunchSessionID: IntegerAttribute, Hashable {
     public static let attributeType = STUNAttributeType.punchSession
-    public var id: UInt64
+    public var value: UInt64
+    public var id: UInt64 { value }
 
-    public init(_ id: UInt64) { self.id = id }
-
-    public init(stunValue: ArraySlice<UInt8>, transactionID: TransactionID) throws(STUNDecodeError) {
-        try requireLength(stunValue, 8)
-        var reader = ByteReader(stunValue, place: "value")
-        id = try reader.readUInt64("session")
-    }
-
-    public func stunValue(transactionID: TransactionID) -> [UInt8] {
-        var out: [UInt8] = []
-        out.appendUInt64(id)
-        return out
-    }
+    public init(_ value: UInt64) { self.value = value }
 }
 
 /// PUNCH-CONFIRM (natctl): 8 bytes derived from the whole code (`PunchCode.confirmation`). The

@@ -43,21 +43,11 @@ public struct PunchSchedule: STUNAttributeValue, Hashable {
 
 /// PUNCH-SERVER-RTT (natctl, comprehension-optional): the client's round-trip time to the
 /// server in milliseconds, which the server uses to time both peers' start.
-public struct PunchServerRTT: STUNAttributeValue, Hashable {
+public struct PunchServerRTT: IntegerAttribute, Hashable {
     public static let attributeType = STUNAttributeType.punchServerRTT
-    public var milliseconds: UInt32
+    public var value: UInt32
+    public var milliseconds: UInt32 { value }
 
-    public init(milliseconds: UInt32) { self.milliseconds = milliseconds }
-
-    public init(stunValue: ArraySlice<UInt8>, transactionID: TransactionID) throws(STUNDecodeError) {
-        try requireLength(stunValue, 4)
-        var reader = ByteReader(stunValue, place: "value")
-        milliseconds = try reader.readUInt32("rtt")
-    }
-
-    public func stunValue(transactionID: TransactionID) -> [UInt8] {
-        var out: [UInt8] = []
-        out.appendUInt32(milliseconds)
-        return out
-    }
+    public init(_ value: UInt32) { self.value = value }
+    public init(milliseconds: UInt32) { value = milliseconds }
 }
