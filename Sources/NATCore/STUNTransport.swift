@@ -29,7 +29,8 @@ public final class STUNTransport: Sendable {
         let handler = TransactionHandler(onUnmatched: onUnmatched)
         var bootstrap = DatagramBootstrap(group: group)
         // Lets an IPv6 socket share a port number with an IPv4 one (Linux binds [::] dual-stack).
-        if ipv6Only { bootstrap = bootstrap.channelOption(.socketOption(.ipv6_v6only), value: 1) }
+        // (`.socketOption` would set it at SOL_SOCKET level, where it means something else.)
+        if ipv6Only { bootstrap = bootstrap.channelOption(ChannelOptions.Types.SocketOption(level: .ipv6, name: .ipv6_v6only), value: 1) }
         let channel = try await bootstrap
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(handler) }

@@ -78,6 +78,17 @@ extension LabTests {
             }
         }
 
+        /// With IPv6 (firewalled, not NATed, as home routers do) two hosts whose IPv4 NATs are both
+        /// random-symmetric connect directly over their IPv6 host addresses instead of the relay.
+        @Test func ipv6HostPairsConnectWhereIPv4NeedsTheRelay() async throws {
+            try await LabFixture.with(name: "tpv6", ["a=apdm-apdf", "b=apdm-apdf"], ipv6: true) { state in
+                let cell = try await PunchPair.run(state, ["--timeout", "20"])
+                #expect(cell.succeeded, "\(cell.summary)")
+                #expect(cell.reports.allSatisfy { $0["path"] as? String == "direct-host" && ($0["remote"] as? String)?.hasPrefix("[2001:db8:") == true })
+                #expect(cell.strategy == "relay", "IPv4 alone would have needed the relay")
+            }
+        }
+
         /// `--stdio`: after punching through two NATs, a line typed on one host comes out on the other.
         @Test func stdioCarriesBytesOverThePunchedPath() async throws {
             try await LabFixture.with(name: "tpstdio", ["a=eim-apdf", "b=apdm-apdf-seq"]) { state in
