@@ -72,7 +72,7 @@ extension LabBuilder {
         try HostCommand.run(["ip", "link", "add", "lan", "netns", carrier, "type", "veth", "peer", "name", "wan", "netns", router])
         try ip(carrier, "addr", "add", "\(inside)/24", "dev", "lan")
         try ip(router, "addr", "add", "\(plan.homeWAN)/24", "dev", "wan")
-        if let inside6 = plan.cgnatInside6, let home6 = plan.homeWAN6, let lan6 = plan.routerLAN6 {
+        if let inside6 = plan.cgnatInside6, let home6 = plan.homeWAN6 {
             try ip(carrier, "addr", "add", "\(inside6)/64", "dev", "lan", "nodad")
             try ip(router, "addr", "add", "\(home6)/64", "dev", "wan", "nodad")
         }

@@ -4,7 +4,7 @@ import Crypto
 /// the two peers on the server; the whole code keys their connectivity checks, so the server
 /// never learns the key (docs/protocol.md, "Punch").
 ///
-/// Three words from 256 give 24 bits: enough against cross-talk and blind spoofing, not against
+/// Three words from 259 give about 24 bits: enough against cross-talk and blind spoofing, not against
 /// someone who captures a check and searches offline; a long code of one's own raises that bar.
 public struct PunchCode: Sendable, Hashable, CustomStringConvertible {
     public let text: String
@@ -19,6 +19,9 @@ public struct PunchCode: Sendable, Hashable, CustomStringConvertible {
         self.text = text
         nameplate = parts[0]
     }
+
+    /// Serverless mode's code when none is given: it keys checks but, being public, authenticates nothing.
+    public static let serverlessDefault = PunchCode(unchecked: "serverless-natctl-default")
 
     /// A fresh code: a 4-digit nameplate and three words.
     public static func random() -> PunchCode {

@@ -99,7 +99,7 @@ extension NatCtl {
         func run() async throws {
             let serverAddress = try resolveServer()
             let generated = code == nil && peer.isEmpty
-            let punchCode = code.flatMap(PunchCode.init) ?? (peer.isEmpty ? PunchCode.random() : PunchCode("serverless-natctl-default")!)
+            let punchCode = code.flatMap(PunchCode.init) ?? (peer.isEmpty ? PunchCode.random() : PunchCode.serverlessDefault)
             if generated {
                 Console.error("natctl punch: code \(punchCode) — on the other host run: natctl punch --server \(serverAddress?.description ?? "") --code \(punchCode)")
             }

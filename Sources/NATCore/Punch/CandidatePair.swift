@@ -53,8 +53,5 @@ public struct CandidatePair: Hashable, Sendable, CustomStringConvertible {
         return remoteKind == .host ? .directHost : .directReflexive
     }
 
-    /// Same base and remote address, whatever the advertised kind.
-    func sameRoute(as other: CandidatePair) -> Bool { base == other.base && remote == other.remote }
-
     public var description: String { "\(base) -> \(remote) (\(remoteKind?.description ?? "peer-reflexive"))" }
 }

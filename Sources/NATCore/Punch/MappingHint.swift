@@ -47,14 +47,12 @@ public struct MappingHint: Sendable {
     }
 }
 
-/// The host's own addresses worth offering as host candidates: not loopback, not link-local.
+/// The host's own addresses worth offering as host candidates: not loopback, link-local or
+/// unspecified, which no peer can reach.
 public enum HostCandidates {
+    static let unreachable: [IPPrefix] = ["0.0.0.0/8", "127.0.0.0/8", "169.254.0.0/16", "::/128", "::1/128", "fe80::/10"]
+
     public static func addresses(_ all: Set<IPAddress> = LocalInterfaces.addresses()) -> [IPAddress] {
-        all.filter { ip in
-            let b = ip.bytes
-            if ip.family == .ipv4 { return b[0] != 127 && !(b[0] == 169 && b[1] == 254) && b != [0, 0, 0, 0] }
-            let loopback = b == [UInt8](repeating: 0, count: 15) + [1]
-            return !loopback && !(b[0] == 0xFE && b[1] & 0xC0 == 0x80) && b[0] != 0
-        }.sorted { $0.description < $1.description }
+        all.filter { ip in !unreachable.contains { $0.contains(ip) } }.sorted { $0.description < $1.description }
     }
 }

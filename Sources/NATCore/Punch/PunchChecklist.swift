@@ -53,8 +53,6 @@ struct PunchChecklist {
     private(set) var checksSent = 0
     /// Checks that failed integrity: the peer used another code, or someone else is talking.
     private(set) var authenticationFailures = 0
-    /// Peer-reflexive addresses learned from the peer's checks (RFC 8445 §7.3.1.3).
-    private(set) var learnedPeerReflexive = 0
 
     init(key: STUNIntegrityKey, controlling: Bool, tieBreaker: UInt64, relayNominationAt: Int64, upgradeUntil: Int64) {
         self.key = key
@@ -76,11 +74,6 @@ struct PunchChecklist {
         }
         routes[route] = entries.count
         entries.append(Entry(pair: pair, nextSendAt: startAt, maxTransmissions: maxTransmissions, stopsAt: stopsAt))
-    }
-
-    /// Stops every check that has not been sent yet or is still retransmitting on `base`.
-    mutating func stopChecks(on base: PunchBase, now: Int64) {
-        for index in entries.indices where entries[index].pair.base == base { entries[index].stopsAt = min(entries[index].stopsAt, now) }
     }
 
     /// Up to `limit` checks due at `now`: triggered checks first, then pairs in the order added.
@@ -176,7 +169,6 @@ extension PunchChecklist {
         var out = [PunchOutgoing(base: base, to: from, bytes: response.encoded(integritySHA256: key, fingerprint: true))]
         let route = Route(base: base, remote: from)
         if routes[route] == nil {
-            learnedPeerReflexive += 1
             add(CandidatePair(base: base, remote: from, remoteKind: nil), startAt: .max, stopsAt: max(now, upgradeUntil, relayNominationAt) + 5000)
         }
         guard let index = routes[route] else { return out }
@@ -221,10 +213,5 @@ extension PunchChecklist {
         } else if !controlling, let theirs = try? request.attribute(ICEControlled.self), theirs.tieBreaker < tieBreaker {
             controlling = true
         }
-    }
-
-    /// The round-trip time of the selected pair, measured by the latest checks on it.
-    func rtt(of pair: CandidatePair) -> Int64? {
-        routes[Route(base: pair.base, remote: pair.remote)].flatMap { entries[$0].rttMilliseconds }
     }
 }

@@ -71,20 +71,18 @@ public struct PunchReport: Encodable, Sendable {
 
     public struct Proof: Encodable, Sendable {
         /// Datagrams this side sent, and how many of them the peer reported receiving.
-        public var sent: Int
+        public let sent: Int
         @Nullable public var peerReceived: Int?
         /// The peer's datagrams that arrived here and verified.
-        public var received: Int
-        public var verified: Bool { received > 0 && (peerReceived ?? 0) > 0 }
+        public let received: Int
+        /// Datagrams got through both ways.
+        public let verified: Bool
 
-        enum CodingKeys: String, CodingKey { case sent, peerReceived, received, verified }
-
-        public func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(sent, forKey: .sent)
-            try container.encode(peerReceived, forKey: .peerReceived)
-            try container.encode(received, forKey: .received)
-            try container.encode(verified, forKey: .verified)
+        public init(sent: Int, peerReceived: Int? = nil, received: Int) {
+            self.sent = sent
+            self.peerReceived = peerReceived
+            self.received = received
+            verified = received > 0 && (peerReceived ?? 0) > 0
         }
     }
 }

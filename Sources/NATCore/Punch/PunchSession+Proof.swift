@@ -89,10 +89,8 @@ extension PunchSession {
         let interval = configuration.keepalive.map { Int64($0.milliseconds) }
         var nextKeepalive = now + (interval ?? .max / 2)
         while now < end {
-            if let interval, now >= nextKeepalive, let pair = checklist.selected {
-                let keepalive = STUNMessage(type: STUNMessageType(method: .binding, messageClass: .indication))
-                send(PunchOutgoing(base: pair.base, to: pair.remote, bytes: keepalive.encoded(fingerprint: true)))
-                report.keepalivesSent += 1
+            if let interval, now >= nextKeepalive {
+                sendKeepalive()
                 nextKeepalive = now + interval
             }
             await pump(for: .milliseconds(min(50, max(1, end - now))))
@@ -130,8 +128,7 @@ extension PunchSession {
                 }
             }
             if now >= nextKeepalive {
-                send(PunchOutgoing(base: pair.base, to: pair.remote, bytes: STUNMessage(type: STUNMessageType(method: .binding, messageClass: .indication)).encoded(fingerprint: true)))
-                report.keepalivesSent += 1
+                sendKeepalive()
                 nextKeepalive = now + 15_000
             }
             await pump(for: .milliseconds(50))

@@ -58,7 +58,6 @@ extension PunchSession {
                     CandidatePair(base: .socket(0), remote: TransportAddress(ip: target.address.ip, port: port), remoteKind: nil),
                     startAt: now + Int64(index) * spacing, stopsAt: relayAt + 2000, maxTransmissions: 1)
             }
-            report.packets.probesSent = plan.probes
         }
     }
 }

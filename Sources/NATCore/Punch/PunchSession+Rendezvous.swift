@@ -6,7 +6,7 @@ extension PunchSession {
     func rendezvous() async throws -> Bool {
         guard let server = configuration.server, let main = sockets.first ?? nil else { return false }
         do {
-            hint = try await MappingHint.observe(on: main, server: server, localAddresses: LocalInterfaces.addresses())
+            hint = try await MappingHint.observe(on: main, server: server, localAddresses: hostAddresses)
         } catch {
             throw PunchSetupError.server(
                 .serverUnreachable, "the rendezvous server \(server) did not answer: \(error); check the address and that UDP gets out")

@@ -21,6 +21,8 @@ public final class PunchSession {
     var checklist: PunchChecklist
 
     var localCandidates: [PunchCandidate] = []
+    /// This host's interface addresses, read once.
+    var hostAddresses: Set<IPAddress> = []
     var hint: MappingHint?
     var peer = PeerState()
     /// Datagrams from the peer that came before the server told us about it.
@@ -66,7 +68,6 @@ public final class PunchSession {
     public func run() async -> PunchReport {
         report.server = configuration.server?.description
         report.nameplate = configuration.server == nil ? nil : configuration.code.nameplate
-        defer { report.durationMs = (ContinuousClock.now - started).millisecondsDouble }
         do {
             try await openSockets()
             if configuration.server != nil {
@@ -97,10 +98,11 @@ public final class PunchSession {
         return await finish()
     }
 
+    /// Ends the run with a failure: no path is reported, whatever was selected.
     func fail(_ outcome: PunchOutcome, _ reason: String) {
         report.outcome = outcome
         report.error = reason
-        if outcome != .success { report.path = nil }
+        report.path = nil
     }
 
     /// Fills in the counters, releases the allocation and closes every socket.
@@ -123,7 +125,8 @@ public final class PunchSession {
     private func openSockets() async throws {
         defer { while sockets.count < 2 { sockets.append(nil) } }
         let mainFamily = configuration.server?.ip.family ?? configuration.peers.first?.ip.family ?? .ipv4
-        let hosts = HostCandidates.addresses()
+        hostAddresses = LocalInterfaces.addresses()
+        let hosts = HostCandidates.addresses(hostAddresses)
         let families = [mainFamily] + (configuration.ipv6 || mainFamily == .ipv6 ? [mainFamily == .ipv4 ? .ipv6 : .ipv4] : [])
         if let server = configuration.server { relayInbound = RelayInbound(server: server) }
         for (index, family) in families.enumerated() {
@@ -162,6 +165,15 @@ public final class PunchSession {
         case .socket(let index): if index < sockets.count { sockets[index]?.send(out.bytes, to: out.to) }
         case .relay: turn?.send(out.bytes, to: out.to)
         }
+    }
+
+    /// A keepalive on the selected path: a STUN Binding indication (RFC 8445 §11), which
+    /// needs no answer.
+    func sendKeepalive() {
+        guard let pair = checklist.selected else { return }
+        let keepalive = STUNMessage(type: STUNMessageType(method: .binding, messageClass: .indication))
+        send(PunchOutgoing(base: pair.base, to: pair.remote, bytes: keepalive.encoded(fingerprint: true)))
+        report.keepalivesSent += 1
     }
 
     /// Which of our sockets talks to `family`.

@@ -1,3 +1,4 @@
+import Foundation
 import NATWire
 
 /// How a punch attempt goes about it, decided the same way on both sides from the two
@@ -60,9 +61,3 @@ public struct ManyPortsPlan: Sendable, Equatable {
         return Array(chosen)
     }
 }
-
-#if canImport(Glibc)
-import Glibc
-#else
-import Foundation
-#endif

@@ -1,5 +1,3 @@
-import NATWire
-
 /// An address range in CIDR form (`10.0.0.0/8`, `fc00::/7`), or a single address.
 public struct IPPrefix: Hashable, Sendable, CustomStringConvertible {
     public var address: IPAddress
@@ -35,38 +33,6 @@ public struct IPPrefix: Hashable, Sendable, CustomStringConvertible {
     }
 
     public var description: String { "\(address)/\(length)" }
-}
-
-/// Which peer addresses a relay may send to. A relay that forwards anywhere would let any
-/// user reach the server's own loopback services and private network, so by default the
-/// ranges a public relay has no business reaching are refused (403), as RFC 8656 §21.3 urges.
-public struct PeerAddressPolicy: Sendable {
-    /// Loopback, private (RFC 1918, ULA), shared CGNAT space, link-local, multicast,
-    /// "this network" and the unspecified addresses.
-    public static let defaultDenied: [IPPrefix] = [
-        "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12",
-        "192.168.0.0/16", "224.0.0.0/4", "240.0.0.0/4", "::/128", "::1/128", "fc00::/7", "fe80::/10", "ff00::/8",
-    ]
-
-    public static let loopback: [IPPrefix] = ["127.0.0.0/8", "::1/128"]
-
-    /// Refused unless also allowed.
-    public var denied: [IPPrefix]
-    /// Exceptions to `denied` (coturn's `--allowed-peer-ip`).
-    public var allowed: [IPPrefix]
-
-    public init(denied: [IPPrefix] = PeerAddressPolicy.defaultDenied, allowed: [IPPrefix] = []) {
-        self.denied = denied
-        self.allowed = allowed
-    }
-
-    /// Whether `ip` may be a peer at all.
-    public func permits(_ ip: IPAddress) -> Bool {
-        isAllowed(ip) || !denied.contains { $0.contains(ip) }
-    }
-
-    /// Whether `ip` is explicitly allowed (`--allowed-peer-ip`).
-    public func isAllowed(_ ip: IPAddress) -> Bool { allowed.contains { $0.contains(ip) } }
 }
 
 extension IPPrefix: ExpressibleByStringLiteral {
