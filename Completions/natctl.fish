@@ -141,7 +141,7 @@ complete -c 'natctl' -n '__natctl_should_offer_completions_for_flags_or_options 
 complete -c 'natctl' -n '__natctl_should_offer_completions_for_flags_or_options "natctl classify" json' -l 'json' -d 'Print one JSON document on stdout instead of text (see docs/json.md).'
 complete -c 'natctl' -n '__natctl_should_offer_completions_for_flags_or_options "natctl classify" version' -l 'version' -d 'Show the version.'
 complete -c 'natctl' -n '__natctl_should_offer_completions_for_flags_or_options "natctl classify" h help' -s 'h' -l 'help' -d 'Show help information.'
-complete -c 'natctl' -n '__natctl_should_offer_completions_for_flags_or_options "natctl punch" server' -l 'server' -d 'Rendezvous server, ip:port (default: first of NATCTL_SERVERS).' -rfka ''
+complete -c 'natctl' -n '__natctl_should_offer_completions_for_flags_or_options "natctl punch" server' -l 'server' -d 'Rendezvous server, host:port (default: first of NATCTL_SERVERS).' -rfka ''
 complete -c 'natctl' -n '__natctl_should_offer_completions_for_flags_or_options "natctl punch" code' -l 'code' -d 'The shared code, NAMEPLATE-WORDS (default: a fresh one, printed on stderr).' -rfka ''
 complete -c 'natctl' -n '__natctl_should_offer_completions_for_flags_or_options "natctl punch"' -l 'peer' -d 'Serverless: a peer endpoint to try (repeatable).' -rfka ''
 complete -c 'natctl' -n '__natctl_should_offer_completions_for_flags_or_options "natctl punch" bind' -l 'bind' -d 'Local UDP port (default: any; serverless mode needs one the peer knows).' -rfka ''

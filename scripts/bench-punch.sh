@@ -35,7 +35,6 @@ for pair in $pairs; do
   for run in $(seq "$runs"); do
     code="$RANDOM$run-bench-punch-words"
     "$natctl" lab exec --name hp1 a -- "$natctl" punch --code "$code" --timeout 25 --json >"$out/a.json" 2>/dev/null &
-    sleep 0.2
     "$natctl" lab exec --name hp1 b -- "$natctl" punch --code "$code" --timeout 25 --json >"$out/b.json" 2>/dev/null || true
     wait || true
     jq -s -r '[(map(.outcome) | unique | join("/")), (.[0].path // "none"), ([.[].connect_ms // 0] | max),

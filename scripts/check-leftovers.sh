@@ -2,9 +2,10 @@
 # Fails when the test suite left lab namespaces or natctl processes behind.
 set -u
 left=$(ip netns list 2>/dev/null | awk '{print $1}' | grep '^natctl-' || true)
-procs=$(pgrep -af 'natctl (relay serve|relay connect|lab)' | grep -v pgrep || true)
+procs=$(pgrep -af 'natctl (relay serve|relay connect|punch|lab)' | grep -v pgrep || true)
 # coturn processes the interop tests started (zombies awaiting a reaper do not count).
-procs+=$(ps -eo stat=,args= | awk '$1 !~ /^Z/ && ($2 ~ /turnserver$/ || $2 ~ /turnutils_peer$/)' || true)
+procs+=$'\n'$(ps -eo stat=,args= | awk '$1 !~ /^Z/ && ($2 ~ /turnserver$/ || $2 ~ /turnutils_peer$/)' || true)
+procs=$(printf '%s' "$procs" | sed '/^$/d')
 if [ -n "$left" ] || [ -n "$procs" ]; then
   echo "tests left things behind:" >&2
   [ -n "$left" ] && echo "  namespaces: $left" >&2

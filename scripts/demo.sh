@@ -29,7 +29,6 @@ if [ "$(id -u)" -eq 0 ]; then
   echo "== natctl punch between a (masquerade) and b (symmetric): many-ports strategy, direct path"
   code="$RANDOM-amber-falcon-river"
   "$bin" lab exec --name demo a -- natctl punch --code "$code" --timeout 20 &
-  sleep 0.3
   "$bin" lab exec --name demo b -- natctl punch --code "$code" --timeout 20 --json | jq '{outcome, path, strategy, connect_ms, rtt_ms, proof}'
   wait
   exit 0

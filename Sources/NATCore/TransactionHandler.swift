@@ -104,8 +104,12 @@ final class TransactionHandler: ChannelInboundHandler, @unchecked Sendable {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let envelope = unwrapInboundIn(data)
-        if let onUnmatched, let first = envelope.data.getInteger(at: envelope.data.readerIndex, as: UInt8.self), first & 0xC0 != 0 {
-            return onUnmatched(envelope)  // not STUN: skip the decoder
+        // Only responses can match a transaction: anything else (requests, indications, relayed
+        // data, non-STUN) goes to `onUnmatched` undecoded, so its owner decodes it once.
+        if let onUnmatched, let type = envelope.data.getInteger(at: envelope.data.readerIndex, as: UInt16.self),
+            type & 0xC000 != 0 || !STUNMessageType(rawValue: type).messageClass.isResponse
+        {
+            return onUnmatched(envelope)
         }
         let bytes = Array(envelope.data.readableBytesView)
         guard STUNMessage.looksLikeSTUN(bytes, requireCookie: false),

@@ -52,7 +52,6 @@ enum HostCommand {
         }
     }
 
-    /// Fails at once, naming what to install, unless we are root with `ip` and `nft`.
     /// Fails at once, naming what to install, when a lab cannot be built. `wire`: the lab
     /// delays its links, which needs ethtool to switch veth offloads off.
     static func preflight(wire: Bool = false) throws(LabError) {

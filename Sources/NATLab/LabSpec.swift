@@ -118,7 +118,7 @@ public struct LabSpec: Sendable {
         guard Set(sites.map(\.name)).count == sites.count else { throw .invalidSpec("site names must differ") }
         guard (0...100).contains(lossPercent) else { throw .invalidSpec("--loss must be 0 to 100, not \(lossPercent)") }
         guard (0...5000).contains(delayMilliseconds) else { throw .invalidSpec("--delay must be 0 to 5000 ms, not \(delayMilliseconds)") }
-        guard (0...delayMilliseconds).contains(jitterMilliseconds) || (delayMilliseconds == 0 && jitterMilliseconds == 0) else {
+        guard (0...delayMilliseconds).contains(jitterMilliseconds) else {
             throw .invalidSpec("--jitter must be 0 to --delay (\(delayMilliseconds) ms), not \(jitterMilliseconds)")
         }
     }

@@ -55,17 +55,15 @@ public enum NATBehaviour: String, CaseIterable, Sendable, Codable {
     static func forwardRuleset(ports: [UInt16], host: String) -> String {
         guard !ports.isEmpty else { return "" }
         let rules = ports.flatMap { port in
-            ["udp", "tcp"].map { "        iifname \"wan\" \($0) dport \(port) dnat ip to \(host):\(port)" }
+            ["udp", "tcp"].map { "    iifname \"wan\" \($0) dport \(port) dnat ip to \(host):\(port)" }
         }
-        return """
-            table ip natlab_forward {
-                chain forward_in {
-                    type nat hook prerouting priority dstnat - 5; policy accept;
+        let chain = """
+            chain forward_in {
+                type nat hook prerouting priority dstnat - 5; policy accept;
             \(rules.joined(separator: "\n"))
-                }
             }
-
             """
+        return NFTables.table("ip natlab_forward", chains: [chain], lossPercent: 0)
     }
 
     /// The router's nftables ruleset. `wan` and `lan` are the router's interface names.

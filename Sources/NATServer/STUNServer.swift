@@ -102,11 +102,7 @@ public final class STUNServer: Sendable {
             role: role, table: table, responder: responder, dialBack: dialBack, turn: turn, rendezvous: rendezvous)
         do {
             var bootstrap = DatagramBootstrap(group: loop)
-            if turn != nil {  // relayed traffic arrives in bursts: read and send them in batches
-                bootstrap = bootstrap.channelOption(.datagramVectorReadMessageCount, value: 16)
-                    .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 16 * 2048))
-                .channelOption(.socketOption(.so_rcvbuf), value: 1 << 20)  // absorb bursts (capped by net.core.rmem_max)
-            }
+            if turn != nil { bootstrap = bootstrap.batchedForRelay() }
             let channel = try await bootstrap
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(handler) }

@@ -36,7 +36,7 @@ extension NatCtl {
                 """
         )
 
-        @Option(name: .long, help: ArgumentHelp("Rendezvous server, ip:port (default: first of NATCTL_SERVERS).", valueName: "ip:port"))
+        @Option(name: .long, help: ArgumentHelp("Rendezvous server, host:port (default: first of NATCTL_SERVERS).", valueName: "host:port"))
         var server: String?
 
         @Option(name: .long, help: ArgumentHelp("The shared code, NAMEPLATE-WORDS (default: a fresh one, printed on stderr).", valueName: "code"))
@@ -79,7 +79,7 @@ extension NatCtl {
         var json = false
 
         func validate() throws {
-            if let server, TransportAddress(server) == nil { throw ValidationError("--server '\(server)' is not an ip:port or [v6]:port") }
+            if let server, ServerSpec(parsing: server) == nil { throw ValidationError("--server '\(server)' is not a host:port or [v6]:port") }
             if let bad = peer.first(where: { TransportAddress($0) == nil }) { throw ValidationError("--peer '\(bad)' is not an ip:port or [v6]:port") }
             if let code, PunchCode(code) == nil {
                 throw ValidationError("--code '\(code)' must look like NAMEPLATE-WORDS, e.g. 4127-amber-falcon-river (no spaces)")
@@ -97,7 +97,7 @@ extension NatCtl {
         }
 
         func run() async throws {
-            let serverAddress = try resolveServer()
+            let serverAddress = try await resolveServer()
             let generated = code == nil && peer.isEmpty
             let punchCode = code.flatMap(PunchCode.init) ?? (peer.isEmpty ? PunchCode.random() : PunchCode.serverlessDefault)
             if generated {
@@ -144,11 +144,10 @@ extension NatCtl {
         }
 
         /// --server, else the first of NATCTL_SERVERS (which `lab exec` sets); nil in serverless mode.
-        private func resolveServer() throws -> TransportAddress? {
+        private func resolveServer() async throws -> TransportAddress? {
             guard peer.isEmpty else { return nil }
-            let text = server ?? ProcessInfo.processInfo.environment["NATCTL_SERVERS"]?.split(separator: ",").first.map(String.init)
-            guard let text, let address = TransportAddress(text) else {
-                throw ValidationError("name a rendezvous server with --server ip:port (or set NATCTL_SERVERS), or use --bind and --peer")
+            guard let address = try await ServerChoice.firstNamed(server.map { [$0] } ?? [], limit: .seconds(5)) else {
+                throw ValidationError("name a rendezvous server with --server host:port (or set NATCTL_SERVERS), or use --bind and --peer")
             }
             return address
         }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Dispatch
+import Foundation
 import NATCore
 import NATServer
 import NATWire
@@ -115,7 +116,7 @@ extension NatCtl.Relay {
             guard var configured = relay else { return RendezvousConfiguration(relaySecret: nil, offersRelay: false) }
             guard !configured.credentials.open else { return RendezvousConfiguration(relaySecret: nil, offersRelay: true) }
             var generator = SystemRandomNumberGenerator()
-            let secret = (0..<32).map { _ in String(UInt8.random(in: 0...255, using: &generator), radix: 16) }.joined()
+            let secret = Data((0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }).base64EncodedString()
             configured.credentials.sharedSecrets.append(secret)
             relay = configured
             return RendezvousConfiguration(relaySecret: secret, offersRelay: true)

@@ -68,8 +68,12 @@ extension LabTests {
         /// Two random symmetric NATs and a server that offers no relay: a quick, clear FAILED.
         @Test func noRelayAndNoDirectPathFailsClearly() async throws {
             try await LabFixture.with(name: "tpnorel", ["a=apdm-apdf", "b=apdm-apdf"]) { state in
-                let server = try PlainServer(state, listen: "203.0.113.1:3490", alternate: "203.0.113.2:3491")
-                defer { server.stop() }
+                // A second server on the lab internet, without TURN: rendezvous only.
+                let server = try LabProcess(
+                    namespace: state.publicNamespace,
+                    [LabFixture.natctl, "relay", "serve", "--listen", "203.0.113.1:3490", "--alternate", "203.0.113.2:3491"])
+                defer { server.terminate() }
+                _ = try server.readStdout(until: "listening")
                 let cell = try await PunchPair.run(state, ["--server", "203.0.113.1:3490", "--timeout", "15"])
                 // FAILED once the direct share is spent, not TIMEOUT at --timeout.
                 #expect(cell.outcomes == ["FAILED", "FAILED"], "\(cell.summary)")
@@ -98,9 +102,9 @@ extension LabTests {
                 let talker = try LabProcess(state, site: "b", ["punch", "--code", code, "--stdio", "--timeout", "20"])
                 defer { talker.stop() }
                 talker.write("hello through the punched hole\n")
-                #expect(try listener.readStdout(until: "punched hole").contains("hello through the punched hole"))
+                _ = try listener.readStdout(until: "hello through the punched hole")  // throws if it never comes
                 listener.write("and back\n")
-                #expect(try talker.readStdout(until: "and back").contains("and back"))
+                _ = try talker.readStdout(until: "and back")
             }
         }
 
@@ -114,7 +118,7 @@ extension LabTests {
                 #expect(kept.outcomes == ["SUCCESS", "SUCCESS"], "\(kept.summary)")
                 #expect(kept.kind == "direct")
                 #expect(kept.reports.allSatisfy { (($0["proof_after_hold"] as? [String: Any])?["verified"] as? Bool) == true })
-                #expect(kept.reports.allSatisfy { ($0["keepalives_sent"] as? Int ?? 0) >= 4 })
+                #expect(kept.reports.allSatisfy { ($0["keepalives_sent"] as? Int ?? 0) > 0 })
 
                 let idle = try await PunchPair.run(state, ["--timeout", "20", "--duration", "5", "--keepalive", "0"])
                 #expect(idle.outcomes == ["FAILED", "FAILED"], "without keepalives the mapping expires: \(idle.summary)")

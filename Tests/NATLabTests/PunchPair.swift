@@ -9,19 +9,13 @@ struct PunchPair {
 
     /// Both runs go on Dispatch threads and are awaited, so no Swift concurrency thread blocks
     /// (other suites' async tests share those threads).
+    /// Starts both sides at once (the server pairs them whoever registers first) and awaits both.
     static func outputs(_ state: LabState, a: [String], b: [String], common: [String]) async throws -> (LabFixture.Output, LabFixture.Output) {
-        let group = DispatchGroup()
-        let results = Results()
-        for (index, (site, extra)) in [("a", a), ("b", b)].enumerated() {
-            group.enter()
-            DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(index * 200)) {
-                defer { group.leave() }
-                let output = Result { try LabFixture.natctl(state, site: site, ["punch", "--json"] + common + extra) }
-                results.set(index, output)
-            }
-        }
-        await withCheckedContinuation { continuation in group.notify(queue: .global()) { continuation.resume() } }
-        return (try results.get(0), try results.get(1))
+        let first = try LabProcess(state, site: "a", ["punch", "--json"] + common + a, captureStderr: false)
+        let second = try LabProcess(state, site: "b", ["punch", "--json"] + common + b, captureStderr: false)
+        async let outputA = first.finish()
+        async let outputB = second.finish()
+        return await (outputA, outputB)
     }
 
     static func run(_ state: LabState, _ arguments: [String]) async throws -> PunchPair {
@@ -54,37 +48,6 @@ struct PunchPair {
     }
 
     var summary: String { "outcomes \(outcomes), path \(kind), errors \(errors), strategy \(strategy)" }
-
-    private final class Results: @unchecked Sendable {
-        private let lock = NSLock()
-        private var values: [Int: Result<LabFixture.Output, any Error>] = [:]
-        func set(_ index: Int, _ value: Result<LabFixture.Output, any Error>) { lock.withLock { values[index] = value } }
-        func get(_ index: Int) throws -> LabFixture.Output { try lock.withLock { values[index] }!.get() }
-    }
-}
-
-/// A `natctl relay serve` without TURN on the lab internet: rendezvous only, no relay to fall back to.
-final class PlainServer {
-    private let process = Process()
-
-    init(_ state: LabState, listen: String, alternate: String) throws {
-        let log = FileManager.default.temporaryDirectory.appendingPathComponent("natctl-plain-\(getpid()).log")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [
-            "ip", "netns", "exec", state.publicNamespace, LabFixture.natctl, "relay", "serve", "--listen", listen, "--alternate", alternate, "--duration", "60",
-        ]
-        process.standardOutput = try FileHandle(forWritingTo: log)
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        // Ready once it prints its "listening" line (bounded: 5 s).
-        for _ in 0..<100 where !((try? String(contentsOf: log, encoding: .utf8)) ?? "").contains("listening") { usleep(50_000) }
-    }
-
-    func stop() {
-        process.terminate()
-        process.waitUntilExit()
-    }
 }
 
 extension String {

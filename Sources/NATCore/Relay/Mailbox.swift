@@ -1,14 +1,13 @@
+import Dispatch
 import NIOConcurrencyHelpers
 
 /// A queue whose `next(within:)` waits for the next element at most so long: for reading
-/// replies that may never come (lost datagrams) without hanging.
+/// replies that may never come (lost datagrams) without hanging. One reader at a time.
 public final class Mailbox<Element: Sendable>: Sendable {
     private struct State {
         var buffered: [Element] = []
         var waiter: (id: Int, continuation: CheckedContinuation<Element?, Never>)?
         var nextID = 0
-        /// Waits whose time ran out before they started waiting.
-        var expired: Set<Int> = []
     }
 
     private let state = NIOLockedValueBox(State())
@@ -27,25 +26,24 @@ public final class Mailbox<Element: Sendable>: Sendable {
         waiter?.resume(returning: element)
     }
 
-    /// The next element, or nil when none arrives within `limit`.
+    /// The next element, or nil when none arrives within `limit`. A buffered element returns at
+    /// once; otherwise the waiter is registered first and only then the timer armed, so the
+    /// timer can only ever expire a wait that exists (a late one finds another id and does nothing).
     public func next(within limit: Duration) async -> Element? {
-        let id = state.withLockedValue { state -> Int in
-            state.nextID += 1
-            return state.nextID
-        }
-        let timeout = Task {
-            guard (try? await Task.sleep(for: limit)) != nil else { return }  // cancelled: the element came
-            expire(id)
-        }
-        defer { timeout.cancel() }
-        return await withCheckedContinuation { continuation in
-            let ready = state.withLockedValue { state -> (Element?, Bool) in
-                if !state.buffered.isEmpty { return (state.buffered.removeFirst(), true) }
-                if state.expired.remove(id) != nil { return (nil, true) }
-                state.waiter = (id, continuation)
-                return (nil, false)
+        await withCheckedContinuation { continuation in
+            let waiting = state.withLockedValue { state -> Int? in
+                if !state.buffered.isEmpty {
+                    continuation.resume(returning: state.buffered.removeFirst())
+                    return nil
+                }
+                precondition(state.waiter == nil, "a Mailbox has one reader at a time")
+                state.nextID += 1
+                state.waiter = (state.nextID, continuation)
+                return state.nextID
             }
-            if ready.1 { continuation.resume(returning: ready.0) }
+            guard let id = waiting else { return }
+            let nanoseconds = max(0, limit.components.seconds * 1_000_000_000 + limit.components.attoseconds / 1_000_000_000)
+            DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(Int(nanoseconds))) { self.expire(id) }
         }
     }
 
@@ -54,10 +52,7 @@ public final class Mailbox<Element: Sendable>: Sendable {
 
     private func expire(_ id: Int) {
         let waiter = state.withLockedValue { state -> CheckedContinuation<Element?, Never>? in
-            guard let waiter = state.waiter, waiter.id == id else {
-                state.expired.insert(id)
-                return nil
-            }
+            guard let waiter = state.waiter, waiter.id == id else { return nil }
             state.waiter = nil
             return waiter.continuation
         }

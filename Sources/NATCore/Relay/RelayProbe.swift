@@ -74,7 +74,7 @@ public enum RelayProbe {
         await echo?.close()
         await client.close()
         report.allocation?.serverRttMs = client.serverRTT.millisecondsDouble
-        if let median = report.echo?.medianRttMs, let direct = report.allocation?.serverRttMs { report.addedRttMs = median - direct }
+        if let median = report.echo?.medianRttMs, let direct = report.allocation?.serverRttMs { report.addedRttMs = ((median - direct) * 1000).rounded() / 1000 }  // µs, no float noise
         report.durationMs = (ContinuousClock.now - started).millisecondsDouble
         return report
     }

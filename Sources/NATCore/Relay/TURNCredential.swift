@@ -20,12 +20,10 @@ struct TURNAuthState: Sendable {
     var offeredAlgorithms: PasswordAlgorithms?
     var key: STUNIntegrityKey?
 
-    /// An RFC 8489 server marks its nonce with this cookie; then natctl uses SHA-256 for the key
-    /// and MESSAGE-INTEGRITY-SHA256. Older servers (coturn) get MD5 and MESSAGE-INTEGRITY.
-    static let nonceCookie = "obMatJos2"
-
+    /// An RFC 8489 server marks its nonce with `Nonce.securityFeatureCookie`; then natctl uses
+    /// SHA-256 for the key and MESSAGE-INTEGRITY-SHA256. Older servers (coturn) get MD5 and MESSAGE-INTEGRITY.
     var usesSHA256: Bool {
-        nonce?.hasPrefix(Self.nonceCookie) == true && offeredAlgorithms?.known.contains(.sha256) == true
+        nonce?.hasPrefix(Nonce.securityFeatureCookie) == true && offeredAlgorithms?.known.contains(.sha256) == true
     }
 
     /// Takes REALM, NONCE and PASSWORD-ALGORITHMS from a challenge and derives the key.

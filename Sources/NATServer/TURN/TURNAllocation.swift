@@ -11,16 +11,6 @@ final class TURNAllocation: @unchecked Sendable {
         var expiry: NIODeadline
     }
 
-    /// Bytes and packets in each direction, and what was dropped for want of a permission.
-    struct Counters: Sendable, Equatable {
-        var packetsToPeers = 0
-        var bytesToPeers = 0
-        var packetsFromPeers = 0
-        var bytesFromPeers = 0
-        var droppedFromPeers = 0
-        var droppedToPeers = 0
-    }
-
     let client: TransportAddress
     let clientSocket: SocketAddress
     let username: String
@@ -34,7 +24,8 @@ final class TURNAllocation: @unchecked Sendable {
     var permissions: [IPAddress: NIODeadline] = [:]
     var channels: [UInt16: Binding] = [:]
     var channelByPeer: [TransportAddress: UInt16] = [:]
-    var counters = Counters()
+    /// Bytes and packets in each direction, and what was dropped for want of a permission.
+    var counters = TURNTraffic()
     /// Per peer socket, its parsed address and channel, so the hot path neither converts
     /// socket addresses nor hashes byte arrays per packet. Cleared when channels change.
     var peerRoutes: [SocketAddress: PeerRoute] = [:]
@@ -77,9 +68,10 @@ final class TURNAllocation: @unchecked Sendable {
         return binding
     }
 
-    /// The live channel number for traffic from `peer`, if any.
+    /// The live channel number for traffic from `peer`, if any. The binding is checked to still
+    /// name `peer`: an expired number may have been rebound to another peer since.
     func channelNumber(for peer: TransportAddress, now: NIODeadline) -> UInt16? {
-        guard let number = channelByPeer[peer], let binding = channels[number], binding.expiry > now else { return nil }
+        guard let number = channelByPeer[peer], let binding = channel(number, now: now), binding.peer == peer else { return nil }
         return number
     }
 }

@@ -10,7 +10,7 @@ import NATWire
 /// it was given to and only until it expires (then 438, and the client retries with a new one).
 struct TURNAuthenticator: Sendable {
     /// `obMatJos2` then base64 of the 24 feature bits with bit 0 (password algorithms) set.
-    static let noncePrefix = "obMatJos2gAAA"
+    static let noncePrefix = Nonce.securityFeatureCookie + "gAAA"
     static let offeredAlgorithms: [STUNIntegrityKey.PasswordAlgorithm] = [.sha256, .md5]
 
     let credentials: TURNCredentials

@@ -9,20 +9,14 @@ public enum TURNEvent: Sendable, Equatable {
 
 /// Per-allocation counters, reported when it closes.
 public struct TURNTraffic: Sendable, Equatable, Codable {
-    public var packetsToPeers: Int
-    public var bytesToPeers: Int
-    public var packetsFromPeers: Int
-    public var bytesFromPeers: Int
+    public var packetsToPeers = 0
+    public var bytesToPeers = 0
+    public var packetsFromPeers = 0
+    public var bytesFromPeers = 0
     /// Peer packets dropped because the peer had no permission, and client packets dropped
     /// because they named no permitted peer or an unbound channel.
-    public var droppedFromPeers: Int
-    public var droppedToPeers: Int
-}
+    public var droppedFromPeers = 0
+    public var droppedToPeers = 0
 
-extension TURNAllocation.Counters {
-    var traffic: TURNTraffic {
-        TURNTraffic(
-            packetsToPeers: packetsToPeers, bytesToPeers: bytesToPeers, packetsFromPeers: packetsFromPeers,
-            bytesFromPeers: bytesFromPeers, droppedFromPeers: droppedFromPeers, droppedToPeers: droppedToPeers)
-    }
+    public init() {}
 }

@@ -78,9 +78,7 @@ extension TURNService {
         if even, port % 2 == 1 { port = port - 1 >= Int(configuration.relayPorts.lowerBound) ? port - 1 : port + 1 }
         return DatagramBootstrap(group: loop)
             .channelOption(.socketOption(.so_reuseaddr), value: 0)
-            .channelOption(.datagramVectorReadMessageCount, value: 16)
-            .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 16 * 2048))
-                .channelOption(.socketOption(.so_rcvbuf), value: 1 << 20)  // absorb bursts (capped by net.core.rmem_max)
+            .batchedForRelay()
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(handler) }
             }
@@ -110,7 +108,7 @@ extension TURNService {
         allocationsBySocket[allocation.clientSocket] = nil
         allocation.expiryTimer?.cancel()
         allocation.relayChannel.close(promise: nil)
-        onEvent(.closed(client: allocation.client, relayed: allocation.relayed, reason: reason, traffic: allocation.counters.traffic))
+        onEvent(.closed(client: allocation.client, relayed: allocation.relayed, reason: reason, traffic: allocation.counters))
     }
 
     /// RFC 8656 §7.3.
@@ -135,5 +133,15 @@ extension TURNService {
         try? await loop.submit { [self] in
             for allocation in Array(allocations.values) { close(allocation, reason: "server stopped") }
         }.get()
+    }
+}
+
+extension DatagramBootstrap {
+    /// Relayed traffic arrives in bursts: read 16 datagrams per call (recvmmsg) into buffers
+    /// that hold them, with a 1 MiB receive buffer (capped by net.core.rmem_max) to absorb them.
+    func batchedForRelay() -> DatagramBootstrap {
+        channelOption(.datagramVectorReadMessageCount, value: 16)
+            .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 16 * 2048))
+            .channelOption(.socketOption(.so_rcvbuf), value: 1 << 20)
     }
 }

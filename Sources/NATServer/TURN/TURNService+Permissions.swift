@@ -70,6 +70,9 @@ extension TURNService {
         if let other = allocation.channelNumber(for: peer, now: now), other != number {
             return reply(error: ErrorCode.badRequest, "Peer is bound to another channel", to: request)
         }
+        if let previous = allocation.channels[number], previous.peer != peer {
+            allocation.channelByPeer[previous.peer] = nil  // an expired binding handed to a new peer
+        }
         allocation.channels[number] = TURNAllocation.Binding(
             peer: peer, peerSocket: peerSocket, expiry: now + .seconds(Int64(configuration.channelLifetime)))
         allocation.channelByPeer[peer] = number

@@ -41,7 +41,7 @@ extension TURNService {
         allocation.counters.packetsFromPeers += 1
         allocation.counters.bytesFromPeers += data.readableBytes
         let out: ByteBuffer
-        if let number = route.channel, let binding = allocation.channels[number], binding.expiry > now {
+        if let number = route.channel, let binding = allocation.channel(number, now: now), binding.peer == peer {
             var framed = listener.allocator.buffer(capacity: ChannelDataHeader.length + data.readableBytes)
             framed.writeInteger(number)
             framed.writeInteger(UInt16(data.readableBytes))

@@ -41,6 +41,9 @@ public struct Username: TextAttribute, Hashable {
 public struct Realm: TextAttribute, Hashable {
     public static let attributeType = STUNAttributeType.realm
     public static let maximumBytes = 763
+    /// RFC 8489 §9.2: a nonce starting with this cookie carries security-feature bits (base64
+    /// of 24 bits) after it; the server speaks RFC 8489, not just RFC 5389.
+    public static let securityFeatureCookie = "obMatJos2"
     public var text: String
     public init(_ text: String) { self.text = text }
 }
@@ -49,6 +52,9 @@ public struct Realm: TextAttribute, Hashable {
 public struct Nonce: TextAttribute, Hashable {
     public static let attributeType = STUNAttributeType.nonce
     public static let maximumBytes = 763
+    /// RFC 8489 §9.2: a nonce starting with this cookie carries security-feature bits (base64
+    /// of 24 bits) after it; the server speaks RFC 8489, not just RFC 5389.
+    public static let securityFeatureCookie = "obMatJos2"
     public var text: String
     public init(_ text: String) { self.text = text }
 }
@@ -57,6 +63,9 @@ public struct Nonce: TextAttribute, Hashable {
 public struct Software: TextAttribute, Hashable {
     public static let attributeType = STUNAttributeType.software
     public static let maximumBytes = 763
+    /// RFC 8489 §9.2: a nonce starting with this cookie carries security-feature bits (base64
+    /// of 24 bits) after it; the server speaks RFC 8489, not just RFC 5389.
+    public static let securityFeatureCookie = "obMatJos2"
     public var text: String
     public init(_ text: String) { self.text = text }
 }

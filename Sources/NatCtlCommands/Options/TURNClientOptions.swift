@@ -41,20 +41,9 @@ struct TURNClientOptions: ParsableArguments {
 
     /// The server's address, resolved.
     func serverAddress(limit: Duration) async throws -> TransportAddress {
-        let named = try server.map { [$0] } ?? []
-        let specs = try ServerChoice.servers(named: named)
-        guard server != nil || environment["NATCTL_SERVERS"] != nil, let spec = specs.first else {
+        guard let address = try await ServerChoice.firstNamed(server.map { [$0] } ?? [], limit: limit) else {
             throw ValidationError("name a TURN server with --server host:port (or set NATCTL_SERVERS)")
         }
-        let ips: [IPAddress]
-        do { ips = try await HostResolver.resolve(spec.host, limit: limit) } catch {
-            Console.error("natctl: \(error)")
-            throw ExitStatus.operationFailed
-        }
-        guard let ip = ips.first else {
-            Console.error("natctl: '\(spec.host)' has no address")
-            throw ExitStatus.operationFailed
-        }
-        return TransportAddress(ip: ip, port: spec.port)
+        return address
     }
 }

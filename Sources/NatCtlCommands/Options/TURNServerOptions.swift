@@ -69,8 +69,8 @@ struct TURNServerOptions: ParsableArguments {
     /// Whether any TURN flag asks for a relay.
     var wantsRelay: Bool { noAuth || !user.isEmpty || usersFile != nil || !staticAuthSecret.isEmpty }
 
-    /// The relay configuration, or nil when no credentials or `--no-auth` were given (then TURN
-    /// requests get 403 and only STUN is served).
+    /// The relay configuration, or nil when no credentials or `--no-auth` were given (then no
+    /// relay runs: TURN requests get 400 "answers only Binding here", and only STUN is served).
     func configuration(listenIP: IPAddress) throws -> TURNConfiguration? {
         if useAuthSecret && staticAuthSecret.isEmpty { throw ValidationError("--use-auth-secret needs --static-auth-secret SECRET") }
         guard wantsRelay else { return nil }

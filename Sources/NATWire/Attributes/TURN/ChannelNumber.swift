@@ -12,7 +12,7 @@ public struct ChannelNumber: STUNAttributeValue, Hashable {
     public init(_ number: UInt16) { self.number = number }
 
     public init(stunValue: ArraySlice<UInt8>, transactionID: TransactionID) throws(STUNDecodeError) {
-        guard stunValue.count == 4 else { throw STUNDecodeError(place: "value", reason: "is \(stunValue.count) bytes, not 4") }
+        try requireLength(stunValue, 4)
         var reader = ByteReader(stunValue, place: "value")
         number = try reader.readUInt16("number")
     }

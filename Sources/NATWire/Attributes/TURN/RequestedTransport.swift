@@ -8,7 +8,7 @@ public struct RequestedTransport: STUNAttributeValue, Hashable {
     public init(protocolNumber: UInt8) { self.protocolNumber = protocolNumber }
 
     public init(stunValue: ArraySlice<UInt8>, transactionID: TransactionID) throws(STUNDecodeError) {
-        guard stunValue.count == 4 else { throw STUNDecodeError(place: "value", reason: "is \(stunValue.count) bytes, not 4") }
+        try requireLength(stunValue, 4)
         protocolNumber = stunValue[stunValue.startIndex]
     }
 
@@ -24,7 +24,7 @@ public struct RequestedAddressFamily: STUNAttributeValue, Hashable {
     public init(_ family: IPAddress.Family) { self.family = family }
 
     public init(stunValue: ArraySlice<UInt8>, transactionID: TransactionID) throws(STUNDecodeError) {
-        guard stunValue.count == 4 else { throw STUNDecodeError(place: "value", reason: "is \(stunValue.count) bytes, not 4") }
+        try requireLength(stunValue, 4)
         switch stunValue[stunValue.startIndex] {
         case 0x01: family = .ipv4
         case 0x02: family = .ipv6
