@@ -47,7 +47,7 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
-        .target(name: "NATCapture", dependencies: ["CPcap"]),
+        .target(name: "NATCapture", dependencies: ["CPcap", "NATWire"]),
         .target(name: "NATLab", dependencies: ["NATCore", "NATWire"]),
         .systemLibrary(name: "CPcap", pkgConfig: "libpcap", providers: [.apt(["libpcap-dev"])]),
         .testTarget(name: "NATWireTests", dependencies: ["NATWire"]),

@@ -1,0 +1,84 @@
+import NATWire
+
+/// ICMP and ICMPv6 errors that came back for this host's packets, matched to the packets
+/// they quote; and path-MTU evidence (errors and fragments).
+enum ICMPRules {
+    /// The flows ICMP errors were about, so the no-reply rule does not claim silence.
+    static func flows(_ context: TraceContext) -> Set<Flow> {
+        Set(context.localPackets.compactMap { packet in
+            guard let icmp = packet.icmp, let quoted = icmp.quoted, let sourcePort = quoted.sourcePort, let destinationPort = quoted.destinationPort else { return nil }
+            return Flow(source: TransportAddress(ip: quoted.source, port: sourcePort), destination: TransportAddress(ip: quoted.destination, port: destinationPort))
+        })
+    }
+
+    private struct Key: Hashable {
+        var sender: IPAddress
+        var kind: ICMPMessage.Kind
+        var flow: Flow?
+    }
+
+    static func findings(_ context: TraceContext) -> [TraceFinding] {
+        var groups: [Key: [DecodedPacket]] = [:]
+        var order: [Key] = []
+        for packet in context.localPackets {
+            guard let icmp = packet.icmp, icmp.kind != .informational, let sender = packet.ip?.source, context.isIncoming(packet) || context.localInterfaces.count == context.interfaces.count else { continue }
+            var flow: Flow?
+            if let quoted = icmp.quoted, let sourcePort = quoted.sourcePort, let destinationPort = quoted.destinationPort {
+                flow = Flow(source: TransportAddress(ip: quoted.source, port: sourcePort), destination: TransportAddress(ip: quoted.destination, port: destinationPort))
+            }
+            let key = Key(sender: sender, kind: icmp.kind, flow: flow)
+            if groups[key] == nil { order.append(key) }
+            groups[key, default: []].append(packet)
+        }
+        var findings: [TraceFinding] = []
+        for key in order {
+            guard let errors = groups[key], let icmp = errors.first?.icmp else { continue }
+            let causes = key.flow.map { flow in context.localPackets.filter { $0.udpSource == flow.source && $0.udpDestination == flow.destination } } ?? []
+            let about = key.flow.map { "packets from \($0.source) to \($0.destination)" } ?? "packets"
+            let count = counted(errors.count, "ICMP error")
+            let sentence: String
+            let kind: TraceFinding.Kind
+            switch key.kind {
+            case .fragmentationNeeded:
+                kind = .pathMTU
+                let largest = causes.compactMap(\.ip?.totalLength).max()
+                sentence = "\(key.sender) reported that \(about) are too big for the path: \(icmp.meaning)\(largest.map { ", while the largest sent was \($0) bytes" } ?? ""). Those packets were dropped there; send smaller ones (lower the MTU or the payload size)."
+            case .portUnreachable where key.flow?.destination.ip == key.sender:
+                kind = .icmpError
+                sentence = "\(key.sender) answered \(about) with ICMP port unreachable (\(count)): the host is up but nothing listens on port \(key.flow?.destination.port ?? 0) (the server is not running there, or the port is wrong)."
+            case .administrativelyProhibited:
+                kind = .icmpError
+                sentence = "\(key.sender) rejected \(about) with ICMP administratively prohibited (\(count)): a firewall there refuses this traffic and says so."
+            default:
+                kind = .icmpError
+                sentence = "\(key.sender) answered \(about) with ICMP \(icmp.meaning) (\(count))."
+            }
+            findings.append(TraceFinding(
+                kind: kind, severity: .problem, sentence: sentence, frames: (causes.prefix(3) + errors).map(\.frame).sorted(),
+                local: key.flow?.source.description, remote: key.flow?.destination.description, by: key.sender.description))
+        }
+        return findings + fragments(context)
+    }
+
+    /// Outgoing datagrams the IP layer split: harmless on a good path, fatal where a middlebox
+    /// drops fragments (many NATs and firewalls do).
+    private static func fragments(_ context: TraceContext) -> [TraceFinding] {
+        var byDestination: [IPAddress: [DecodedPacket]] = [:]
+        for packet in context.localPackets where context.isOutgoing(packet) {
+            guard let ip = packet.ip, let fragment = ip.fragment, fragment.offset == 0 else { continue }
+            byDestination[ip.destination, default: []].append(packet)
+        }
+        return byDestination.sorted { $0.key < $1.key }.map { destination, firsts in
+            let answered = context.localPackets.contains { packet in
+                packet.ip?.source == destination && context.isIncoming(packet) && packet.timestampNanos > (firsts.first?.timestampNanos ?? 0)
+            }
+            let size = firsts.compactMap { packet -> Int? in
+                guard case .udp? = packet.transport, let ip = packet.ip else { return nil }
+                return ip.totalLength
+            }.max()
+            let sentence = "\(counted(firsts.count, "datagram")) to \(destination) left in IP fragments\(size.map { " (first fragment \($0) bytes)" } ?? "")"
+                + (answered ? "; \(destination) did answer, so fragments get through." : " and nothing came back from \(destination): a middlebox on the path may drop fragments; send datagrams below the path MTU.")
+            return TraceFinding(kind: .fragmented, severity: answered ? .info : .problem, sentence: sentence, frames: firsts.map(\.frame), remote: destination.description)
+        }
+    }
+}

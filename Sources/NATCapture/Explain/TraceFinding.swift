@@ -1,0 +1,79 @@
+import Foundation
+
+/// One conclusion drawn from a capture: a plain sentence, the frames that show it, and the
+/// endpoints involved, so `--json` users can act on it without parsing the sentence.
+public struct TraceFinding: Sendable, Codable, Hashable {
+    public enum Kind: String, Sendable, Codable, CaseIterable {
+        /// Requests left and nothing came back: no reply, no ICMP.
+        case noReply = "no_reply"
+        /// Replies reached the interface but the client kept retransmitting: a local firewall.
+        case droppedLocally = "dropped_locally"
+        /// A server answered (context for the problems).
+        case answered
+        case icmpError = "icmp_error"
+        case pathMTU = "path_mtu"
+        case fragmented
+        /// A NAT translated the source address but kept the port.
+        case translated
+        case portRewritten = "port_rewritten"
+        case mappingPerDestination = "mapping_per_destination"
+        case punchInboundDropped = "punch_inbound_dropped"
+        case punchInboundNeverSent = "punch_inbound_never_sent"
+        case punchInboundArrived = "punch_inbound_arrived"
+        case wireGuardNoResponse = "wireguard_no_response"
+        case wireGuardHandshake = "wireguard_handshake"
+    }
+
+    public enum Severity: String, Sendable, Codable, Comparable {
+        case problem, warning, info
+
+        private var rank: Int { self == .problem ? 0 : self == .warning ? 1 : 2 }
+        public static func < (lhs: Severity, rhs: Severity) -> Bool { lhs.rank < rhs.rank }
+    }
+
+    public var kind: Kind
+    public var severity: Severity
+    /// The explanation, one or two sentences.
+    public var sentence: String
+    /// Frame numbers (Wireshark's) of the packets that show it, at most 20.
+    public var frames: [Int]
+    /// This host's endpoint, when one is involved ("10.0.1.2:40000").
+    public var local: String?
+    /// The far endpoint: server, peer ("203.0.113.1:3478").
+    public var remote: String?
+    /// Who did it: the router that sent an ICMP error, the NAT interface that dropped packets.
+    public var by: String?
+
+    public init(kind: Kind, severity: Severity, sentence: String, frames: [Int], local: String? = nil, remote: String? = nil, by: String? = nil) {
+        self.kind = kind
+        self.severity = severity
+        self.sentence = sentence
+        self.frames = Array(frames.prefix(20))
+        self.local = local
+        self.remote = remote
+        self.by = by
+    }
+
+    /// Absent endpoints encode as null, not as a missing key (null means "not applicable").
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(kind, forKey: .kind)
+        try c.encode(severity, forKey: .severity)
+        try c.encode(sentence, forKey: .sentence)
+        try c.encode(frames, forKey: .frames)
+        try c.encode(local, forKey: .local)
+        try c.encode(remote, forKey: .remote)
+        try c.encode(by, forKey: .by)
+    }
+}
+
+/// "1 request", "3 requests".
+func counted(_ count: Int, _ noun: String, _ plural: String? = nil) -> String {
+    "\(count) \(count == 1 ? noun : plural ?? noun + "s")"
+}
+
+/// Seconds between two nanosecond stamps, as "1.5 s" or "120 ms".
+func span(_ from: Int64, _ to: Int64) -> String {
+    let ms = Double(to - from) / 1e6
+    return ms >= 1000 ? String(format: "%.1f s", ms / 1000) : String(format: "%.0f ms", ms)
+}

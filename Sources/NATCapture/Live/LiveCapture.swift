@@ -1,0 +1,77 @@
+#if canImport(Glibc)
+import CPcap
+import Foundation
+import Glibc
+
+/// A running capture on one or more devices, possibly in several network namespaces, read by
+/// one background thread that polls every handle. `stop()` collects what was seen.
+public final class LiveCapture: @unchecked Sendable {
+    private let handles: [PcapHandle]
+    private let lock = NSLock()
+    private var stopping = false
+    private let finished = DispatchSemaphore(value: 0)
+
+    /// Opens and activates every target before returning, so nothing the caller sends next is
+    /// missed. `filter` is BPF syntax (pcap-filter(7)).
+    public init(targets: [CaptureTarget], filter: String?, bufferBytes: Int = 8 << 20) throws(CaptureError) {
+        guard !targets.isEmpty else { throw .noInterface(reason: "no targets were given") }
+        var opened: [PcapHandle] = []
+        for (index, target) in targets.enumerated() {
+            let handle = try NetworkNamespace.run(in: target.namespace) { () throws(CaptureError) -> PcapHandle in
+                try PcapHandle(target: target, index: index, filter: filter, bufferBytes: bufferBytes)
+            }
+            opened.append(handle)
+        }
+        handles = opened
+        let thread = Thread { [self] in pollLoop() }
+        thread.name = "natctl-capture"
+        thread.start()
+    }
+
+    /// Frames seen so far (all devices); for progress and benchmarks.
+    public var frameCount: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return counted
+    }
+    private var counted = 0
+
+    private var shouldStop: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return stopping
+    }
+
+    private func pollLoop() {
+        var descriptors = handles.map { pollfd(fd: $0.selectableDescriptor, events: Int16(POLLIN), revents: 0) }
+        while !shouldStop {
+            // A bounded wait, so a stop request is noticed within 20 ms even on a silent link.
+            guard poll(&descriptors, nfds_t(descriptors.count), 20) >= 0 || errno == EINTR else { break }
+            var delivered = 0
+            for (index, descriptor) in descriptors.enumerated() where descriptor.revents != 0 {
+                delivered += handles[index].drain()
+                descriptors[index].revents = 0
+            }
+            if delivered > 0 {
+                lock.lock()
+                counted += delivered
+                lock.unlock()
+            }
+        }
+        for handle in handles { handle.drain() }
+        finished.signal()
+    }
+
+    /// Stops reading, takes the last packets the kernel holds, and returns the capture in
+    /// time order with each device's drop counts.
+    public func stop() -> Capture {
+        lock.lock()
+        let first = !stopping
+        stopping = true
+        lock.unlock()
+        if first { finished.wait() }
+        let frames = handles.flatMap(\.frames).sorted { $0.timestampNanos < $1.timestampNanos }
+        return Capture(interfaces: handles.map(\.interface), frames: frames, drops: handles.map(\.drops))
+    }
+}
+#endif
