@@ -49,6 +49,7 @@ die() {
 # State the cleanup needs; filled in as things are created so cleanup removes only those.
 tmp=""
 tcpdump_pid=""
+sleep_pid=""
 declare -A wg_pid=() wg_ns=() wg_sock=()
 
 # wireguard-go's own words are the best clue when something fails: its errors and what it did
@@ -59,7 +60,8 @@ show_logs() {
   for site in a b; do
     [ -s "$tmp/wg-$site.log" ] || continue
     echo "--- wireguard-go log, site $site (handshakes and errors):" >&2
-    grep -iE 'handshake|error|fail|unable|keypair' "$tmp/wg-$site.log" | grep -v 'Routine:' | tail -n 10 >&2 || echo "(none)" >&2
+    grep -iE 'handshake|error|fail|unable|keypair' "$tmp/wg-$site.log" | grep -v 'Routine:' |
+      tail -n 10 >&2 || echo "(none)" >&2
   done
 }
 
@@ -79,6 +81,7 @@ stop_pid() {
 cleanup() {
   local site
   trap - EXIT INT TERM
+  [ -z "$sleep_pid" ] || stop_pid "$sleep_pid"
   [ -z "$tcpdump_pid" ] || stop_pid "$tcpdump_pid"
   for site in "${!wg_pid[@]}"; do stop_pid "${wg_pid[$site]}"; done
   # A killed (not terminated) wireguard-go leaves its interface and socket behind.
@@ -233,14 +236,13 @@ main() {
   [[ $lab =~ ^[a-z0-9]{1,12}$ ]] || usage "bad lab name '$lab' (1-12 lowercase letters or digits)"
   [[ $seconds =~ ^[1-9][0-9]*$ ]] || usage "SECONDS must be a positive whole number, not '$seconds'"
   natctl=${NATCTL:-natctl}
-  # tcpdump runs from the namespace with its own view of /sys only, but an absolute path is
-  # still the least surprising; the directory must exist.
+  # Absolute, so the capture= line names the file whatever directory the caller ran from.
   [ -d "$(dirname "$output")" ] || die "no directory for $output"
   output="$(cd "$(dirname "$output")" && pwd)/$(basename "$output")"
 
   require_tools
   trap cleanup EXIT
-  # Exit (and so clean up) at once on Ctrl-C or kill; background children ignore SIGINT.
+  # Exit (and so clean up) at once on Ctrl-C or kill, not after the capture's sleep.
   trap 'exit 130' INT
   trap 'exit 143' TERM
   tmp=$(mktemp -d /tmp/lab-wireguard-capture.XXXXXX)
@@ -255,7 +257,9 @@ main() {
   start_capture
   trigger_handshake
   sleep "$seconds" &
-  wait $!
+  sleep_pid=$!
+  wait "$sleep_pid"
+  sleep_pid=""
   stop_capture
   require_wireguard_alive
 

@@ -27,7 +27,7 @@ public struct NatCtl: AsyncParsableCommand {
               64  usage error (bad flag or value)
             """,
         version: "natctl \(version) (\(PcapLibrary.version))",
-        subcommands: [Probe.self, Classify.self, Punch.self, Relay.self, Lab.self]
+        subcommands: [Probe.self, Classify.self, Punch.self, Relay.self, Trace.self, Lab.self]
     )
 
     public init() {}

@@ -21,7 +21,7 @@ enum ICMPRules {
         var groups: [Key: [DecodedPacket]] = [:]
         var order: [Key] = []
         for packet in context.localPackets {
-            guard let icmp = packet.icmp, icmp.kind != .informational, let sender = packet.ip?.source, context.isIncoming(packet) || context.localInterfaces.count == context.interfaces.count else { continue }
+            guard let icmp = packet.icmp, icmp.kind != .informational, let sender = packet.ip?.source, context.isIncoming(packet) else { continue }
             var flow: Flow?
             if let quoted = icmp.quoted, let sourcePort = quoted.sourcePort, let destinationPort = quoted.destinationPort {
                 flow = Flow(source: TransportAddress(ip: quoted.source, port: sourcePort), destination: TransportAddress(ip: quoted.destination, port: destinationPort))

@@ -6,7 +6,7 @@ enum PunchRules {
     static func findings(_ context: TraceContext, mappings: [TranslationRules.Mapping]) -> [TraceFinding] {
         let local = context.localPackets
         let sent = local.filter { ($0.stun?.isPeerCheck ?? false) && $0.stun?.messageClass != .successResponse && context.isOutgoing($0) }
-        let received = local.filter { ($0.stun?.isPeerCheck ?? false) && context.isIncoming($0) }
+        let received = local.filter { ($0.stun?.isPeerCheck ?? false) && context.isIncoming($0) && !context.locals.contains($0.ip?.source ?? .unspecified(.ipv4)) }
         guard !sent.isEmpty || !received.isEmpty else { return [] }
         var findings: [TraceFinding] = []
         let localPayloads = context.localPayloads

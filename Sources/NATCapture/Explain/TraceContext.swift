@@ -60,14 +60,16 @@ public struct TraceContext: Sendable {
     /// Packets seen on this host's own interfaces.
     public var localPackets: [DecodedPacket] { packets.filter { localInterfaces.contains($0.interface) } }
 
+    /// Sent by this host. On loopback a packet is both sent and received by this host.
     public func isOutgoing(_ packet: DecodedPacket) -> Bool {
         if let outgoing = packet.outgoing { return outgoing }
         return packet.ip.map { locals.contains($0.source) } ?? false
     }
 
+    /// Addressed to this host.
     public func isIncoming(_ packet: DecodedPacket) -> Bool {
         if let outgoing = packet.outgoing { return !outgoing }
-        return packet.ip.map { locals.contains($0.destination) && !locals.contains($0.source) } ?? false
+        return packet.ip.map { locals.contains($0.destination) } ?? false
     }
 
     public func interfaceName(_ index: Int) -> String {

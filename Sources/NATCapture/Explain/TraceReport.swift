@@ -14,6 +14,23 @@ public struct TraceReport: Sendable, Encodable {
     public var packets: Int
     public var timeline: [TimelineEntry]
     public var findings: [TraceFinding]
+    /// The operation a live trace ran; nil for `--read`.
+    public var operation: TracedOperation?
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(schema, forKey: .schema)
+        try c.encode(source, forKey: .source)
+        try c.encode(file, forKey: .file)
+        try c.encode(localAddresses, forKey: .localAddresses)
+        try c.encode(interfaces, forKey: .interfaces)
+        try c.encode(packets, forKey: .packets)
+        try c.encode(timeline, forKey: .timeline)
+        try c.encode(findings, forKey: .findings)
+        try c.encode(operation, forKey: .operation)
+    }
+
+    enum CodingKeys: String, CodingKey { case schema, source, file, localAddresses, interfaces, packets, timeline, findings, operation }
 
     public struct Interface: Sendable, Encodable {
         public var name: String

@@ -17,13 +17,12 @@ enum TransactionRules {
         var serverOf: [TransactionID: TransportAddress] = [:]
         let local = context.localPackets
         for packet in local {
-            guard let stun = packet.stun, !stun.isPeerCheck, let source = packet.udpSource, let destination = packet.udpDestination else { continue }
+            guard let stun = packet.stun, !stun.isPeerCheck, let destination = packet.udpDestination else { continue }
             if stun.messageClass == .request, context.isOutgoing(packet) {
                 byServer[destination, default: [:]][stun.transactionID, default: Exchange()].requests.append(packet)
                 serverOf[stun.transactionID] = destination
             } else if stun.messageClass.isResponse, context.isIncoming(packet), let server = serverOf[stun.transactionID] {
                 // Keyed by the request's destination: RFC 5780 answers may come from another address.
-                _ = source
                 byServer[server]?[stun.transactionID]?.responses.append(packet)
             }
         }

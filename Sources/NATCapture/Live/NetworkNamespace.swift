@@ -25,3 +25,23 @@ enum NetworkNamespace {
     }
 }
 #endif
+
+#if canImport(Glibc)
+/// The devices of a named network namespace, and whether a name is the namespace natctl runs
+/// in (a lab capture run inside a lab site must not capture its own interfaces twice).
+public enum NamespaceInterfaces {
+    /// Every device that is up in `namespace`, loopback excluded.
+    public static func list(namespace: String) throws(CaptureError) -> [String] {
+        try NetworkNamespace.run(in: namespace) { () throws(CaptureError) -> [String] in
+            InterfaceAddresses.all().keys.filter { $0 != "lo" }.sorted()
+        }
+    }
+
+    public static func isCurrent(_ namespace: String) -> Bool {
+        var mine = stat()
+        var theirs = stat()
+        guard stat("/proc/thread-self/ns/net", &mine) == 0, stat("/run/netns/\(namespace)", &theirs) == 0 else { return false }
+        return mine.st_ino == theirs.st_ino && mine.st_dev == theirs.st_dev
+    }
+}
+#endif

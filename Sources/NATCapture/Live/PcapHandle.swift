@@ -88,7 +88,8 @@ final class PcapHandle {
     }
 
     var interface: CaptureInterface {
-        CaptureInterface(name: target.description, linkType: linkType, addresses: addresses)
+        // Devices in natctl's own namespace are this host's; namespaced ones are lab vantage points.
+        CaptureInterface(name: target.description, linkType: linkType, addresses: addresses, isLocal: target.namespace == nil)
     }
 }
 #endif

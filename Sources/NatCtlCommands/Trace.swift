@@ -1,0 +1,113 @@
+import ArgumentParser
+import Foundation
+import NATCapture
+import NATWire
+
+extension NatCtl {
+    /// `natctl trace`: an operation under capture, or a capture file, explained.
+    struct Trace: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Capture an operation's packets with libpcap (or read a capture) and explain what happened on the wire.",
+            discussion: """
+                Runs probe, classify, punch or relay test (with their own flags) while capturing \
+                on the interfaces their packets use, chosen from the routing table. It prints the \
+                operation's normal result, then the packets it saw and plain sentences about them: \
+                requests that got no reply, replies dropped by a local firewall, ICMP errors and \
+                who sent them, rewritten ports, mappings that change per destination, punch checks \
+                dropped at a NAT or never sent, fragmentation and path MTU, WireGuard handshakes \
+                that were never answered. --write saves the capture for Wireshark (.pcapng keeps \
+                interface names and addresses; anything else is classic pcap).
+
+                --read explains a capture taken elsewhere (tcpdump's pcap, natctl's pcap or \
+                pcapng); --local says which address was this host when the file does not.
+
+                Inside a lab site (natctl lab exec SITE -- natctl trace --lab NAME ...), --lab \
+                also captures on every interface of every lab namespace, so a packet can be \
+                followed across each NAT: before and after translation, and where it stopped.
+
+                Live capture needs root or CAP_NET_RAW. Exit status: the operation's own (0, 1, \
+                2); 2 when the capture could not be made or the file could not be read.
+
+                Example:
+                  natctl trace probe --server 203.0.113.1:3478
+                  natctl trace --write probe.pcapng --json classify | jq '.findings[].sentence'
+                  natctl trace --read router.pcap --local 10.0.1.2
+                """
+        )
+
+        @Option(name: .long, help: ArgumentHelp("Explain this capture file (pcap or pcapng) instead of running an operation.", valueName: "file"))
+        var read: String?
+
+        @Option(name: .long, help: ArgumentHelp("This host's address in a --read capture (repeatable; default: the busiest requester).", valueName: "ip"))
+        var local: [String] = []
+
+        @Option(name: .long, help: ArgumentHelp("Save the capture: .pcapng for pcapng, anything else pcap.", valueName: "file"))
+        var write: String?
+
+        @Option(name: .long, help: ArgumentHelp("Capture on this interface (repeatable; default: the routes to the operation's servers).", valueName: "name"))
+        var interface: [String] = []
+
+        @Option(name: .long, help: ArgumentHelp("Also capture on every interface of this lab's namespaces.", valueName: "lab"))
+        var lab: String?
+
+        @Option(name: .long, help: ArgumentHelp("BPF capture filter (pcap-filter(7)); default: the operation's UDP, ICMP and fragments.", valueName: "expression"))
+        var filter: String?
+
+        @Option(name: .long, help: ArgumentHelp("Packets listed in text output; 0 lists none (the findings still print).", valueName: "count"))
+        var packets = 40
+
+        @OptionGroup var output: OutputOptions
+
+        @Argument(parsing: .captureForPassthrough, help: ArgumentHelp("The operation and its flags: probe, classify, punch or relay test.", valueName: "operation"))
+        var operation: [String] = []
+
+        static let operations: Set<String> = ["probe", "classify", "punch", "relay"]
+
+        func validate() throws {
+            if read != nil {
+                guard operation.isEmpty else { throw ValidationError("give --read FILE or an operation to run, not both") }
+                guard interface.isEmpty, lab == nil, filter == nil else { throw ValidationError("--interface, --lab and --filter apply to live captures, not --read") }
+            } else {
+                guard let first = operation.first else { throw ValidationError("name an operation to trace (probe, classify, punch or relay test), or --read FILE") }
+                guard Self.operations.contains(first), first != "relay" || operation.dropFirst().first == "test" else {
+                    throw ValidationError("natctl trace runs probe, classify, punch or relay test, not '\(operation.prefix(2).joined(separator: " "))'")
+                }
+                // The operation's own flags are checked now, so a typo fails before anything starts.
+                _ = try NatCtl.parseAsRoot(operation)
+            }
+            for address in local where IPAddress(address) == nil { throw ValidationError("--local '\(address)' is not an IP address") }
+            guard packets >= 0 else { throw ValidationError("--packets must be 0 or more") }
+        }
+
+        func run() async throws {
+            let locals = Set(local.compactMap(IPAddress.init))
+            if let read {
+                let capture: Capture
+                do { capture = try CaptureFileReader.read(path: read) } catch {
+                    Console.error("natctl: trace: \(error)")
+                    throw ExitStatus.operationFailed
+                }
+                var report = TraceAnalyzer.report(capture, locals: locals, source: read)
+                try save(capture, into: &report)
+                try output.emit(report) { TraceRendering.text(report, packets: packets) }
+                return
+            }
+            let run = try await TraceRun.start(operation: operation, json: output.json, interfaces: interface, lab: lab, filter: filter)
+            let (capture, traced) = await run.finish()
+            var report = TraceAnalyzer.report(capture, locals: locals, source: "live")
+            report.operation = traced
+            try save(capture, into: &report)
+            try output.emit(report) { TraceRendering.text(report, packets: packets) }
+            if traced.exitCode != 0 { throw ExitCode(traced.exitCode) }
+        }
+
+        private func save(_ capture: Capture, into report: inout TraceReport) throws {
+            guard let write else { return }
+            do { try CaptureFileWriter.write(capture, to: write) } catch {
+                Console.error("natctl: trace: \(error)")
+                throw ExitStatus.operationFailed
+            }
+            report.file = write
+        }
+    }
+}

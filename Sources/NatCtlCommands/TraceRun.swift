@@ -1,0 +1,123 @@
+import ArgumentParser
+import Foundation
+import NATCapture
+import NATCore
+import NATLab
+import NATWire
+
+/// A live trace: the capture is active before the operation starts, the operation runs as a
+/// child natctl (so its output, exit code and JSON are exactly its own), and the capture
+/// stops a moment after it exits.
+struct TraceRun {
+    let capture: LiveCapture
+    let process: Process
+    let command: [String]
+    let output: Pipe?
+
+    /// How long the capture keeps going after the operation exits: late replies and ICMP
+    /// errors still in flight belong in the explanation. No event marks "nothing more is
+    /// coming", so this is a bounded wait by design.
+    static let linger = Duration.milliseconds(250)
+
+    static func start(operation: [String], json: Bool, interfaces: [String], lab: String?, filter: String?) async throws -> TraceRun {
+        let destinations = await destinations(of: operation)
+        var targets = interfaces.map { CaptureTarget(interface: $0) }
+        if targets.isEmpty {
+            targets = routedInterfaces(destinations).map { CaptureTarget(interface: $0) }
+        }
+        if let lab { targets += try labTargets(lab) }
+        let capture: LiveCapture
+        do {
+            capture = try LiveCapture(targets: targets, filter: filter ?? defaultFilter(operation: operation, destinations: destinations))
+        } catch {
+            Console.error("natctl: trace: \(error)")
+            throw ExitStatus.operationFailed
+        }
+        let command = json && !operation.contains("--json") ? operation + ["--json"] : operation
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: currentExecutable)
+        process.arguments = command
+        let pipe = json ? Pipe() : nil
+        if let pipe { process.standardOutput = pipe }
+        do { try process.run() } catch {
+            _ = capture.stop()
+            Console.error("natctl: trace: cannot start '\(command.joined(separator: " "))': \(error.localizedDescription)")
+            throw ExitStatus.operationFailed
+        }
+        return TraceRun(capture: capture, process: process, command: operation, output: pipe)
+    }
+
+    /// Waits for the operation, lingers, stops the capture.
+    func finish() async -> (Capture, TracedOperation) {
+        let process = self.process
+        let pipe = output
+        // Read the child's stdout while it runs, so a large report cannot fill the pipe and stall it.
+        let collected = Task.detached { pipe?.fileHandleForReading.readDataToEndOfFile() }
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            DispatchQueue.global().async {
+                process.waitUntilExit()
+                continuation.resume()
+            }
+        }
+        let data = await collected.value
+        try? await Task.sleep(for: Self.linger)
+        let captured = capture.stop()
+        let status = process.terminationReason == .exit ? process.terminationStatus : 2
+        let report = data.flatMap { try? JSONDecoder().decode(JSONValue.self, from: $0) }
+        return (captured, TracedOperation(command: command, exitCode: status, report: report))
+    }
+
+    // MARK: Where to capture
+
+    /// The servers and peers the operation will talk to, as far as its flags (or
+    /// NATCTL_SERVERS) say; empty when they cannot be known in advance.
+    static func destinations(of operation: [String]) async -> [IPAddress] {
+        let named: [String]
+        switch try? NatCtl.parseAsRoot(operation) {
+        case let probe as NatCtl.Probe: named = probe.server
+        case let classify as NatCtl.Classify: named = classify.server.map { [$0] } ?? []
+        case let punch as NatCtl.Punch: named = (punch.server.map { [$0] } ?? []) + punch.peer
+        case let relay as NatCtl.Relay.Test: named = (relay.turn.server.map { [$0] } ?? []) + (relay.peer.map { [$0] } ?? [])
+        default: named = []
+        }
+        let specs = (try? ServerChoice.named(named)) ?? []
+        var addresses: [IPAddress] = []
+        for spec in specs {
+            addresses += (try? await HostResolver.resolve(spec.host, limit: .seconds(2))) ?? []
+        }
+        return Array(Set(addresses)).sorted()
+    }
+
+    /// One interface per route the destinations take; the default route's when none is known.
+    static func routedInterfaces(_ destinations: [IPAddress]) -> [String] {
+        // 192.0.2.1 (TEST-NET-1) only asks the routing table for the default route; nothing is sent.
+        let toward = destinations.isEmpty ? [IPAddress("192.0.2.1")].compactMap { $0 } : destinations
+        let names = Set(toward.compactMap { InterfaceAddresses.route(toward: $0)?.interface })
+        return names.isEmpty ? ["any"] : names.sorted()
+    }
+
+    /// Every device of every namespace of the lab, except the namespace natctl runs in.
+    static func labTargets(_ name: String) throws -> [CaptureTarget] {
+        let state: LabState
+        do { state = try LabState.load(name) } catch { throw labFailure(error) }
+        var targets: [CaptureTarget] = []
+        for namespace in state.namespaces where !NamespaceInterfaces.isCurrent(namespace) {
+            do {
+                targets += try NamespaceInterfaces.list(namespace: namespace).map { CaptureTarget(interface: $0, namespace: namespace) }
+            } catch {
+                Console.error("natctl: trace: \(error)")
+                throw ExitStatus.operationFailed
+            }
+        }
+        return targets
+    }
+
+    /// The operation's UDP and TCP to its servers, every ICMP error, and IPv4 fragments (whose
+    /// later pieces carry no ports). Punch talks to peers not known in advance: all UDP.
+    static func defaultFilter(operation: [String], destinations: [IPAddress]) -> String {
+        let errors = "icmp or icmp6 or (ip[6:2] & 0x1fff != 0)"
+        guard operation.first != "punch", !destinations.isEmpty else { return "udp or \(errors)" }
+        let hosts = destinations.map { "host \($0)" }.joined(separator: " or ")
+        return "((udp or tcp) and (\(hosts))) or \(errors)"
+    }
+}
