@@ -8,6 +8,8 @@ import NATWire
 public enum CaptureFileReader {
     public static func read(path: String) throws(CaptureFileError) -> Capture {
         let data: Data
+        guard FileManager.default.fileExists(atPath: path) else { throw .unreadable(path: path, reason: "no such file") }
+        guard FileManager.default.isReadableFile(atPath: path) else { throw .unreadable(path: path, reason: "permission denied") }
         do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
             throw .unreadable(path: path, reason: (error as NSError).localizedDescription)
         }
