@@ -16,7 +16,13 @@ enum PunchRules {
             guard !context.localInterfaces.contains(packet.interface), packet.stun?.isPeerCheck ?? false, let ip = packet.ip else { return false }
             return publicIPs.contains(ip.destination) && !context.locals.contains(ip.source)
         }
-        for (peer, arrivals) in Dictionary(grouping: outside, by: { $0.ip?.source }).sorted(by: { ($0.key?.description ?? "") < ($1.key?.description ?? "") }) {
+        // Where the capture has this site's NAT (the interface holding the public address), its
+        // sightings are the ones that count; elsewhere on the path the packets were still travelling.
+        let atNAT = outside.filter { packet in
+            packet.ip.map { context.interfaces.indices.contains(packet.interface) && context.interfaces[packet.interface].addresses.contains($0.destination) } ?? false
+        }
+        let inbound = atNAT.isEmpty ? outside : atNAT
+        for (peer, arrivals) in Dictionary(grouping: inbound, by: { $0.ip?.source }).sorted(by: { ($0.key?.description ?? "") < ($1.key?.description ?? "") }) {
             guard let peer else { continue }
             let through = arrivals.filter { localPayloads.contains($0.udpPayload ?? []) }
             // The same datagram is seen once per outside interface; count distinct ones.
