@@ -64,6 +64,8 @@ extension NatCtl {
         static let operations: Set<String> = ["probe", "classify", "punch", "relay"]
 
         func validate() throws {
+            // Passthrough capture takes `--help` too when it comes first; it still means trace's help.
+            if let first = operation.first, ["--help", "-h", "help"].contains(first) { throw CleanExit.helpRequest(self) }
             if read != nil {
                 guard operation.isEmpty else { throw ValidationError("give --read FILE or an operation to run, not both") }
                 guard interface.isEmpty, lab == nil, filter == nil else { throw ValidationError("--interface, --lab and --filter apply to live captures, not --read") }
@@ -73,7 +75,11 @@ extension NatCtl {
                     throw ValidationError("natctl trace runs probe, classify, punch or relay test, not '\(operation.prefix(2).joined(separator: " "))'")
                 }
                 // The operation's own flags are checked now, so a typo fails before anything starts.
-                _ = try NatCtl.parseAsRoot(operation)
+                do { _ = try NatCtl.parseAsRoot(operation) } catch {
+                    // `natctl trace probe --help` still shows probe's help; a bad flag is a usage error.
+                    guard NatCtl.exitCode(for: error) != .success else { throw error }
+                    throw ValidationError("\(operation[0]): \(NatCtl.message(for: error))")
+                }
             }
             for address in local where IPAddress(address) == nil { throw ValidationError("--local '\(address)' is not an IP address") }
             guard packets >= 0 else { throw ValidationError("--packets must be 0 or more") }

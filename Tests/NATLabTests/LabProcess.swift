@@ -37,6 +37,9 @@ final class LabProcess: @unchecked Sendable {
     /// Reads stdout until `marker` shows up; throws if the command ends first.
     func readStdout(until marker: String) throws -> String { try readLine(from: stdout, until: marker) }
 
+    /// Reads stderr until `marker` shows up (tcpdump's "listening on" says it is capturing).
+    func readStderr(until marker: String) throws -> String { try readLine(from: stderr, until: marker) }
+
     func write(_ text: String) { stdin.fileHandleForWriting.write(Data(text.utf8)) }
 
     /// Waits for the command to end on its own (reading stdout off the concurrency pool, so no

@@ -41,6 +41,14 @@ import Testing
         ["punch", "--server", "127.0.0.1:3478", "--require", "relayed"],
         ["punch", "--server", "127.0.0.1:3478", "--no-relay", "--no-direct"],
         ["punch", "--server", "127.0.0.1:3478", "--max-probes", "-1"],
+        ["trace"],
+        ["trace", "relay", "serve"],
+        ["trace", "lab", "up"],
+        ["trace", "probe", "--no-such-flag"],
+        ["trace", "--read", "x.pcap", "probe"],
+        ["trace", "--read", "x.pcap", "--interface", "eth0"],
+        ["trace", "--read", "x.pcap", "--local", "not-an-ip"],
+        ["trace", "--packets", "-1", "--read", "x.pcap"],
     ])
     func badUsageExits64WithAMessage(arguments: [String]) throws {
         let output = try Subprocess.run(Subprocess.natctl, arguments)
@@ -49,9 +57,40 @@ import Testing
         #expect(output.stdout.isEmpty)
     }
 
+    @Test func traceReadErrorsExit2() throws {
+        let missing = try Subprocess.run(Subprocess.natctl, ["trace", "--read", "/nonexistent/capture.pcap"])
+        #expect(missing.status == 2)
+        #expect(missing.stderr.contains("cannot read '/nonexistent/capture.pcap': no such file"))
+        let text = FileManager.default.temporaryDirectory.appendingPathComponent("natctl-not-a-capture-\(getpid()).txt")
+        try Data("hello".utf8).write(to: text)
+        defer { try? FileManager.default.removeItem(at: text) }
+        let garbage = try Subprocess.run(Subprocess.natctl, ["trace", "--read", text.path])
+        #expect(garbage.status == 2)
+        #expect(garbage.stderr.contains("is neither a pcap nor a pcapng file"))
+    }
+
+    /// Without CAP_NET_RAW the capture cannot start: a clear message naming it, exit 2, and the
+    /// operation never runs. (Runs as `nobody` through setpriv; as a non-root user, directly.)
+    @Test func captureWithoutPrivilegeNamesCapNetRaw() throws {
+        var command = [Subprocess.natctl]
+        if getuid() == 0 {
+            // A copy outside the checkout, which `nobody` may not be allowed to traverse.
+            let copy = "/tmp/natctl-unprivileged-\(getpid())"
+            try? FileManager.default.removeItem(atPath: copy)
+            try FileManager.default.copyItem(atPath: Subprocess.natctl, toPath: copy)
+            try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: copy)
+            command = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", copy]
+        }
+        defer { if getuid() == 0 { try? FileManager.default.removeItem(atPath: command[command.count - 1]) } }
+        let output = try Subprocess.run("/usr/bin/env", command + ["trace", "probe", "--server", "127.0.0.1:9"])
+        #expect(output.status == 2, "\(output.stderr)")
+        #expect(output.stderr.contains("needs root or CAP_NET_RAW"))
+        #expect(output.stdout.isEmpty, "the probe must not run uncaptured")
+    }
+
     @Test func everyCommandHasHelp() throws {
         let labCommands = ["up", "down", "status", "exec", "list", "verify"].map { ["lab", $0] }
-        for path in [[], ["probe"], ["classify"], ["punch"], ["relay"], ["relay", "serve"], ["lab"]] + labCommands {
+        for path in [[], ["probe"], ["classify"], ["punch"], ["relay"], ["relay", "serve"], ["trace"], ["lab"]] + labCommands {
             let output = try Subprocess.run(Subprocess.natctl, path + ["--help"])
             #expect(output.status == 0, "\(path)")
             #expect(output.stdout.contains("USAGE:"), "\(path)")
