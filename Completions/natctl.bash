@@ -173,13 +173,13 @@ _natctl() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    probe|classify|punch|relay|lab|help)
+    probe|classify|punch|relay|trace|lab|help)
         # Offer subcommand argument completions
         "_natctl_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'probe classify punch relay lab help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'probe classify punch relay trace lab help' -- "${cur}"))
         ;;
     esac
 }
@@ -466,6 +466,39 @@ _natctl_relay_connect() {
         return
         ;;
     '--timeout')
+        return
+        ;;
+    esac
+}
+
+_natctl_trace() {
+    repeating_flags=()
+    non_repeating_flags=(--json --version -h --help)
+    repeating_options=(--local --interface)
+    non_repeating_options=(--read --write --lab --filter --packets)
+    __natctl_offer_flags_options -1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--read')
+        return
+        ;;
+    '--local')
+        return
+        ;;
+    '--write')
+        return
+        ;;
+    '--interface')
+        return
+        ;;
+    '--lab')
+        return
+        ;;
+    '--filter')
+        return
+        ;;
+    '--packets')
         return
         ;;
     esac

@@ -31,6 +31,9 @@ if [ "$(id -u)" -eq 0 ]; then
   "$bin" lab exec --name demo a -- natctl punch --code "$code" --timeout 20 &
   "$bin" lab exec --name demo b -- natctl punch --code "$code" --timeout 20 --json | jq '{outcome, path, strategy, connect_ms, rtt_ms, proof}'
   wait
+  echo
+  echo "== natctl trace --lab demo probe on b: the packets across the symmetric NAT, explained"
+  "$bin" lab exec --name demo b -- natctl trace --lab demo --packets 8 probe
   exit 0
 fi
 
