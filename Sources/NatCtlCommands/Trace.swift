@@ -18,6 +18,10 @@ extension NatCtl {
                 that were never answered. --write saves the capture for Wireshark (.pcapng keeps \
                 interface names and addresses; anything else is classic pcap).
 
+                With --duration and no operation, it captures for that long and explains what \
+                went by: a WireGuard interface that never connects, an application's STUN, or, \
+                with --lab from outside the lab, every namespace of a lab at once.
+
                 --read explains a capture taken elsewhere (tcpdump's pcap, natctl's pcap or \
                 pcapng); --local says which address was this host when the file does not.
 
@@ -53,6 +57,9 @@ extension NatCtl {
         @Option(name: .long, help: ArgumentHelp("BPF capture filter (pcap-filter(7)); default: the operation's UDP, ICMP and fragments.", valueName: "expression"))
         var filter: String?
 
+        @Option(name: .long, help: ArgumentHelp("With no operation: capture this long, then explain (a running WireGuard, a lab).", valueName: "seconds"))
+        var duration: Double?
+
         @Option(name: .long, help: ArgumentHelp("Packets listed in text output; 0 lists none (the findings still print).", valueName: "count"))
         var packets = 40
 
@@ -66,11 +73,14 @@ extension NatCtl {
         func validate() throws {
             // Passthrough capture takes `--help` too when it comes first; it still means trace's help.
             if let first = operation.first, ["--help", "-h", "help"].contains(first) { throw CleanExit.helpRequest(self) }
-            if read != nil {
+            if let duration {
+                guard operation.isEmpty, read == nil else { throw ValidationError("--duration captures without an operation; give one or the other, and no --read") }
+                guard duration > 0, duration <= 3600 else { throw ValidationError("--duration must be more than 0 and at most 3600 seconds") }
+            } else if read != nil {
                 guard operation.isEmpty else { throw ValidationError("give --read FILE or an operation to run, not both") }
                 guard interface.isEmpty, lab == nil, filter == nil else { throw ValidationError("--interface, --lab and --filter apply to live captures, not --read") }
             } else {
-                guard let first = operation.first else { throw ValidationError("name an operation to trace (probe, classify, punch or relay test), or --read FILE") }
+                guard let first = operation.first else { throw ValidationError("name an operation to trace (probe, classify, punch or relay test), or --read FILE, or --duration SECONDS") }
                 guard Self.operations.contains(first), first != "relay" || operation.dropFirst().first == "test" else {
                     throw ValidationError("natctl trace runs probe, classify, punch or relay test, not '\(operation.prefix(2).joined(separator: " "))'")
                 }
@@ -86,34 +96,38 @@ extension NatCtl {
         }
 
         func run() async throws {
-            let locals = Set(local.compactMap(IPAddress.init))
             if let read {
                 let capture: Capture
                 do { capture = try CaptureFileReader.read(path: read) } catch {
                     Console.error("natctl: trace: \(error)")
                     throw ExitStatus.operationFailed
                 }
-                var report = TraceAnalyzer.report(capture, locals: locals, source: read)
-                try save(capture, into: &report)
-                try output.emit(report) { TraceRendering.text(report, packets: packets) }
-                return
+                try explain(capture, source: read)
+            } else if let duration {
+                let targets = try TraceRun.targets(interfaces: interface, destinations: [], lab: lab, routed: lab == nil)
+                let live = try TraceRun.open(targets: targets, filter: filter ?? TraceRun.defaultFilter(operation: [], destinations: []))
+                try? await Task.sleep(for: .milliseconds(Int(duration * 1000)))
+                try explain(live.stop(), source: "live")
+            } else {
+                let run = try await TraceRun.start(operation: operation, json: output.json, interfaces: interface, lab: lab, filter: filter)
+                let (capture, traced) = await run.finish()
+                try explain(capture, source: "live", operation: traced)
+                if traced.exitCode != 0 { throw ExitCode(traced.exitCode) }
             }
-            let run = try await TraceRun.start(operation: operation, json: output.json, interfaces: interface, lab: lab, filter: filter)
-            let (capture, traced) = await run.finish()
-            var report = TraceAnalyzer.report(capture, locals: locals, source: "live")
-            report.operation = traced
-            try save(capture, into: &report)
-            try output.emit(report) { TraceRendering.text(report, packets: packets) }
-            if traced.exitCode != 0 { throw ExitCode(traced.exitCode) }
         }
 
-        private func save(_ capture: Capture, into report: inout TraceReport) throws {
-            guard let write else { return }
-            do { try CaptureFileWriter.write(capture, to: write) } catch {
-                Console.error("natctl: trace: \(error)")
-                throw ExitStatus.operationFailed
+        /// Analyses, saves (--write) and prints: the one ending of every mode.
+        private func explain(_ capture: Capture, source: String, operation traced: TracedOperation? = nil) throws {
+            var report = TraceAnalyzer.report(capture, locals: Set(local.compactMap(IPAddress.init)), source: source)
+            report.operation = traced
+            if let write {
+                do { try CaptureFileWriter.write(capture, to: write) } catch {
+                    Console.error("natctl: trace: \(error)")
+                    throw ExitStatus.operationFailed
+                }
+                report.file = write
             }
-            report.file = write
+            try output.emit(report) { TraceRendering.text(report, packets: packets) }
         }
     }
 }

@@ -21,18 +21,9 @@ struct TraceRun {
 
     static func start(operation: [String], json: Bool, interfaces: [String], lab: String?, filter: String?) async throws -> TraceRun {
         let destinations = await destinations(of: operation)
-        var targets = interfaces.map { CaptureTarget(interface: $0) }
-        if targets.isEmpty {
-            targets = routedInterfaces(destinations).map { CaptureTarget(interface: $0) }
-        }
-        if let lab { targets += try labTargets(lab) }
-        let capture: LiveCapture
-        do {
-            capture = try LiveCapture(targets: targets, filter: filter ?? defaultFilter(operation: operation, destinations: destinations))
-        } catch {
-            Console.error("natctl: trace: \(error)")
-            throw ExitStatus.operationFailed
-        }
+        let capture = try open(
+            targets: try targets(interfaces: interfaces, destinations: destinations, lab: lab),
+            filter: filter ?? defaultFilter(operation: operation, destinations: destinations))
         let command = json && !operation.contains("--json") ? operation + ["--json"] : operation
         let process = Process()
         process.executableURL = URL(fileURLWithPath: currentExecutable)
@@ -68,6 +59,25 @@ struct TraceRun {
     }
 
     // MARK: Where to capture
+
+    /// Opens the capture, or says why not (exit 2).
+    static func open(targets: [CaptureTarget], filter: String) throws -> LiveCapture {
+        do { return try LiveCapture(targets: targets, filter: filter) } catch {
+            Console.error("natctl: trace: \(error)")
+            throw ExitStatus.operationFailed
+        }
+    }
+
+    /// `--interface` devices, else the routes' devices (not with `--lab` alone and no
+    /// operation: then only the lab is captured), plus every lab device.
+    static func targets(interfaces: [String], destinations: [IPAddress], lab: String?, routed: Bool = true) throws -> [CaptureTarget] {
+        var targets = interfaces.map { CaptureTarget(interface: $0) }
+        if targets.isEmpty, routed {
+            targets = routedInterfaces(destinations).map { CaptureTarget(interface: $0) }
+        }
+        if let lab { targets += try labTargets(lab) }
+        return targets
+    }
 
     /// The servers and peers the operation will talk to, as far as its flags (or
     /// NATCTL_SERVERS) say; empty when they cannot be known in advance.
