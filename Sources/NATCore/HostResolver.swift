@@ -62,19 +62,7 @@ public enum HostResolver {
 
     /// Converts a `sockaddr` of family AF_INET or AF_INET6.
     static func ipAddress(of address: UnsafeMutablePointer<sockaddr>?) -> IPAddress? {
-        guard let address else { return nil }
-        switch Int32(address.pointee.sa_family) {
-        case AF_INET:
-            return address.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { v4 in
-                withUnsafeBytes(of: v4.pointee.sin_addr) { IPAddress(bytes: $0) }
-            }
-        case AF_INET6:
-            return address.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { v6 in
-                withUnsafeBytes(of: v6.pointee.sin6_addr) { IPAddress(bytes: $0) }
-            }
-        default:
-            return nil
-        }
+        address.flatMap { IPAddress(socketAddress: $0) }
     }
 }
 

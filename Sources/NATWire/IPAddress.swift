@@ -37,6 +37,21 @@ public struct IPAddress: Hashable, Sendable, CustomStringConvertible, Comparable
 
     public var family: Family { bytes.count == 4 ? .ipv4 : .ipv6 }
 
+    /// The address in a `sockaddr` of family AF_INET or AF_INET6 (getaddrinfo, getifaddrs,
+    /// getsockname); nil for other families.
+    public init?(socketAddress address: UnsafePointer<sockaddr>) {
+        switch Int32(address.pointee.sa_family) {
+        case AF_INET:
+            guard let ip = address.withMemoryRebound(to: sockaddr_in.self, capacity: 1, { v4 in withUnsafeBytes(of: v4.pointee.sin_addr) { IPAddress(bytes: $0) } }) else { return nil }
+            self = ip
+        case AF_INET6:
+            guard let ip = address.withMemoryRebound(to: sockaddr_in6.self, capacity: 1, { v6 in withUnsafeBytes(of: v6.pointee.sin6_addr) { IPAddress(bytes: $0) } }) else { return nil }
+            self = ip
+        default:
+            return nil
+        }
+    }
+
     /// The wildcard address of a family (`0.0.0.0`, `::`), to bind "any interface".
     public static func unspecified(_ family: Family) -> IPAddress {
         IPAddress(unchecked: [UInt8](repeating: 0, count: family == .ipv4 ? 4 : 16))

@@ -63,19 +63,6 @@ public enum InterfaceAddresses {
         all().keys.first { $0 == "lo" || $0.hasPrefix("lo") } ?? "lo"
     }
 
-    static func ipAddress(_ address: UnsafePointer<sockaddr>) -> IPAddress? {
-        switch Int32(address.pointee.sa_family) {
-        case AF_INET:
-            return address.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { v4 in
-                withUnsafeBytes(of: v4.pointee.sin_addr) { IPAddress(bytes: $0) }
-            }
-        case AF_INET6:
-            return address.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { v6 in
-                withUnsafeBytes(of: v6.pointee.sin6_addr) { IPAddress(bytes: $0) }
-            }
-        default:
-            return nil
-        }
-    }
+    static func ipAddress(_ address: UnsafePointer<sockaddr>) -> IPAddress? { IPAddress(socketAddress: address) }
 }
 #endif
