@@ -12,13 +12,14 @@ public final class LiveCapture: @unchecked Sendable {
     private let finished = DispatchSemaphore(value: 0)
 
     /// Opens and activates every target before returning, so nothing the caller sends next is
-    /// missed. `filter` is BPF syntax (pcap-filter(7)).
-    public init(targets: [CaptureTarget], filter: String?, bufferBytes: Int = 8 << 20) throws(CaptureError) {
+    /// missed. `filter` is BPF syntax (pcap-filter(7)). Each of this host's devices gets
+    /// `bufferBytes` of kernel ring; lab namespaces' devices (there may be a dozen) a quarter.
+    public init(targets: [CaptureTarget], filter: String?, bufferBytes: Int = 32 << 20) throws(CaptureError) {
         guard !targets.isEmpty else { throw .noInterface(reason: "no targets were given") }
         var opened: [PcapHandle] = []
         for (index, target) in targets.enumerated() {
             let handle = try NetworkNamespace.run(in: target.namespace) { () throws(CaptureError) -> PcapHandle in
-                try PcapHandle(target: target, index: index, filter: filter, bufferBytes: bufferBytes)
+                try PcapHandle(target: target, index: index, filter: filter, bufferBytes: target.namespace == nil ? bufferBytes : bufferBytes / 4)
             }
             opened.append(handle)
         }

@@ -14,7 +14,10 @@ final class PcapHandle {
     var frames: [CapturedFrame] = []
     let interfaceIndex: Int
 
-    static let snapLength: Int32 = 65_535
+    /// Bytes kept per packet: a full Ethernet frame and then some (longer loopback datagrams
+    /// are marked cut). In immediate mode libpcap uses a ring of fixed slots sized by the snap
+    /// length, so 65535 would leave only ~120 slots in 8 MiB and drop bursts; 4096 gives ~2000.
+    static let snapLength: Int32 = 4096
 
     init(target: CaptureTarget, index: Int, filter: String?, bufferBytes: Int) throws(CaptureError) {
         var errorBuffer = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE))
