@@ -78,6 +78,19 @@ extension LabTests {
             }
         }
 
+        @Test func smallerMTUUpstreamIsAPathMTUFindingNamingTheRouter() async throws {
+            try await LabFixture.with(name: "trmtu", ["a=eim-apdf"]) { lab in
+                let site = try lab.site("a")
+                try Self.shell(site.routerNamespace, "ip link set wan mtu 1280")
+                let traced = try Self.trace(lab, site: "a", ["relay", "test", "--size", "1400", "--count", "10", "--pings", "2"])
+                let mtu = try #require(traced.first("path_mtu"), "\(traced.kinds)")
+                let router = site.hostAddress.split(separator: ".").dropLast().joined(separator: ".") + ".1"
+                #expect(mtu["by"] as? String == router)
+                #expect((mtu["sentence"] as? String ?? "").contains("next-hop MTU 1280"))
+                #expect(traced.kinds.contains("fragmented"), "after the ICMP the kernel fragments to the learned MTU")
+            }
+        }
+
         @Test func labCaptureShowsThePortTranslationAcrossTheNAT() async throws {
             try await LabFixture.with(name: "trnat", ["a=apdm-apdf"]) { lab in
                 let traced = try Self.trace(lab, site: "a", ["--lab", "trnat", "probe", "--timeout", "2"])

@@ -75,5 +75,6 @@ func counted(_ count: Int, _ noun: String, _ plural: String? = nil) -> String {
 /// Seconds between two nanosecond stamps, as "1.5 s" or "120 ms".
 func span(_ from: Int64, _ to: Int64) -> String {
     let ms = Double(to - from) / 1e6
-    return ms >= 1000 ? String(format: "%.1f s", ms / 1000) : String(format: "%.0f ms", ms)
+    if ms >= 1000 { return String(format: "%.1f s", ms / 1000) }
+    return ms >= 10 ? String(format: "%.0f ms", ms) : String(format: "%.1f ms", ms)
 }
