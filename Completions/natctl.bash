@@ -475,7 +475,7 @@ _natctl_trace() {
     repeating_flags=()
     non_repeating_flags=(--json --version -h --help)
     repeating_options=(--local --interface)
-    non_repeating_options=(--read --write --lab --filter --packets)
+    non_repeating_options=(--read --write --lab --filter --duration --packets)
     __natctl_offer_flags_options -1
 
     # Offer option value completions
@@ -496,6 +496,9 @@ _natctl_trace() {
         return
         ;;
     '--filter')
+        return
+        ;;
+    '--duration')
         return
         ;;
     '--packets')

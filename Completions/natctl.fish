@@ -39,7 +39,7 @@ function __natctl_parse_tokens -S
                 __natctl_parse_subcommand 0 'server=' 'user=' 'password=' 'auth-secret=' 'peer=' 'accept=+' 'duration=' 'linger=' 'timeout=' 'version' 'h/help'
             end
         case 'trace'
-            __natctl_parse_subcommand -r 1 'read=' 'local=+' 'write=' 'interface=+' 'lab=' 'filter=' 'packets=' 'json' 'version' 'h/help'
+            __natctl_parse_subcommand -r 1 'read=' 'local=+' 'write=' 'interface=+' 'lab=' 'filter=' 'duration=' 'packets=' 'json' 'version' 'h/help'
         case 'lab'
             __natctl_parse_subcommand 0 'version' 'h/help'
             switch $unparsed_tokens[1]
@@ -221,6 +221,7 @@ complete -c 'natctl' -n '__natctl_should_offer_completions_for_flags_or_options 
 complete -c 'natctl' -n '__natctl_should_offer_completions_for_flags_or_options "natctl trace"' -l 'interface' -d 'Capture on this interface (repeatable; default: the routes to the operation\'s servers).' -rfka ''
 complete -c 'natctl' -n '__natctl_should_offer_completions_for_flags_or_options "natctl trace" lab' -l 'lab' -d 'Also capture on every interface of this lab\'s namespaces.' -rfka ''
 complete -c 'natctl' -n '__natctl_should_offer_completions_for_flags_or_options "natctl trace" filter' -l 'filter' -d 'BPF capture filter (pcap-filter(7)); default: the operation\'s UDP, ICMP and fragments.' -rfka ''
+complete -c 'natctl' -n '__natctl_should_offer_completions_for_flags_or_options "natctl trace" duration' -l 'duration' -d 'With no operation: capture this long, then explain (a running WireGuard, a lab).' -rfka ''
 complete -c 'natctl' -n '__natctl_should_offer_completions_for_flags_or_options "natctl trace" packets' -l 'packets' -d 'Packets listed in text output; 0 lists none (the findings still print).' -rfka ''
 complete -c 'natctl' -n '__natctl_should_offer_completions_for_flags_or_options "natctl trace" json' -l 'json' -d 'Print one JSON document on stdout instead of text (see docs/json.md).'
 complete -c 'natctl' -n '__natctl_should_offer_completions_for_flags_or_options "natctl trace" version' -l 'version' -d 'Show the version.'
