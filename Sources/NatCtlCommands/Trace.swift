@@ -105,7 +105,7 @@ extension NatCtl {
                 try explain(capture, source: read)
             } else if let duration {
                 let targets = try TraceRun.targets(interfaces: interface, destinations: [], lab: lab, routed: lab == nil)
-                let live = try TraceRun.open(targets: targets, filter: filter ?? TraceRun.defaultFilter(operation: [], destinations: []))
+                let live = try TraceRun.open(targets: targets, filter: filter ?? TraceRun.defaultFilter(destinations: []))
                 try? await Task.sleep(for: .milliseconds(Int(duration * 1000)))
                 try explain(live.stop(), source: "live")
             } else {
@@ -116,18 +116,24 @@ extension NatCtl {
             }
         }
 
-        /// Analyses, saves (--write) and prints: the one ending of every mode.
+        /// Analyses, saves (--write) and prints: the one ending of every mode. A capture that
+        /// cannot be saved is still explained, then exits 2.
         private func explain(_ capture: Capture, source: String, operation traced: TracedOperation? = nil) throws {
+            for warning in capture.warnings { Console.error("natctl: trace: \(warning)") }
             var report = TraceAnalyzer.report(capture, locals: Set(local.compactMap(IPAddress.init)), source: source)
             report.operation = traced
+            var saveError: CaptureFileError?
             if let write {
-                do { try CaptureFileWriter.write(capture, to: write) } catch {
-                    Console.error("natctl: trace: \(error)")
-                    throw ExitStatus.operationFailed
-                }
-                report.file = write
+                do {
+                    try CaptureFileWriter.write(capture, to: write)
+                    report.file = write
+                } catch { saveError = error }
             }
             try output.emit(report) { TraceRendering.text(report, packets: packets) }
+            if let saveError {
+                Console.error("natctl: trace: \(saveError)")
+                throw ExitStatus.operationFailed
+            }
         }
     }
 }

@@ -23,7 +23,7 @@ struct TraceRun {
         let destinations = await destinations(of: operation)
         let capture = try open(
             targets: try targets(interfaces: interfaces, destinations: destinations, lab: lab),
-            filter: filter ?? defaultFilter(operation: operation, destinations: destinations))
+            filter: filter ?? defaultFilter(destinations: destinations))
         let command = json && !operation.contains("--json") ? operation + ["--json"] : operation
         let process = Process()
         process.executableURL = URL(fileURLWithPath: currentExecutable)
@@ -122,12 +122,14 @@ struct TraceRun {
         return targets
     }
 
-    /// The operation's UDP and TCP to its servers, every ICMP error, and IPv4 fragments (whose
-    /// later pieces carry no ports). Punch talks to peers not known in advance: all UDP.
-    static func defaultFilter(operation: [String], destinations: [IPAddress]) -> String {
-        let errors = "icmp or icmp6 or (ip[6:2] & 0x1fff != 0)"
-        guard operation.first != "punch", !destinations.isEmpty else { return "udp or \(errors)" }
+    /// All UDP (RFC 5780 tests also talk to the server's alternate address, hairpin tests to the
+    /// mapped address, punch to peers: none known in advance), TCP to the servers (dial-back),
+    /// every ICMP error, and fragments of either IP version (later pieces carry no ports, and
+    /// libpcap's `udp` does not follow IPv6 extension headers).
+    static func defaultFilter(destinations: [IPAddress]) -> String {
+        let rest = "udp or icmp or icmp6 or (ip[6:2] & 0x1fff != 0) or (ip6 and ip6[6] == 44)"
+        guard !destinations.isEmpty else { return rest }
         let hosts = destinations.map { "host \($0)" }.joined(separator: " or ")
-        return "((udp or tcp) and (\(hosts))) or \(errors)"
+        return "(tcp and (\(hosts))) or \(rest)"
     }
 }

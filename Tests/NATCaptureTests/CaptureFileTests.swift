@@ -109,6 +109,18 @@ import Testing
         #expect(PacketDecoder.decode(read).first?.udpPayload == [1, 2, 3])
     }
 
+    @Test func hostileTimestampsAndCountersAreClampedNotTrapped() throws {
+        var capture = sample()
+        capture.frames[0].timestampNanos = .min  // ticks 0x8000000000000000 on the wire
+        capture.frames[1].timestampNanos = 1_000_000_000_000_000_000
+        capture.drops = [CaptureDrops(kernel: .max, interface: .max), CaptureDrops(kernel: .max, interface: nil)]
+        let read = try CaptureFileReader.parse(try CaptureFileWriter.encode(capture, format: .pcapng)[...], path: "x.pcapng")
+        #expect(read.frames.allSatisfy { $0.timestampNanos >= 0 && $0.timestampNanos <= 1 << 62 })
+        let report = TraceAnalyzer.report(read, source: "x.pcapng")
+        #expect(report.kernelDrops ?? 0 > 0)
+        #expect(report.timeline.count == 2)
+    }
+
     @Test func damagedFilesAreErrorsNotCrashes() throws {
         let good = try CaptureFileWriter.encode(sample(), format: .pcapng)
         #expect(throws: CaptureFileError.notACapture(path: "f")) { try CaptureFileReader.parse([1, 2, 3, 4, 5][...], path: "f") }

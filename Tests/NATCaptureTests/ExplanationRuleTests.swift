@@ -180,6 +180,35 @@ import Testing
         #expect(finding?.local == "10.0.1.2:51820")
     }
 
+    @Test func wireGuardInitiationsFromThePeerThatThisHostIgnored() {
+        var b = Craft.Builder()
+        let me = Craft.at("10.0.1.2:51820")
+        let peer = Craft.at("203.0.113.12:51820")
+        b.add(0, Craft.udp(peer, me, Craft.wireGuardInitiation(sender: 0x3333)))
+        b.add(1, Craft.udp(me, Craft.at("203.0.113.1:3478"), Craft.bindingRequest(Craft.id(30))))
+        let finding = b.findings(locals: ["10.0.1.2"]).first { $0.kind == .wireGuardNoResponse }
+        #expect(finding?.sentence.contains("from the peer at 203.0.113.12:51820") == true)
+        #expect(finding?.sentence.contains("got no response from this host") == true)
+    }
+
+    @Test func doubleNATIsNotAPerDestinationMapping() {
+        let interfaces = [
+            CaptureInterface(name: "host/eth0", linkType: .ethernet, addresses: [Craft.ip("10.0.1.2")], isLocal: true),
+            CaptureInterface(name: "home/wan", linkType: .ethernet, addresses: [Craft.ip("100.64.0.2")]),
+            CaptureInterface(name: "cgnat/wan", linkType: .ethernet, addresses: [Craft.ip("203.0.113.11")]),
+        ]
+        var b = Craft.Builder(interfaces)
+        for (n, target) in [(UInt8(40), server), (41, alternate)] {
+            let request = Craft.bindingRequest(Craft.id(n))
+            b.add(Double(n), Craft.udp(host, target, request), on: 0)
+            b.add(Double(n) + 0.1, Craft.udp(Craft.at("100.64.0.2:40000"), target, request), on: 1)
+            b.add(Double(n) + 0.2, Craft.udp(Craft.at("203.0.113.11:40000"), target, request), on: 2)
+        }
+        let findings = b.findings()
+        #expect(!kinds(findings).contains(.mappingPerDestination))
+        #expect(findings.filter { $0.kind == .translated }.count == 2, "each NAT layer's rewrite is reported")
+    }
+
     @Test func wireGuardResponseCompletesTheHandshake() {
         var b = Craft.Builder()
         let me = Craft.at("10.0.1.2:51820")

@@ -46,7 +46,7 @@ enum IPLayer {
             source: source, destination: destination, protocolNumber: proto, hopLimit: ttl, totalLength: Int(total),
             dontFragment: flags & 0x4000 != 0,
             fragment: offset > 0 || more ? .init(identification: UInt32(id), offset: offset, moreFollow: more) : nil)
-        return (header, bytes.prefix(Int(total)).suffix(from: headerLength))
+        return (header, bytes.prefix(Int(total)).suffix(fromOffset: headerLength))
     }
 
     private static func parseV6(_ bytes: ArraySlice<UInt8>) -> (IPHeader, ArraySlice<UInt8>)? {
@@ -62,6 +62,8 @@ enum IPLayer {
                 guard let field = bytes.u16(offset + 2), let id = bytes.u32(offset + 4) else { return nil }
                 fragment = .init(identification: id, offset: Int(field & 0xFFF8), moreFollow: field & 1 != 0)
                 offset += 8
+                // Past a later fragment's header comes payload, not more headers.
+                if field & 0xFFF8 != 0 { next = following; break }
             } else {
                 guard let length = bytes.byte(offset + 1) else { return nil }
                 offset += (Int(length) + 1) * 8
@@ -71,6 +73,6 @@ enum IPLayer {
         let header = IPHeader(
             source: source, destination: destination, protocolNumber: next, hopLimit: hops, totalLength: 40 + Int(payloadLength),
             dontFragment: true, fragment: fragment)
-        return (header, bytes.prefix(40 + Int(payloadLength)).suffix(from: offset))
+        return (header, bytes.prefix(40 + Int(payloadLength)).suffix(fromOffset: offset))
     }
 }

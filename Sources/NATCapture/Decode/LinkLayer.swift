@@ -19,17 +19,17 @@ enum LinkLayer {
                 etherType = inner
                 offset += 4
             }
-            return ipEtherType(etherType) ? Result(ip: frame.suffix(from: offset), outgoing: nil) : nil
+            return ipEtherType(etherType) ? Result(ip: frame.suffix(fromOffset: offset), outgoing: nil) : nil
         case .linuxSLL:
             guard let packetType = frame.u16(0), let proto = frame.u16(14), ipEtherType(proto) else { return nil }
-            return Result(ip: frame.suffix(from: 16), outgoing: packetType == 4)
+            return Result(ip: frame.suffix(fromOffset: 16), outgoing: packetType == 4)
         case .linuxSLL2:
             guard let proto = frame.u16(0), let packetType = frame.byte(10), ipEtherType(proto) else { return nil }
-            return Result(ip: frame.suffix(from: 20), outgoing: packetType == 4)
+            return Result(ip: frame.suffix(fromOffset: 20), outgoing: packetType == 4)
         case .null, .loop:
             // The address family is 4 bytes in the writer's order (null) or network order (loop);
             // the IP version nibble below is what decides, so the family is only checked loosely.
-            return frame.count > 4 ? Result(ip: frame.suffix(from: 4), outgoing: nil) : nil
+            return frame.count > 4 ? Result(ip: frame.suffix(fromOffset: 4), outgoing: nil) : nil
         case .raw, .ipv4, .ipv6:
             return Result(ip: frame, outgoing: nil)
         }

@@ -51,8 +51,8 @@ public struct ICMPMessage: Sendable, Hashable {
     public var kind: Kind {
         switch (isV6, type, code) {
         case (false, 3, 3), (true, 1, 4): .portUnreachable
-        case (false, 3, 1), (true, 1, 3): .hostUnreachable
-        case (false, 3, 0), (false, 3, 6), (false, 3, 7), (true, 1, 0): .networkUnreachable
+        case (false, 3, 1), (false, 3, 7), (true, 1, 3): .hostUnreachable
+        case (false, 3, 0), (false, 3, 6), (true, 1, 0): .networkUnreachable
         case (false, 3, 9), (false, 3, 10), (false, 3, 13), (true, 1, 1), (true, 1, 5), (true, 1, 6): .administrativelyProhibited
         case (false, 3, 4), (true, 2, _): .fragmentationNeeded
         case (false, 11, _), (true, 3, _): .timeExceeded
@@ -69,6 +69,7 @@ public struct ICMPMessage: Sendable, Hashable {
         case .networkUnreachable: "network unreachable"
         case .administrativelyProhibited: "administratively prohibited"
         case .fragmentationNeeded: mtu.map { "packet too big (next-hop MTU \($0))" } ?? "packet too big"
+        case .timeExceeded where code == 1: "fragment reassembly time exceeded (fragments were lost)"
         case .timeExceeded: "time exceeded (TTL ran out)"
         case .otherError: "error type \(type) code \(code)"
         case .informational: isV6 ? "ICMPv6 type \(type)" : (type == 8 ? "echo request" : type == 0 ? "echo reply" : "ICMP type \(type)")
@@ -93,7 +94,7 @@ enum TransportLayer {
             guard let source = bytes.u16(0), let destination = bytes.u16(2), let length = bytes.u16(4) else { return .other(protocolNumber: 17) }
             // A fragmented datagram's length covers all fragments; keep what this one holds.
             let end = header.fragment == nil ? min(Int(length), bytes.count) : bytes.count
-            return .udp(sourcePort: source, destinationPort: destination, payload: Array(bytes.prefix(max(end, 8)).suffix(from: 8)))
+            return .udp(sourcePort: source, destinationPort: destination, payload: Array(bytes.prefix(max(end, 8)).suffix(fromOffset: 8)))
         case 6:
             guard let source = bytes.u16(0), let destination = bytes.u16(2), let flags = bytes.byte(13) else { return .other(protocolNumber: 6) }
             return .tcp(sourcePort: source, destinationPort: destination, flags: TCPFlags(rawValue: flags))
@@ -101,9 +102,10 @@ enum TransportLayer {
             guard let type = bytes.byte(0), let code = bytes.byte(1) else { return .other(protocolNumber: header.protocolNumber) }
             var message = ICMPMessage(isV6: header.protocolNumber == 58, type: type, code: code)
             if message.kind != .informational {
-                message.quoted = quoted(bytes.suffix(from: 8))
+                message.quoted = quoted(bytes.suffix(fromOffset: 8))
                 if message.kind == .fragmentationNeeded {
-                    message.mtu = message.isV6 ? bytes.u32(4).map(Int.init) : bytes.u16(6).map(Int.init)
+                    // Pre-RFC 1191 routers send 0: unknown, not zero.
+                    message.mtu = (message.isV6 ? bytes.u32(4).map(Int.init) : bytes.u16(6).map(Int.init)).flatMap { $0 > 0 ? $0 : nil }
                 }
             }
             return .icmp(message)

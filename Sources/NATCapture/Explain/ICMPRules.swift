@@ -69,8 +69,9 @@ enum ICMPRules {
             byDestination[ip.destination, default: []].append(packet)
         }
         return byDestination.sorted { $0.key < $1.key }.map { destination, firsts in
+            // Only UDP back from that host counts: an ICMP error (reassembly time exceeded) proves the opposite.
             let answered = context.localPackets.contains { packet in
-                packet.ip?.source == destination && context.isIncoming(packet) && packet.timestampNanos > (firsts.first?.timestampNanos ?? 0)
+                packet.ip?.source == destination && packet.udpSource != nil && context.isIncoming(packet) && packet.timestampNanos > (firsts.first?.timestampNanos ?? 0)
             }
             let size = firsts.compactMap { packet -> Int? in
                 guard case .udp? = packet.transport, let ip = packet.ip else { return nil }

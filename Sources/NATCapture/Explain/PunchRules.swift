@@ -31,13 +31,16 @@ enum PunchRules {
             let where_ = Set(arrivals.map { context.interfaceName($0.interface) }).sorted().joined(separator: ", ")
             let ports = Set(arrivals.compactMap(\.udpDestination)).sorted().map(\.description).joined(separator: ", ")
             if passed == 0 {
-                let perDestination = Set(mappings.map(\.outside)).count > Set(mappings.map(\.inside)).count
+                let perDestination = Dictionary(grouping: mappings, by: \.inside).values.contains { TranslationRules.perDestination($0) != nil }
                 let why = perDestination
                     ? " It only lets in packets from endpoints this host has sent to, and this host's own checks toward the peer left from other public ports (its mapping depends on the destination)."
                     : " It filters inbound packets from endpoints this host has not sent to."
+                let sentence = atNAT.isEmpty
+                    ? "\(counted(distinct, "punch check")) from the peer at \(peer) toward \(ports) were seen on \(where_) and none reached this host: they were dropped on the way, most likely by this site's NAT.\(why)"
+                    : "\(counted(distinct, "punch check")) from the peer at \(peer) reached this site's NAT at \(ports) (seen on \(where_)) and none got through to this host: the NAT dropped them.\(why)"
                 findings.append(TraceFinding(
                     kind: .punchInboundDropped, severity: .problem,
-                    sentence: "\(counted(distinct, "punch check")) from the peer at \(peer) reached this site's NAT at \(ports) (seen on \(where_)) and none got through to this host: the NAT dropped them.\(why)",
+                    sentence: sentence,
                     frames: arrivals.map(\.frame), remote: peer.description, by: where_))
             } else if passed < distinct {
                 findings.append(TraceFinding(

@@ -65,7 +65,7 @@ public struct TraceReport: Sendable, Encodable {
             return Interface(
                 name: interface.name, linkType: interface.linkType.description, local: context.localInterfaces.contains(index),
                 addresses: interface.addresses.map(\.description), packets: capture.frames.filter { $0.interface == index }.count,
-                kernelDrops: drops?.kernel, interfaceDrops: drops?.interface)
+                kernelDrops: drops?.kernel ?? nil, interfaceDrops: drops?.interface ?? nil)
         }
         self.packets = capture.frames.count
         let start = context.packets.first?.timestampNanos ?? 0
@@ -76,6 +76,6 @@ public struct TraceReport: Sendable, Encodable {
     /// Kernel drops across interfaces; nil when no interface reported any count.
     public var kernelDrops: Int? {
         let known = interfaces.compactMap(\.kernelDrops)
-        return known.isEmpty ? nil : known.reduce(0, +)
+        return known.isEmpty ? nil : known.reduce(0) { $0.addingReportingOverflow($1).partialValue }
     }
 }

@@ -15,13 +15,17 @@ enum TransactionRules {
     static func findings(_ context: TraceContext, icmpFlows: Set<Flow>) -> [TraceFinding] {
         var byServer: [TransportAddress: [TransactionID: Exchange]] = [:]
         var serverOf: [TransactionID: TransportAddress] = [:]
+        var clientOf: [TransactionID: TransportAddress] = [:]
         let local = context.localPackets
         for packet in local {
             guard let stun = packet.stun, !stun.isPeerCheck, let destination = packet.udpDestination else { continue }
             if stun.messageClass == .request, context.isOutgoing(packet) {
                 byServer[destination, default: [:]][stun.transactionID, default: Exchange()].requests.append(packet)
                 serverOf[stun.transactionID] = destination
-            } else if stun.messageClass.isResponse, context.isIncoming(packet), let server = serverOf[stun.transactionID] {
+                clientOf[stun.transactionID] = packet.udpSource
+            } else if stun.messageClass.isResponse, context.isIncoming(packet), let server = serverOf[stun.transactionID],
+                destination == clientOf[stun.transactionID]
+            {
                 // Keyed by the request's destination: RFC 5780 answers may come from another address.
                 byServer[server]?[stun.transactionID]?.responses.append(packet)
             }
@@ -53,14 +57,15 @@ enum TransactionRules {
                 let interfaces = Set(replies.map { context.interfaceName($0.interface) }).sorted().joined(separator: ", ")
                 findings.append(TraceFinding(
                     kind: .droppedLocally, severity: .problem,
-                    sentence: "\(counted(replies.count, "reply", "replies")) from \(server) reached \(interfaces), but the client sent the same \(ignored.count == 1 ? "request" : "requests") again \(counted(retries.count, "time")) afterwards, so the replies never reached its socket: a firewall on this host (an nftables/iptables INPUT rule) is dropping them.",
+                    sentence: "\(counted(replies.count, "reply", "replies")) from \(server) reached \(interfaces), but the client sent the same \(ignored.count == 1 ? "request" : "requests") again \(counted(retries.count, "time")) afterwards, so the replies never reached its socket: most likely a firewall on this host (an nftables/iptables INPUT rule) dropped them; reverse-path filtering, a full socket buffer or a client that rejected the replies look the same on the wire.",
                     frames: (replies + retries).map(\.frame).sorted(), local: clients.count == 1 ? clients.first?.description : nil, remote: server.description))
             }
             let firstReply = answered.flatMap(\.responses).min { $0.timestampNanos < $1.timestampNanos }
             let reflexive = answered.compactMap { $0.responses.first?.stun?.reflexive }.first
             let seen = reflexive.map { ", which saw this host as \($0)" } ?? ""
+            // From the last transmission before the reply: an earlier lost one would add its wait.
             let rtt = answered.compactMap { exchange -> Int64? in
-                guard let request = exchange.requests.first, let reply = exchange.responses.first else { return nil }
+                guard let reply = exchange.responses.first, let request = exchange.requests.last(where: { $0.timestampNanos <= reply.timestampNanos }) else { return nil }
                 return reply.timestampNanos - request.timestampNanos
             }.min()
             findings.append(TraceFinding(

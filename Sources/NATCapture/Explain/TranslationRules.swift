@@ -63,6 +63,20 @@ enum TranslationRules {
         return found
     }
 
+    /// One inside endpoint's mappings compared per vantage point (one NAT interface, or what
+    /// the servers reported), so the two rewrites of a double NAT are never compared with each
+    /// other. Returns "outside toward destination, …" when some vantage saw more than one.
+    static func perDestination(_ mappings: [Mapping]) -> String? {
+        let byVantage = Dictionary(grouping: mappings) { $0.evidence.hasPrefix("by ") ? "servers" : $0.evidence }
+        for vantage in byVantage.keys.sorted() {
+            guard let seen = byVantage[vantage], Set(seen.map(\.outside)).count > 1 else { continue }
+            var outsideFor: [TransportAddress: TransportAddress] = [:]
+            for mapping in seen { outsideFor[mapping.destination] = mapping.outside }
+            return outsideFor.sorted { $0.key < $1.key }.map { "\($0.value) toward \($0.key)" }.joined(separator: ", ")
+        }
+        return nil
+    }
+
     static func findings(_ mappings: [Mapping]) -> [TraceFinding] {
         var findings: [TraceFinding] = []
         let byInside = Dictionary(grouping: mappings, by: \.inside)
@@ -80,13 +94,7 @@ enum TranslationRules {
                     sentence: "A NAT turned \(inside) into \(outside) toward \(destinations) (seen \(evidence)): \(what).",
                     frames: these.flatMap(\.frames).sorted(), local: inside.description, remote: outside.description))
             }
-            // Behind two NATs (CGNAT) a datagram has two rewrites; the highest address is taken as
-            // the public one (documentation and public ranges sort above 10/8 and 100.64/10).
-            var perDestination: [TransportAddress: Set<TransportAddress>] = [:]
-            for mapping in all { perDestination[mapping.destination, default: []].insert(mapping.outside) }
-            let publicFaces = Set(perDestination.values.compactMap { $0.max() })
-            if publicFaces.count > 1 {
-                let list = perDestination.sorted { $0.key < $1.key }.compactMap { destination, outs in outs.max().map { "\($0) toward \(destination)" } }.joined(separator: ", ")
+            if let list = perDestination(all) {
                 findings.append(TraceFinding(
                     kind: .mappingPerDestination, severity: .warning,
                     sentence: "\(inside) got a different public address per destination (\(list)): the NAT's mapping depends on the destination, so the address one server saw is not the one a peer will see, and hole punching needs prediction or a relay.",

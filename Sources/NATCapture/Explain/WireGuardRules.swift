@@ -6,6 +6,8 @@ enum WireGuardRules {
     static func findings(_ context: TraceContext) -> [TraceFinding] {
         let packets = context.localPackets.filter { $0.wireGuard != nil }
         let initiations = packets.filter { $0.wireGuard?.kind == .initiation }
+        // Who initiated decides whose silence it is.
+        let outgoing = Set(initiations.filter { context.isOutgoing($0) && !context.isIncoming($0) }.map(\.frame))
         guard !initiations.isEmpty else { return [] }
         let answeredIndices = Set(packets.filter { $0.wireGuard?.kind == .response }.compactMap(\.wireGuard?.receiver))
         let cookieIndices = Set(packets.filter { $0.wireGuard?.kind == .cookieReply }.compactMap(\.wireGuard?.receiver))
@@ -19,7 +21,12 @@ enum WireGuardRules {
                 guard let message = packet.wireGuard, message.kind != .initiation, message.kind != .transportData else { return false }
                 return sent.contains { $0.wireGuard?.sender == message.receiver }
             }
-            if answered.isEmpty {
+            if answered.isEmpty, !outgoing.contains(first.frame) {
+                findings.append(TraceFinding(
+                    kind: .wireGuardNoResponse, severity: .problem,
+                    sentence: "\(counted(sent.count, "WireGuard handshake initiation")) from the peer at \(flow.source) to \(flow.destination) over \(span(first.timestampNanos, last.timestampNanos)) got no response from this host: its WireGuard does not listen on that port or does not know the peer's key.",
+                    frames: (sent + responses).map(\.frame).sorted(), local: flow.destination.description, remote: flow.source.description))
+            } else if answered.isEmpty {
                 let cookie = cookies.isEmpty ? "" : " The peer did answer with \(counted(cookies.count, "cookie reply", "cookie replies")): it is under load and wants the initiations retried with its cookie."
                 findings.append(TraceFinding(
                     kind: .wireGuardNoResponse, severity: .problem,

@@ -44,7 +44,7 @@ extension ArraySlice where Element == UInt8 {
     }
 
     /// Everything from `offset` on (empty when `offset` is at or past the end).
-    func suffix(from offset: Int) -> ArraySlice<UInt8> {
+    func suffix(fromOffset offset: Int) -> ArraySlice<UInt8> {
         offset >= count ? self[endIndex...] : self[(startIndex + offset)...]
     }
 }

@@ -32,8 +32,8 @@ public enum CaptureFileReader {
         let little = magic == 0xD4C3_B2A1 || magic == 0x4D3C_B2A1
         let nanos = magic == 0xA1B2_3C4D || magic == 0x4D3C_B2A1
         guard let rawLink = bytes.u32(20, littleEndian: little) else { throw .truncated(path: path, offset: 20, what: "the file header") }
-        // The top bits of the link-type field carry FCS flags (pcap spec, LinkType and additional info).
-        let linkValue = rawLink & 0x0FFF_FFFF
+        // The upper 16 bits of the link-type field carry FCS flags (libpcap's LT_LINKTYPE mask).
+        let linkValue = rawLink & 0xFFFF
         guard let link = CaptureLinkType(rawValue: linkValue) else { throw .unsupportedLinkType(path: path, linkType: linkValue) }
         var frames: [CapturedFrame] = []
         var offset = 24
@@ -42,7 +42,7 @@ public enum CaptureFileReader {
                 let captured = bytes.u32(offset + 8, littleEndian: little), let original = bytes.u32(offset + 12, littleEndian: little),
                 let body = bytes.bytes(offset + 16, Int(captured))
             else { throw .truncated(path: path, offset: offset, what: "packet record \(frames.count + 1)") }
-            let stamp = Int64(seconds) * 1_000_000_000 + Int64(fraction) * (nanos ? 1 : 1000)
+            let stamp = Int64(seconds) * 1_000_000_000 + Int64(min(fraction, 999_999_999)) * (nanos ? 1 : 1000)
             frames.append(CapturedFrame(timestampNanos: stamp, interface: 0, originalLength: Int(original), bytes: Array(body)))
             offset += 16 + Int(captured)
         }
@@ -70,6 +70,7 @@ public enum CaptureFileReader {
             // The section header's byte-order magic decides how everything after it is read.
             if bytes.u32(offset) == 0x0A0D_0D0A {
                 guard let order = bytes.u32(offset + 8) else { throw .truncated(path: path, offset: offset, what: "a section header") }
+                guard order == 0x1A2B_3C4D || order == 0x4D3C_2B1A else { throw .notACapture(path: path) }
                 section = Section(little: order == 0x4D3C_2B1A, firstInterface: interfaces.count)
             }
             guard let type = bytes.u32(offset, littleEndian: section.little), let length = bytes.u32(offset + 4, littleEndian: section.little),
@@ -112,7 +113,7 @@ public enum CaptureFileReader {
         guard let rawLink = body.u16(0, littleEndian: section.little) else { return nil }
         var block = InterfaceBlock(rawLink: UInt32(rawLink), link: CaptureLinkType(rawValue: UInt32(rawLink)))
         var ticks: Int64 = 1_000_000
-        for (code, value) in options(body.suffix(from: 8), little: section.little) {
+        for (code, value) in options(body.suffix(fromOffset: 8), little: section.little) {
             switch code {
             case 2: block.name = String(decoding: value.prefix { $0 != 0 }, as: UTF8.self)
             case 3: block.isLocal = value.elementsEqual(CaptureInterface.localDescription.utf8)
@@ -121,9 +122,10 @@ public enum CaptureFileReader {
             case 9:
                 // if_tsresol: a negative power of 10, or of 2 when the top bit is set.
                 if let resolution = value.first {
+                    // Beyond 10^18 or 2^62 ticks per second a tick count no longer fits; keep the default.
                     let exponent = Int64(resolution & 0x7F)
-                    guard exponent < 63 else { break }
-                    ticks = resolution & 0x80 != 0 ? Int64(1) << exponent : (0..<exponent).reduce(Int64(1)) { acc, _ in acc.multipliedReportingOverflow(by: 10).partialValue }
+                    if resolution & 0x80 != 0, exponent <= 62 { ticks = Int64(1) << exponent }
+                    if resolution & 0x80 == 0, exponent <= 18 { ticks = (0..<exponent).reduce(Int64(1)) { acc, _ in acc * 10 } }
                 }
             default: break
             }
@@ -136,7 +138,7 @@ public enum CaptureFileReader {
         let little = section.little
         if type == 3 {  // Simple packet block: interface 0, no timestamp.
             guard let original = body.u32(0, littleEndian: little) else { return nil }
-            let data = body.suffix(from: 4).prefix(Int(original))
+            let data = body.suffix(fromOffset: 4).prefix(Int(original))
             return CapturedFrame(timestampNanos: 0, interface: section.firstInterface, originalLength: Int(original), bytes: Array(data))
         }
         guard let interface = body.u32(0, littleEndian: little), let high = body.u32(4, littleEndian: little),
@@ -146,21 +148,29 @@ public enum CaptureFileReader {
         else { return nil }
         let ticks = UInt64(high) << 32 | UInt64(low)
         let perSecond = UInt64(section.ticksPerSecond[Int(interface)])
-        let nanos = (ticks / perSecond) &* 1_000_000_000 &+ (ticks % perSecond) &* 1_000_000_000 / perSecond
+        // 128-bit intermediate: ticks × 10^9 overflows 64 bits at fine resolutions.
+        let product = ticks.multipliedFullWidth(by: 1_000_000_000)
+        let nanos = perSecond > product.high ? perSecond.dividingFullWidth(product).quotient : UInt64.max
         return CapturedFrame(
-            timestampNanos: Int64(truncatingIfNeeded: nanos), interface: section.firstInterface + Int(interface),
+            timestampNanos: Int64(min(nanos, Self.latestNanos)), interface: section.firstInterface + Int(interface),
             originalLength: Int(original), bytes: Array(data))
     }
 
+    /// Stamps are clamped to 2^62 ns (year 2116), so differences between them never overflow.
+    static let latestNanos: UInt64 = 1 << 62
+
     private static func statisticsBlock(_ body: ArraySlice<UInt8>, section: Section) -> (Int, CaptureDrops)? {
         guard let interface = body.u32(0, littleEndian: section.little) else { return nil }
-        var drops = CaptureDrops()
-        for (code, value) in options(body.suffix(from: 12), little: section.little) where value.count == 8 {
-            let count = Int(truncatingIfNeeded: value.u64(0, littleEndian: section.little) ?? 0)
-            // isb_ifdrop (5) counts interface drops; isb_osdrop (7) the capture buffer's.
+        var drops = CaptureDrops(kernel: nil, interface: nil)
+        for (code, value) in options(body.suffix(fromOffset: 12), little: section.little) where value.count == 8 {
+            // Counters are clamped so sums over interfaces cannot overflow.
+            let count = Int(min(value.u64(0, littleEndian: section.little) ?? 0, 1 << 48))
+            // isb_osdrop (7) counts the capture buffer's drops; isb_ifdrop (5) the interface's, but
+            // dumpcap writes libpcap's buffer drops there and no isb_osdrop, so it stands in for both.
             if code == 5 { drops.interface = count }
             if code == 7 { drops.kernel = count }
         }
+        if drops.kernel == nil { drops.kernel = drops.interface }
         return (section.firstInterface + Int(interface), drops)
     }
 

@@ -97,8 +97,8 @@ public enum CaptureFileWriter {
             var body: [UInt8] = []
             body.append32(UInt32(index))
             body.append64(end)
-            appendOption(&body, code: 5, value: eightBytes(drops.interface))
-            appendOption(&body, code: 7, value: eightBytes(drops.kernel))
+            if let interface = drops.interface { appendOption(&body, code: 5, value: eightBytes(interface)) }
+            if let kernel = drops.kernel { appendOption(&body, code: 7, value: eightBytes(kernel)) }
             appendEndOfOptions(&body)
             appendBlock(&out, type: 5, body: body)
         }

@@ -81,12 +81,13 @@ public struct CapturedFrame: Sendable {
 
 /// Packets the kernel could not hand to the capture, per interface (pcap_stats).
 public struct CaptureDrops: Sendable, Hashable, Codable {
-    /// Dropped because the capture buffer was full (the capture fell behind).
-    public var kernel: Int
-    /// Dropped by the interface or its driver before capture.
-    public var interface: Int
+    /// Dropped because the capture buffer was full (the capture fell behind); nil when unknown.
+    public var kernel: Int?
+    /// Dropped by the interface or its driver before capture; nil when unknown (libpcap on
+    /// Linux counts these only in promiscuous mode, which natctl does not use).
+    public var interface: Int?
 
-    public init(kernel: Int = 0, interface: Int = 0) {
+    public init(kernel: Int? = 0, interface: Int? = nil) {
         self.kernel = kernel
         self.interface = interface
     }
@@ -96,6 +97,8 @@ public struct CaptureDrops: Sendable, Hashable, Codable {
 public struct Capture: Sendable {
     public var interfaces: [CaptureInterface]
     public var frames: [CapturedFrame]
+    /// Devices that failed during a live capture (removed, lab torn down), for stderr.
+    public var warnings: [String] = []
     /// Per interface, parallel to `interfaces`; nil when the source did not say.
     public var drops: [CaptureDrops?]
 

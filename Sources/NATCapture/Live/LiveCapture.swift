@@ -51,6 +51,11 @@ public final class LiveCapture: @unchecked Sendable {
             var delivered = 0
             for (index, descriptor) in descriptors.enumerated() where descriptor.revents != 0 {
                 delivered += handles[index].drain()
+                // A device that went away (lab torn down) would make poll return at once forever.
+                if descriptor.revents & Int16(POLLERR | POLLHUP | POLLNVAL) != 0 || handles[index].failure != nil {
+                    if handles[index].failure == nil { handles[index].failure = "the device stopped delivering packets" }
+                    descriptors[index].fd = -1
+                }
                 descriptors[index].revents = 0
             }
             if delivered > 0 {
@@ -67,12 +72,15 @@ public final class LiveCapture: @unchecked Sendable {
     /// time order with each device's drop counts.
     public func stop() -> Capture {
         lock.lock()
-        let first = !stopping
         stopping = true
         lock.unlock()
-        if first { finished.wait() }
+        // Every caller waits for the thread's end, and passes the signal on to the next caller.
+        finished.wait()
+        finished.signal()
         let frames = handles.flatMap(\.frames).sorted { $0.timestampNanos < $1.timestampNanos }
-        return Capture(interfaces: handles.map(\.interface), frames: frames, drops: handles.map(\.drops))
+        var capture = Capture(interfaces: handles.map(\.interface), frames: frames, drops: handles.map(\.drops))
+        capture.warnings = handles.compactMap { handle in handle.failure.map { "capture on '\(handle.target)' ended early: \($0)" } }
+        return capture
     }
 }
 #endif

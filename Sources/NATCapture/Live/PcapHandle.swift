@@ -13,6 +13,9 @@ final class PcapHandle {
     /// Frames this handle delivered; filled only by the capture thread.
     var frames: [CapturedFrame] = []
     let interfaceIndex: Int
+    private(set) var nanosecondStamps = true
+    /// Set when the device failed during capture (pcap_geterr), after which it is not polled.
+    var failure: String?
 
     /// Bytes kept per packet: a full Ethernet frame and then some (longer loopback datagrams
     /// are marked cut). In immediate mode libpcap uses a ring of fixed slots sized by the snap
@@ -38,6 +41,8 @@ final class PcapHandle {
         case ..<0: throw .pcap(interface: target.description, reason: String(cString: pcap_geterr(handle)))
         default: break
         }
+        // Stamps are nanoseconds only if libpcap agreed to it; otherwise tv_usec is microseconds.
+        nanosecondStamps = pcap_get_tstamp_precision(handle) == Int32(PCAP_TSTAMP_PRECISION_NANO)
         guard let link = CaptureLinkType(dlt: pcap_datalink(handle)) else {
             throw .pcap(interface: target.description, reason: "link type \(pcap_datalink(handle)) is not one natctl decodes")
         }
@@ -77,17 +82,19 @@ final class PcapHandle {
         let count = pcap_dispatch(pointer, -1, { user, header, bytes in
             guard let user, let header, let bytes else { return }
             let handle = Unmanaged<PcapHandle>.fromOpaque(UnsafeRawPointer(user)).takeUnretainedValue()
-            let stamp = Int64(header.pointee.ts.tv_sec) * 1_000_000_000 + Int64(header.pointee.ts.tv_usec)
+            let fraction = Int64(header.pointee.ts.tv_usec)
+            let stamp = Int64(header.pointee.ts.tv_sec) * 1_000_000_000 + (handle.nanosecondStamps ? fraction : fraction * 1000)
             let data = Array(UnsafeBufferPointer(start: bytes, count: Int(header.pointee.caplen)))
             handle.frames.append(CapturedFrame(timestampNanos: stamp, interface: handle.interfaceIndex, originalLength: Int(header.pointee.len), bytes: data))
         }, context)
+        if count < 0 { failure = String(cString: pcap_geterr(pointer)) }
         return max(Int(count), 0)
     }
 
     var drops: CaptureDrops? {
         var stats = pcap_stat()
         guard pcap_stats(pointer, &stats) == 0 else { return nil }
-        return CaptureDrops(kernel: Int(stats.ps_drop), interface: Int(stats.ps_ifdrop))
+        return CaptureDrops(kernel: Int(stats.ps_drop), interface: nil)
     }
 
     var interface: CaptureInterface {
