@@ -72,7 +72,7 @@ public struct ICMPMessage: Sendable, Hashable {
         case .timeExceeded where code == 1: "fragment reassembly time exceeded (fragments were lost)"
         case .timeExceeded: "time exceeded (TTL ran out)"
         case .otherError: "error type \(type) code \(code)"
-        case .informational: isV6 ? "ICMPv6 type \(type)" : (type == 8 ? "echo request" : type == 0 ? "echo reply" : "ICMP type \(type)")
+        case .informational: isV6 ? (type == 128 ? "echo request" : type == 129 ? "echo reply" : "type \(type)") : (type == 8 ? "echo request" : type == 0 ? "echo reply" : "type \(type)")
         }
     }
 }
