@@ -54,6 +54,14 @@ struct ByteReader {
         return bytes[index..<index + 4].reduce(0) { $0 << 8 | UInt32($1) }
     }
 
+    /// One byte that must be a known code of `T` (a kind, status, transport); the error says
+    /// which values are accepted, e.g. "is neither TCP (6) nor UDP (17)".
+    mutating func readCode<T: RawRepresentable>(_ field: String, accepted: String) throws(STUNDecodeError) -> T where T.RawValue == UInt8 {
+        let raw = try readUInt8(field)
+        guard let code = T(rawValue: raw) else { throw STUNDecodeError(place: "field \(field)", reason: "\(raw) \(accepted)") }
+        return code
+    }
+
     mutating func readBytes(_ count: Int, _ field: String) throws(STUNDecodeError) -> ArraySlice<UInt8> {
         try need(count, field)
         defer { index += count }

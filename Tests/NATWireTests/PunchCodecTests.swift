@@ -47,7 +47,12 @@ import Testing
     }
 
     @Test func malformedPunchAttributesAreDecodeErrorsNamingTheField() {
-        #expect(throws: STUNDecodeError.self) { try PunchCandidate(stunValue: [9, 0, 0, 0, 0, 1, 0, 1, 1, 2, 3, 4], transactionID: .random()) }
+        #expect(throws: STUNDecodeError(place: "field kind", reason: "9 is not a candidate kind (0-3)")) {
+            try PunchCandidate(stunValue: [9, 0, 0, 0, 0, 1, 0, 1, 1, 2, 3, 4], transactionID: .random())
+        }
+        #expect(throws: STUNDecodeError(place: "field status", reason: "7 is not a dial-back status (0-3)")) {
+            try DialBackStatus(stunValue: [17, 7, 0, 80], transactionID: .random())
+        }
         #expect(throws: STUNDecodeError.self) { try PunchSchedule(stunValue: [1, 2, 0, 0, 0, 0, 0, 0], transactionID: .random()) }
         #expect(throws: STUNDecodeError.self) { try PunchSessionID(stunValue: [1, 2, 3], transactionID: .random()) }
         #expect(throws: STUNDecodeError.self) { try PunchRelayCredential(stunValue: [0, 9, 65], transactionID: .random()) }

@@ -21,12 +21,8 @@ public struct DialBackTarget: STUNAttributeValue, Hashable {
 
     public init(stunValue: ArraySlice<UInt8>, transactionID: TransactionID) throws(STUNDecodeError) {
         var reader = ByteReader(stunValue, place: "value")
-        let raw = try reader.readUInt8("transport")
-        guard let transport = DialBackTransport(rawValue: raw) else {
-            throw STUNDecodeError(place: "field transport", reason: "\(raw) is neither TCP (6) nor UDP (17)")
-        }
+        transport = try reader.readCode("transport", accepted: "is neither TCP (6) nor UDP (17)")
         _ = try reader.readBytes(3, "reserved")
-        self.transport = transport
         self.address = try AddressAttributeCodec.decode(stunValue.dropFirst(4), xorWith: transactionID)
     }
 
@@ -84,15 +80,10 @@ public struct DialBackStatus: STUNAttributeValue, Hashable {
     }
 
     public init(stunValue: ArraySlice<UInt8>, transactionID: TransactionID) throws(STUNDecodeError) {
-        guard stunValue.count == 4 else { throw STUNDecodeError(place: "value", reason: "is \(stunValue.count) bytes, not 4") }
+        try requireLength(stunValue, 4)
         var reader = ByteReader(stunValue, place: "value")
-        let rawTransport = try reader.readUInt8("transport")
-        let rawOutcome = try reader.readUInt8("status")
-        guard let transport = DialBackTransport(rawValue: rawTransport), let outcome = Outcome(rawValue: rawOutcome) else {
-            throw STUNDecodeError(place: "field status", reason: "unknown transport \(rawTransport) or status \(rawOutcome)")
-        }
-        self.transport = transport
-        self.outcome = outcome
+        transport = try reader.readCode("transport", accepted: "is neither TCP (6) nor UDP (17)")
+        outcome = try reader.readCode("status", accepted: "is not a dial-back status (0-3)")
         self.port = try reader.readUInt16("port")
     }
 

@@ -33,12 +33,8 @@ public struct PunchCandidate: STUNAttributeValue, Hashable {
 
     public init(stunValue: ArraySlice<UInt8>, transactionID: TransactionID) throws(STUNDecodeError) {
         var reader = ByteReader(stunValue, place: "value")
-        let raw = try reader.readUInt8("kind")
-        guard let kind = Kind(rawValue: raw) else {
-            throw STUNDecodeError(place: "field kind", reason: "\(raw) is not a candidate kind (0-3)")
-        }
+        kind = try reader.readCode("kind", accepted: "is not a candidate kind (0-3)")
         _ = try reader.readBytes(3, "reserved")
-        self.kind = kind
         address = try AddressAttributeCodec.decode(stunValue.dropFirst(4), xorWith: transactionID)
     }
 

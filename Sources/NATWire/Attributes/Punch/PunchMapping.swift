@@ -33,12 +33,8 @@ public struct PunchMapping: STUNAttributeValue, Hashable {
     public init(stunValue: ArraySlice<UInt8>, transactionID: TransactionID) throws(STUNDecodeError) {
         try requireLength(stunValue, 4)
         var reader = ByteReader(stunValue, place: "value")
-        let raw = try reader.readUInt8("behaviour")
-        guard let behaviour = Behaviour(rawValue: raw) else {
-            throw STUNDecodeError(place: "field behaviour", reason: "\(raw) is not a mapping behaviour (0-3)")
-        }
+        behaviour = try reader.readCode("behaviour", accepted: "is not a mapping behaviour (0-3)")
         _ = try reader.readUInt8("reserved")
-        self.behaviour = behaviour
         step = Int16(bitPattern: try reader.readUInt16("step"))
     }
 

@@ -22,14 +22,10 @@ public struct PunchSchedule: STUNAttributeValue, Hashable {
     public init(stunValue: ArraySlice<UInt8>, transactionID: TransactionID) throws(STUNDecodeError) {
         try requireLength(stunValue, 8)
         var reader = ByteReader(stunValue, place: "value")
-        let raw = try reader.readUInt8("status")
-        guard let status = Status(rawValue: raw) else {
-            throw STUNDecodeError(place: "field status", reason: "\(raw) is neither waiting (0) nor paired (1)")
-        }
+        status = try reader.readCode("status", accepted: "is neither waiting (0) nor paired (1)")
         let role = try reader.readUInt8("role")
         guard role <= 1 else { throw STUNDecodeError(place: "field role", reason: "\(role) is neither controlling (0) nor controlled (1)") }
         _ = try reader.readUInt16("reserved")
-        self.status = status
         controlling = role == 0
         startInMilliseconds = try reader.readUInt32("start-in")
     }

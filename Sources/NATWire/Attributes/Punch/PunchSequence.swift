@@ -27,10 +27,8 @@ public struct PunchSequence: STUNAttributeValue, Hashable {
     public init(stunValue: ArraySlice<UInt8>, transactionID: TransactionID) throws(STUNDecodeError) {
         try requireLength(stunValue, 12)
         var reader = ByteReader(stunValue, place: "value")
-        let raw = try reader.readUInt8("kind")
-        guard let kind = Kind(rawValue: raw) else { throw STUNDecodeError(place: "field kind", reason: "\(raw) is not a data kind (0-3)") }
+        kind = try reader.readCode("kind", accepted: "is not a data kind (0-3)")
         _ = try reader.readBytes(3, "reserved")
-        self.kind = kind
         sequence = try reader.readUInt32("sequence")
         received = try reader.readUInt32("received")
     }
