@@ -52,9 +52,7 @@ extension LabBuilder {
             try HostCommand.run(["ip", "link", "add", "wan", "netns", edge, "type", "veth", "peer", "name", "w-\(site)", "netns", internet])
         }
         try ip(internet, "link", "set", "w-\(site)", "master", "br0", "up")
-        try ip(edge, "addr", "add", "\(plan.wan)/24", "dev", "wan")
-        if let wan6 = plan.wan6 { try ip(edge, "addr", "add", "\(wan6)/64", "dev", "wan", "nodad") }
-        try ip(edge, "link", "set", "wan", "up")
+        try addressAndUp(edge, "wan", "\(plan.wan)/24", plan.wan6)
         try enableForwarding(edge, ipv6: plan.wan6 != nil)
         // Site-to-site traffic (and a public host's replies) crosses the internet namespace.
         try ip(edge, "route", "add", "default", "via", serverPrimary)
@@ -70,14 +68,8 @@ extension LabBuilder {
     ) throws(LabError) {
         guard let inside = plan.cgnatInside, let link = plan.carrierLink else { return }
         try HostCommand.run(["ip", "link", "add", "lan", "netns", carrier, "type", "veth", "peer", "name", "wan", "netns", router])
-        try ip(carrier, "addr", "add", "\(inside)/24", "dev", "lan")
-        try ip(router, "addr", "add", "\(plan.homeWAN)/24", "dev", "wan")
-        if let inside6 = plan.cgnatInside6, let home6 = plan.homeWAN6 {
-            try ip(carrier, "addr", "add", "\(inside6)/64", "dev", "lan", "nodad")
-            try ip(router, "addr", "add", "\(home6)/64", "dev", "wan", "nodad")
-        }
-        try ip(carrier, "link", "set", "lan", "up")
-        try ip(router, "link", "set", "wan", "up")
+        try addressAndUp(carrier, "lan", "\(inside)/24", plan.cgnatInside6)
+        try addressAndUp(router, "wan", "\(plan.homeWAN)/24", plan.homeWAN6)
         if let home6 = plan.homeWAN6, let lan6 = plan.routerLAN6 {
             try ip(carrier, "-6", "route", "add", "\(lan6)/64", "via", home6)  // the next hop must be on an up link
         }
@@ -93,16 +85,18 @@ extension LabBuilder {
     /// The home router's `lan` and the host's `eth0`, with the host's default routes.
     private static func buildLAN(router: String, host: String, plan: SiteAddresses) throws(LabError) {
         try HostCommand.run(["ip", "link", "add", "lan", "netns", router, "type", "veth", "peer", "name", "eth0", "netns", host])
-        try ip(router, "addr", "add", "\(plan.routerLAN)/\(plan.lanPrefixLength)", "dev", "lan")
-        try ip(host, "addr", "add", "\(plan.host)/\(plan.lanPrefixLength)", "dev", "eth0")
-        if let routerLAN6 = plan.routerLAN6, let host6 = plan.host6 {
-            try ip(router, "addr", "add", "\(routerLAN6)/64", "dev", "lan", "nodad")
-            try ip(host, "addr", "add", "\(host6)/64", "dev", "eth0", "nodad")
-        }
-        try ip(router, "link", "set", "lan", "up")
-        try ip(host, "link", "set", "eth0", "up")
+        try addressAndUp(router, "lan", "\(plan.routerLAN)/\(plan.lanPrefixLength)", plan.routerLAN6)
+        try addressAndUp(host, "eth0", "\(plan.host)/\(plan.lanPrefixLength)", plan.host6)
         try ip(host, "route", "add", "default", "via", plan.routerLAN)
         if let routerLAN6 = plan.routerLAN6 { try ip(host, "-6", "route", "add", "default", "via", routerLAN6) }
+    }
+
+    /// Gives a device its IPv4 address (with prefix) and, in IPv6 labs, its /64 (no duplicate
+    /// address detection, so it is usable at once), then brings it up.
+    private static func addressAndUp(_ namespace: String, _ device: String, _ v4: String, _ v6: String?) throws(LabError) {
+        try ip(namespace, "addr", "add", v4, "dev", device)
+        if let v6 { try ip(namespace, "addr", "add", "\(v6)/64", "dev", device, "nodad") }
+        try ip(namespace, "link", "set", device, "up")
     }
 
     /// Routers forward IPv4, and IPv6 in labs that have it (which also stops them taking router advertisements).
