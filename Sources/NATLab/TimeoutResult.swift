@@ -1,4 +1,5 @@
 import NATCore
+import NATWire
 
 /// The udp-timeout part of `lab verify`: a mapping left idle for the timeout plus one second
 /// must be gone (the server's answer to it no longer reaches the host), while one idle half a

@@ -13,7 +13,7 @@ import Testing
 
     @Test func requestsWithoutReplyAreSilence() {
         var b = Craft.Builder()
-        for (i, ms) in [0.0, 100, 300, 700].enumerated() { b.add(ms, Craft.udp(host, server, Craft.bindingRequest(Craft.id(1))), on: 0); _ = i }
+        for ms in [0.0, 100, 300, 700] { b.add(ms, Craft.udp(host, server, Craft.bindingRequest(Craft.id(1)))) }
         let findings = b.findings(locals: ["10.0.1.2"])
         let silence = findings.first { $0.kind == .noReply }
         #expect(silence?.remote == "203.0.113.1:3478")

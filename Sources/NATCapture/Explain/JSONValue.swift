@@ -1,3 +1,4 @@
+import NATWire
 /// Any JSON document, kept as a value so a traced operation's own report (natctl.probe/1, …)
 /// can be embedded in the trace report unchanged.
 public indirect enum JSONValue: Sendable, Codable, Equatable {
@@ -46,20 +47,11 @@ public struct TracedOperation: Sendable, Encodable {
     public var command: [String]
     public var exitCode: Int32
     /// Its own JSON report when run with --json; nil in text mode or when it printed none.
-    public var report: JSONValue?
+    @Nullable public var report: JSONValue?
 
     public init(command: [String], exitCode: Int32, report: JSONValue?) {
         self.command = command
         self.exitCode = exitCode
         self.report = report
     }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(command, forKey: .command)
-        try c.encode(exitCode, forKey: .exitCode)
-        try c.encode(report, forKey: .report)
-    }
-
-    enum CodingKeys: String, CodingKey { case command, exitCode, report }
 }

@@ -8,10 +8,10 @@ public struct TimelineEntry: Sendable, Encodable {
     public var timeMs: Double
     public var interface: String
     /// "out" (this host sent it), "in" (sent to this host), or nil on other vantage points.
-    public var direction: String?
+    @Nullable public var direction: String?
     /// "ip:port" for UDP/TCP, "ip" otherwise; nil for non-IP frames.
-    public var source: String?
-    public var destination: String?
+    @Nullable public var source: String?
+    @Nullable public var destination: String?
     public var summary: String
 
     init(_ packet: DecodedPacket, context: TraceContext, start: Int64) {

@@ -4,12 +4,14 @@ import NATWire
 /// own (the vantage point), and this host's addresses. Other interfaces are extra vantage
 /// points, such as a lab NAT's inside and outside, which let rules follow a packet's journey.
 public struct TraceContext: Sendable {
-    public var packets: [DecodedPacket]
-    public var interfaces: [CaptureInterface]
+    public let packets: [DecodedPacket]
+    public let interfaces: [CaptureInterface]
     /// This host's addresses: what "sent" and "received" mean.
-    public var locals: Set<IPAddress>
+    public let locals: Set<IPAddress>
     /// Indices of the interfaces that are this host's own.
-    public var localInterfaces: Set<Int>
+    public let localInterfaces: Set<Int>
+    /// Packets seen on this host's own interfaces; every rule starts from these.
+    public let localPackets: [DecodedPacket]
 
     /// - Parameters:
     ///   - locals: this host's addresses; when empty, the interfaces marked local supply them,
@@ -29,14 +31,17 @@ public struct TraceContext: Sendable {
             locals = Self.likelyRequesters(packets)
         }
         self.locals = locals
+        let vantage: Set<Int>
         if let localInterfaces {
-            self.localInterfaces = localInterfaces
+            vantage = localInterfaces
         } else if !marked.isEmpty {
-            self.localInterfaces = marked
+            vantage = marked
         } else {
             let holding = Set(interfaces.indices.filter { !Set(interfaces[$0].addresses).isDisjoint(with: locals) })
-            self.localInterfaces = holding.isEmpty || interfaces.count == 1 ? Set(interfaces.indices) : holding
+            vantage = holding.isEmpty || interfaces.count == 1 ? Set(interfaces.indices) : holding
         }
+        self.localInterfaces = vantage
+        self.localPackets = packets.filter { vantage.contains($0.interface) }
     }
 
     /// The most frequent sender of requests, per IP family: clients ask, servers answer.
@@ -56,9 +61,6 @@ public struct TraceContext: Sendable {
         }
         return chosen
     }
-
-    /// Packets seen on this host's own interfaces.
-    public var localPackets: [DecodedPacket] { packets.filter { localInterfaces.contains($0.interface) } }
 
     /// Sent by this host. On loopback a packet is both sent and received by this host.
     public func isOutgoing(_ packet: DecodedPacket) -> Bool {

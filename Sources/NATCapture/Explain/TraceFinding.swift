@@ -1,8 +1,9 @@
 import Foundation
+import NATWire
 
 /// One conclusion drawn from a capture: a plain sentence, the frames that show it, and the
 /// endpoints involved, so `--json` users can act on it without parsing the sentence.
-public struct TraceFinding: Sendable, Codable, Hashable {
+public struct TraceFinding: Sendable, Encodable {
     public enum Kind: String, Sendable, Codable, CaseIterable {
         /// Requests left and nothing came back: no reply, no ICMP.
         case noReply = "no_reply"
@@ -38,11 +39,11 @@ public struct TraceFinding: Sendable, Codable, Hashable {
     /// Frame numbers (Wireshark's) of the packets that show it, at most 20.
     public var frames: [Int]
     /// This host's endpoint, when one is involved ("10.0.1.2:40000").
-    public var local: String?
+    @Nullable public var local: String?
     /// The far endpoint: server, peer ("203.0.113.1:3478").
-    public var remote: String?
+    @Nullable public var remote: String?
     /// Who did it: the router that sent an ICMP error, the NAT interface that dropped packets.
-    public var by: String?
+    @Nullable public var by: String?
 
     public init(kind: Kind, severity: Severity, sentence: String, frames: [Int], local: String? = nil, remote: String? = nil, by: String? = nil) {
         self.kind = kind
@@ -54,17 +55,6 @@ public struct TraceFinding: Sendable, Codable, Hashable {
         self.by = by
     }
 
-    /// Absent endpoints encode as null, not as a missing key (null means "not applicable").
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(kind, forKey: .kind)
-        try c.encode(severity, forKey: .severity)
-        try c.encode(sentence, forKey: .sentence)
-        try c.encode(frames, forKey: .frames)
-        try c.encode(local, forKey: .local)
-        try c.encode(remote, forKey: .remote)
-        try c.encode(by, forKey: .by)
-    }
 }
 
 /// "1 request", "3 requests".

@@ -7,7 +7,7 @@ public struct TraceReport: Sendable, Encodable {
     /// "live", or the file that was read.
     public var source: String
     /// The file the capture was written to; nil when it was not.
-    public var file: String?
+    @Nullable public var file: String?
     public var localAddresses: [String]
     public var interfaces: [Interface]
     /// Frames in the capture, all interfaces.
@@ -15,22 +15,7 @@ public struct TraceReport: Sendable, Encodable {
     public var timeline: [TimelineEntry]
     public var findings: [TraceFinding]
     /// The operation a live trace ran; nil for `--read`.
-    public var operation: TracedOperation?
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(schema, forKey: .schema)
-        try c.encode(source, forKey: .source)
-        try c.encode(file, forKey: .file)
-        try c.encode(localAddresses, forKey: .localAddresses)
-        try c.encode(interfaces, forKey: .interfaces)
-        try c.encode(packets, forKey: .packets)
-        try c.encode(timeline, forKey: .timeline)
-        try c.encode(findings, forKey: .findings)
-        try c.encode(operation, forKey: .operation)
-    }
-
-    enum CodingKeys: String, CodingKey { case schema, source, file, localAddresses, interfaces, packets, timeline, findings, operation }
+    @Nullable public var operation: TracedOperation?
 
     public struct Interface: Sendable, Encodable {
         public var name: String
@@ -40,31 +25,20 @@ public struct TraceReport: Sendable, Encodable {
         public var addresses: [String]
         public var packets: Int
         /// Dropped because the capture fell behind; nil when the source does not say (pcap files).
-        public var kernelDrops: Int?
-        public var interfaceDrops: Int?
-
-        public func encode(to encoder: any Encoder) throws {
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(name, forKey: .name)
-            try c.encode(linkType, forKey: .linkType)
-            try c.encode(local, forKey: .local)
-            try c.encode(addresses, forKey: .addresses)
-            try c.encode(packets, forKey: .packets)
-            try c.encode(kernelDrops, forKey: .kernelDrops)
-            try c.encode(interfaceDrops, forKey: .interfaceDrops)
-        }
-
-        enum CodingKeys: String, CodingKey { case name, linkType, local, addresses, packets, kernelDrops, interfaceDrops }
+        @Nullable public var kernelDrops: Int?
+        @Nullable public var interfaceDrops: Int?
     }
 
     public init(capture: Capture, context: TraceContext, findings: [TraceFinding], source: String) {
         self.source = source
         self.localAddresses = context.locals.sorted().map(\.description)
+        var perInterface = [Int](repeating: 0, count: capture.interfaces.count)
+        for frame in capture.frames where perInterface.indices.contains(frame.interface) { perInterface[frame.interface] += 1 }
         self.interfaces = capture.interfaces.enumerated().map { index, interface in
             let drops = capture.drops.indices.contains(index) ? capture.drops[index] : nil
             return Interface(
                 name: interface.name, linkType: interface.linkType.description, local: context.localInterfaces.contains(index),
-                addresses: interface.addresses.map(\.description), packets: capture.frames.filter { $0.interface == index }.count,
+                addresses: interface.addresses.map(\.description), packets: perInterface[index],
                 kernelDrops: drops?.kernel ?? nil, interfaceDrops: drops?.interface ?? nil)
         }
         self.packets = capture.frames.count

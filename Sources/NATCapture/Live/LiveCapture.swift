@@ -29,14 +29,6 @@ public final class LiveCapture: @unchecked Sendable {
         thread.start()
     }
 
-    /// Frames seen so far (all devices); for progress and benchmarks.
-    public var frameCount: Int {
-        lock.lock()
-        defer { lock.unlock() }
-        return counted
-    }
-    private var counted = 0
-
     private var shouldStop: Bool {
         lock.lock()
         defer { lock.unlock() }
@@ -48,20 +40,14 @@ public final class LiveCapture: @unchecked Sendable {
         while !shouldStop {
             // A bounded wait, so a stop request is noticed within 20 ms even on a silent link.
             guard poll(&descriptors, nfds_t(descriptors.count), 20) >= 0 || errno == EINTR else { break }
-            var delivered = 0
             for (index, descriptor) in descriptors.enumerated() where descriptor.revents != 0 {
-                delivered += handles[index].drain()
+                handles[index].drain()
                 // A device that went away (lab torn down) would make poll return at once forever.
                 if descriptor.revents & Int16(POLLERR | POLLHUP | POLLNVAL) != 0 || handles[index].failure != nil {
                     if handles[index].failure == nil { handles[index].failure = "the device stopped delivering packets" }
                     descriptors[index].fd = -1
                 }
                 descriptors[index].revents = 0
-            }
-            if delivered > 0 {
-                lock.lock()
-                counted += delivered
-                lock.unlock()
             }
         }
         for handle in handles { handle.drain() }
