@@ -5,8 +5,7 @@
 # relayed), trace, and lab up/verify/exec/status/down. An optimiser-only failure (issue: probe
 # said "not resolved" in every release build) cannot pass this.
 #
-#   scripts/smoke-install.sh            install and run the smoke suite
-#   SMOKE_CLI_SUITE=1 scripts/…         also run the CLI test suite against the installed binary
+#   scripts/smoke-install.sh
 #
 # Without root, the trace and lab steps are reported as skipped (they need namespaces and
 # capture privileges); everything else runs.
@@ -114,7 +113,4 @@ check "lab status" '.name == "'"$lab"'"' "$work/lab-status.json"
 "$bin" lab down --name "$lab" >/dev/null || fail "lab down"
 pass "lab down"
 
-if [ "${SMOKE_CLI_SUITE:-0}" = 1 ]; then
-  NATCTL_BIN=$bin swift test --skip-build --disable-xctest --no-parallel --filter NatCtlCommandsTests
-fi
 echo "smoke: every command of the installed release binary works"
