@@ -35,8 +35,9 @@ trap cleanup EXIT
 
 "$NATCTL" lab down --name "$lab" >/dev/null 2>&1 || true
 "$NATCTL" lab up --name "$lab" --site a=eim-apdf >/dev/null
-server_pid=$("$NATCTL" lab status --name "$lab" --json | jq -r '.server_pid')
-[ -n "$server_pid" ] && [ "$server_pid" != null ] || { echo "soak-relay: no server pid in lab status" >&2; exit 2; }
+# The server's own pid (the lab's records the launcher's): the natctl relay serve in the public namespace.
+server_pid=$(for p in $(ip netns pids "$pub"); do tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | grep -q "relay serve" && echo "$p"; done | head -1)
+[ -n "$server_pid" ] || { echo "soak-relay: no natctl relay serve runs in $pub" >&2; exit 2; }
 
 # The attacker: a namespace on the lab's internet bridge; replies to forged sources are routed to it.
 ip netns add "$atk"
