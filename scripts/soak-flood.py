@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
 """Hostile traffic for scripts/soak-relay.sh: datagrams with forged sources at a steady rate.
 
-Usage: soak-flood.py SERVER_IP SECONDS RATE SPOOF_PREFIX
+Usage: soak-flood.py SERVER_IP SECONDS RATE SPOOF_PREFIX [SOURCES]
 
 Sends RATE datagrams per second for SECONDS to SERVER_IP's ports 3478 and 3479, each from a
 random source address in SPOOF_PREFIX (a /24, e.g. 192.0.2) and a random port, through a raw
-socket (IP_HDRINCL), so the server's answers go to addresses that never asked. The mix covers
+socket (IP_HDRINCL), so the server's answers go to addresses that never asked. SOURCES (default
+253) is how many distinct forged addresses share the rate: few sources meet the per-source limits. The mix covers
 every unauthenticated request kind the server answers and every decoder it runs: random bytes,
 truncated and lying STUN headers, Binding requests (bare, with empty and large PADDING, with
 CHANGE-REQUEST), RFC 3489 Binding, TURN Allocate without credentials, TURN requests with junk
@@ -101,6 +102,7 @@ def packet(source_ip, source_port, dest_ip, dest_port, payload):
 
 def main():
     server, seconds, rate, prefix = sys.argv[1], float(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+    sources = max(1, min(253, int(sys.argv[5]) if len(sys.argv) > 5 else 253))
     raw = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
     counts, sent_bytes = {}, 0
     start = time.monotonic()
@@ -112,7 +114,7 @@ def main():
             break
         if due > now:
             time.sleep(due - now)
-        source = "%s.%d" % (prefix, random.randrange(2, 255))
+        source = "%s.%d" % (prefix, 2 + random.randrange(sources))
         source_port = random.randrange(1024, 65535)
         kind, payload, port = datagram(source, source_port)
         raw.sendto(packet(source, source_port, server, port, payload), (server, 0))

@@ -8,6 +8,7 @@
 #
 #   sudo scripts/soak-relay.sh                    # 180 s at 2000 datagrams/s
 #   SECONDS_TOTAL=60 FLOOD_RATE=5000 sudo scripts/soak-relay.sh
+#   FLOOD_SOURCES=4 sudo scripts/soak-relay.sh    # few forged sources: the per-source limits bite
 #   NATCTL=.build/release/natctl sudo scripts/soak-relay.sh
 #
 # Needs root (namespaces, a raw socket). Bounded: every loop ends at SECONDS_TOTAL; the lab and
@@ -17,6 +18,7 @@ cd "$(dirname "$0")/.."
 NATCTL=$(realpath "${NATCTL:-$( [ -x .build/release/natctl ] && echo .build/release/natctl || echo .build/debug/natctl )}")
 SECONDS_TOTAL=${SECONDS_TOTAL:-180}
 FLOOD_RATE=${FLOOD_RATE:-2000}
+FLOOD_SOURCES=${FLOOD_SOURCES:-253}
 lab=soak
 pub=natctl-$lab-pub
 atk=natctl-$lab-atk   # the lab's prefix, so `lab down` removes it too
@@ -60,10 +62,10 @@ EOF
 
 rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$server_pid/status"; }
 rss_start=$(rss_kb)
-echo "soak-relay: server pid $server_pid, RSS ${rss_start} kB; flood $FLOOD_RATE/s from $spoof.0/24 for ${SECONDS_TOTAL}s"
+echo "soak-relay: server pid $server_pid, RSS ${rss_start} kB; flood $FLOOD_RATE/s from $FLOOD_SOURCES sources in $spoof.0/24 for ${SECONDS_TOTAL}s"
 
 end=$((SECONDS + SECONDS_TOTAL))
-ip netns exec "$atk" python3 scripts/soak-flood.py 203.0.113.1 "$SECONDS_TOTAL" "$FLOOD_RATE" "$spoof" >"$work/flood.json" &
+ip netns exec "$atk" python3 scripts/soak-flood.py 203.0.113.1 "$SECONDS_TOTAL" "$FLOOD_RATE" "$spoof" "$FLOOD_SOURCES" >"$work/flood.json" &
 pids+=($!)
 
 # Allocate churn: allocations made and released back to back by an authenticated client.
