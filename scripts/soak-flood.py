@@ -73,10 +73,16 @@ def datagram(source_ip, source_port):
         body[2:4] = struct.pack("!H", random.getrandbits(16))  # a length that lies
         return "lying-length", bytes(body), 3478
     if kind == 10:
-        plate = str(random.randrange(100000)).encode()
+        # Half unpadded under fresh nameplates (refused), half padded under a few (they pair, and push).
+        padded = random.random() < 0.5
+        plate = str(random.randrange(50) if padded else random.randrange(100000)).encode()
         attrs = attr(0x40E0, plate) + attr(0x40E1, os.urandom(8)) + attr(0x40E3, os.urandom(8))
+        attrs += b"".join(attr(0x40E2, b"\0\0\0\0" + xor_address(source_ip, random.randrange(1024, 65535))) for _ in range(random.randrange(0, 17)))
+        if padded:
+            attrs += attr(0x0026, b"\0" * max(0, 400 - 20 - len(attrs) - 4))
         return "rendezvous", stun(request_type(0x0DC), attrs), 3478
-    target = attr(0x40DB, b"\x11\0\0\0" + xor_address(source_ip, random.randrange(1024, 65535)))
+    transport = random.choice((b"\x11", b"\x06"))
+    target = b"".join(attr(0x40DB, transport + b"\0\0\0" + xor_address(source_ip, random.randrange(1024, 65535))) for _ in range(random.randrange(1, 9)))
     return "dial-back", stun(request_type(0x0DB), target + attr(0x40DC, os.urandom(16))), 3478
 
 

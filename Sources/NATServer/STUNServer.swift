@@ -65,6 +65,7 @@ public final class STUNServer: Sendable {
                 return STUNServer(layout: layout, sockets: table, turn: relay)
             } catch {
                 lastError = error
+                await relay?.shutdown()
                 await table.closeAll()
                 if requested.primary.port != 0 && requested.alternate?.port != 0 { break }
             }
@@ -183,6 +184,8 @@ final class ServerSocketHandler: ChannelInboundHandler, Sendable {
             }
         }
         if Self.isRequest(envelope.data, .dialBack), let request = try? STUNMessage(decoding: envelope.data.readableBytesView) {
+            // Refusals (400, 403, 429) are answers too: they count against the source's rate.
+            guard gate.allow(client.ip) else { return }
             return dialBack.handle(request, from: client, on: context.channel)
         }
         if let rendezvous, Self.isRequest(envelope.data, .rendezvous),

@@ -38,8 +38,10 @@ public struct SourceRateLimiter: Sendable {
     /// How many sources are tracked now.
     public var trackedSources: Int { buckets.count }
 
-    /// Spends one token of `source`'s bucket at `now`; false when it has none left.
-    public mutating func allow(_ source: IPAddress, now: Double) -> Bool {
+    /// Spends one token of `source`'s bucket at `now`; false when it has none left. IPv6
+    /// sources share one bucket per /64 (`IPAddress.subscriber`).
+    public mutating func allow(_ address: IPAddress, now: Double) -> Bool {
+        let source = address.subscriber
         retireRefilled(now: now, upTo: 2)
         var bucket: Bucket
         if let existing = buckets[source] {

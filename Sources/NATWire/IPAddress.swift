@@ -115,3 +115,13 @@ public struct TransportAddress: Hashable, Sendable, CustomStringConvertible, Com
         return host.isEmpty ? nil : (host, port)
     }
 }
+
+extension IPAddress {
+    /// The part of the address one subscriber controls: the IPv4 address itself, or the /64 of
+    /// an IPv6 address (RFC 6177: one host typically owns a whole /64 and can pick any address
+    /// in it). Per-source limits key on this, so an IPv6 host cannot multiply its quota.
+    public var subscriber: IPAddress {
+        guard family == .ipv6 else { return self }
+        return IPAddress(bytes: bytes.prefix(8) + [UInt8](repeating: 0, count: 8)) ?? self
+    }
+}

@@ -69,7 +69,7 @@ extension STUNMessage {
     /// for a large answer with a large request, as servers that cap amplification require.
     public mutating func padded(toAtLeast length: Int) {
         let current = encodedBody().count + 8  // FINGERPRINT
-        guard current + 4 < length else { return }
+        guard current + 4 <= length else { return }
         append(Padding(length: (length - current - 4 + 3) & ~3))
     }
 }

@@ -23,7 +23,8 @@ extension NatCtl.Relay {
                 requires. Port 0 picks a free port.
 
                 Safe on a public address: no answer to an unauthenticated request is more than \
-                4 times its size (a padded request gets padding no longer than its own), each \
+                4 times its size (a padded request gets padding no longer than its own; relayed \
+                data of an open --no-auth relay is not an answer, so never run one there), each \
                 source IP gets a bounded rate of answers (--stun-rate, --rendezvous-rate, \
                 --dial-back-rate), and the relay's state is bounded by quotas that default to \
                 limits (--user-quota 64, --ip-quota 32, --total-quota 4096, --max-permissions \
@@ -187,6 +188,9 @@ final class TerminationSignal: @unchecked Sendable {
             guard self.reason == nil else { return nil }
             self.reason = reason
             sources.forEach { $0.cancel() }
+            // A second Ctrl-C ends the process at once, should the clean stop itself get stuck.
+            signal(SIGINT, SIG_DFL)
+            signal(SIGTERM, SIG_DFL)
             defer { continuation = nil }
             return continuation
         }

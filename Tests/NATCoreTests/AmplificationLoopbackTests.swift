@@ -58,10 +58,43 @@ import Testing
         for (kind, request) in Self.requests {
             let answered = try await Self.answerBytes(request, to: server.layout.primary, from: inbox)
             #expect(answered <= AmplificationLimit.factor * request.count, "\(kind): \(answered) bytes for \(request.count)")
+            if kind != "TURN Allocate, no attributes" {
+                #expect(answered > 0, "\(kind): trimmed, not silenced (only a 401 that cannot fit is)")
+            }
             table.append("\(kind): \(request.count) -> \(answered)")
         }
         print("amplification:", table.joined(separator: "; "))
         await inbox.close()
+        await server.stop()
+    }
+
+    /// A registration that pairs: its answer and the push to the waiting peer share one budget.
+    @Test func pairingAnswerAndPushShareTheRequestsBudget() async throws {
+        let server = try await Self.server()
+        let (first, second) = (try await UDPInbox.bind(), try await UDPInbox.bind())
+        func registration(_ session: UInt64, candidates: Int = 16, pad: Int) -> [UInt8] {
+            var request = STUNMessage(type: STUNMessageType(method: .rendezvous, messageClass: .request))
+            request.append(PunchNameplate("77"))
+            request.append(PunchSessionID(session))
+            request.append(PunchConfirm([1, 2, 3, 4, 5, 6, 7, 8]))
+            for port in 0..<candidates { request.append(PunchCandidate(.host, TransportAddress("[2001:db8::\(port + 1)]:\(4000 + port)")!)) }
+            request.padded(toAtLeast: pad)
+            return request.encoded(fingerprint: true)
+        }
+        // Too small: refused before the board changes, so the next one still waits alone.
+        try await second.send(registration(9, candidates: 0, pad: 0), to: server.layout.primary)
+        let refusal = try STUNMessage(decoding: try await second.next().bytes)
+        #expect(try refusal.attribute(ErrorCode.self)?.code == 400)
+        try await first.send(registration(1, pad: 400), to: server.layout.primary)
+        let waiting = try STUNMessage(decoding: try await first.next().bytes)
+        #expect(try waiting.attribute(PunchSchedule.self)?.status == .waiting)
+        let pairing = registration(2, pad: 400)
+        let answered = try await Self.answerBytes(pairing, to: server.layout.primary, from: second)
+        var pushed = 0
+        while let datagram = try? await first.queue.next(limit: .milliseconds(300)) { pushed += datagram.bytes.count }
+        #expect(pushed > 0, "the waiting peer hears of the newcomer at once")
+        #expect(answered + pushed <= AmplificationLimit.factor * pairing.count, "\(answered) + \(pushed) for \(pairing.count)")
+        for socket in [first, second] { await socket.close() }
         await server.stop()
     }
 

@@ -50,7 +50,7 @@ import Testing
     @Test func theIPQuotaCountsEveryAllocationFromThatIP() async throws {
         let relay = try await Relay.start { $0.ipQuota = 1 }
         let first = try await TURNClient.allocate(server: relay.address, credential: TURNRelayTests.user)
-        await #expect(throws: TURNClientError.self) {
+        await #expect(throws: TURNClientError.rejected(method: "Allocate", code: 486, reason: "Allocation Quota Reached")) {
             _ = try await TURNClient.allocate(server: relay.address, credential: TURNRelayTests.user)
         }
         await first.close()

@@ -61,5 +61,10 @@ import Testing
         let before = large.encoded(fingerprint: true).count
         large.padded(toAtLeast: 200)
         #expect(large.encoded(fingerprint: true).count == before, "a message already that long gets no padding")
+        var short = STUNMessage(type: .bindingRequest)
+        short.padded(toAtLeast: 196)  // 196 bytes with FINGERPRINT, 4 short of 200
+        #expect(short.encoded(fingerprint: true).count >= 196)
+        short.padded(toAtLeast: 200)
+        #expect(short.encoded(fingerprint: true).count >= 200, "4 missing bytes take an empty PADDING attribute")
     }
 }

@@ -51,6 +51,9 @@ public enum DialBackClient {
         var message = STUNMessage(type: STUNMessageType(method: .dialBack, messageClass: .request))
         for target in targets { message.append(target) }
         message.append(nonce)
+        // The server sends at most 4 times the request's bytes towards this IP: pay for every UDP copy.
+        let udp = targets.count { $0.transport == .udp }
+        message.padded(toAtLeast: DialBackCost.requestLength(udp: udp, tcp: targets.count - udp, nonceLength: nonce.bytes.count))
         var statuses: [DialBackStatus] = []
         var refusal: String?
         do {

@@ -30,7 +30,7 @@ extension PunchSession {
         peerReceived[round] = nil
         let limit = now + max(2000, 8 * (checklist.selectedRTT ?? 100))
         var nextSummary: Int64 = 0
-        while now < limit, (peerReceived[round] ?? 0) == 0 {
+        while now < limit, !stopping, (peerReceived[round] ?? 0) == 0 {
             if now >= nextSummary {
                 sendSummary(round: round)
                 nextSummary = now + 100
@@ -40,7 +40,7 @@ extension PunchSession {
         // Stay to answer the peer's summaries: it may have selected the pair later than we
         // did (its nomination's answer lost) and only now be sending its proofs.
         let linger = now + max(800, 4 * (checklist.selectedRTT ?? 50))
-        while now < linger { await pump(for: .milliseconds(20)) }
+        while now < linger, !stopping { await pump(for: .milliseconds(20)) }
         return PunchReport.Proof(sent: Int(count), peerReceived: peerReceived[round].map(Int.init), received: proofReceived[round]?.count ?? 0)
     }
 
@@ -111,7 +111,12 @@ extension PunchSession {
     func pipe() async {
         var sequence: UInt32 = 0
         var nextKeepalive = now + 15_000
-        while !peerLeft, !stopping, let pair = checklist.selected {
+        while !peerLeft, let pair = checklist.selected {
+            if stopping {
+                // Tell the peer, as at the end of input, so its pipe ends too.
+                for _ in 0..<3 { send(PunchOutgoing(base: pair.base, to: pair.remote, bytes: punchData(PunchSequence(.bye, sequence: sequence, received: 0)))) }
+                return
+            }
             while !pendingInput.isEmpty {
                 guard let chunk = pendingInput.removeFirst() else {
                     for _ in 0..<3 { send(PunchOutgoing(base: pair.base, to: pair.remote, bytes: punchData(PunchSequence(.bye, sequence: sequence, received: 0)))) }

@@ -51,10 +51,11 @@ extension PunchSession {
         return false
     }
 
-    /// Registrations are padded to this many bytes: the server answers an unauthenticated
-    /// request with at most 4 times its size, and an answer with the peer's 17 candidates and a
-    /// relay credential can take ~650 bytes (docs/protocol.md).
-    static let registrationLength = 200
+    /// Registrations are padded to this many bytes: the server's answer and its push to the
+    /// other peer together stay within 4 times the request, and each can take ~650 bytes (the
+    /// peer's 17 candidates and a relay credential). Below 200 bytes the server refuses
+    /// (docs/protocol.md).
+    static let registrationLength = 400
 
     /// Sends one Rendezvous request (in a helper task; the answer arrives in the mailbox).
     func register() {

@@ -99,10 +99,10 @@ public final class PunchSession {
             }
             report.outcome = .success
             if configuration.stdio { await pipe() }
-            if configuration.hold > .zero {
+            if configuration.hold > .zero, !stopping {
                 await hold()
-                report.proofAfterHold = await prove(round: 1)
-                if report.proofAfterHold?.verified != true {
+                if !stopping { report.proofAfterHold = await prove(round: 1) }
+                if !stopping, report.proofAfterHold?.verified != true {
                     fail(.failed, "the path stopped working while held open; a NAT mapping likely expired (try a shorter --keepalive)")
                 }
             }
@@ -123,7 +123,9 @@ public final class PunchSession {
 
     /// Fills in the counters, leaves the rendezvous, releases the allocation and closes every socket.
     private func finish() async -> PunchReport {
-        if let reason = stopRequest.withLockedValue({ $0?.reason }), report.outcome != .success {
+        // Outcomes the collapsed deadline causes become INTERRUPTED; a WRONG_CODE or
+        // CODE_IN_USE found before the signal stays what it was.
+        if let reason = stopRequest.withLockedValue({ $0?.reason }), [.failed, .timeout, .noPeer].contains(report.outcome) {
             fail(.interrupted, "stopped by \(reason) after \(now) ms")
         }
         leaveRendezvous()

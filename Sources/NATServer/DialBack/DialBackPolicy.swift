@@ -47,7 +47,8 @@ public struct DialBackPolicy: Sendable {
         if let zero = targets.first(where: { $0.address.port == 0 }) {
             return .failure(Refused(code: 400, reason: "target \(zero.transport) port 0"))
         }
-        let needed = Self.minimumRequestLength(targets: targets.count, nonce: nonce)
+        let udp = targets.count { $0.transport == .udp }
+        let needed = DialBackCost.requestLength(udp: udp, tcp: targets.count - udp, nonceLength: nonce.bytes.count, copies: 1)
         guard (request.receivedBytes?.count ?? Int.max) >= needed else {
             return .failure(Refused(code: 400, reason: "pad the request to \(needed) bytes (PADDING) for \(targets.count) targets"))
         }
@@ -58,20 +59,10 @@ public struct DialBackPolicy: Sendable {
         return .success(Accepted(targets: targets, nonce: nonce))
     }
 
-    /// The answer's size for `targets` targets: header, one DIAL-BACK-STATUS each, FINGERPRINT.
-    static func answerLength(targets: Int) -> Int { STUNMessage.headerLength + targets * 8 + 8 }
-
     /// The indication dialled to each target: the request's nonce, FINGERPRINT.
     static func dialPayload(_ nonce: DialBackNonce) -> [UInt8] {
         var indication = STUNMessage(type: STUNMessageType(method: .dialBack, messageClass: .indication))
         indication.append(nonce)
         return indication.encoded(fingerprint: true)
-    }
-
-    /// The smallest request the server carries out: one dial per target plus the answer
-    /// must fit in `AmplificationLimit` of it (docs/protocol.md).
-    static func minimumRequestLength(targets: Int, nonce: DialBackNonce) -> Int {
-        let total = answerLength(targets: targets) + targets * dialPayload(nonce).count
-        return (total + AmplificationLimit.factor - 1) / AmplificationLimit.factor
     }
 }

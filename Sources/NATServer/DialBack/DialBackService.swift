@@ -10,9 +10,9 @@ import NIOPosix
 final class DialBackService: Sendable {
     /// How long a TCP dial may take before it counts as dropped.
     static let connectTimeout = TimeAmount.milliseconds(1000)
-    /// UDP copies sent per target, spaced apart, so one lost datagram does not decide.
-    static let udpCopies = 3
     static let udpSpacing = TimeAmount.milliseconds(20)
+    /// Requests dialled at once, server-wide; beyond it requests are dropped unanswered.
+    static let maximumInFlight = 64
 
     private let dialFrom: IPAddress
     private let policy: NIOLockedValueBox<DialBackPolicy>
@@ -27,7 +27,12 @@ final class DialBackService: Sendable {
 
     /// Handles one DialBack request that arrived on `channel`; the answer leaves from it too.
     func handle(_ request: STUNMessage, from client: TransportAddress, on channel: any Channel) {
-        guard inFlight.withLockedValue({ $0.insert(request.transactionID).inserted }) else { return }
+        // A server-wide bound on requests being dialled, whatever their sources: each holds up
+        // to 8 sockets for up to a second, and forged sources each get a fresh bucket.
+        let admitted = inFlight.withLockedValue { pending in
+            pending.count < Self.maximumInFlight && pending.insert(request.transactionID).inserted
+        }
+        guard admitted else { return }
         let now = (ContinuousClock.now - started).millisecondsDouble / 1000
         let verdict = policy.withLockedValue { $0.check(request, from: client, now: now) }
         let eventLoop = channel.eventLoop
@@ -38,7 +43,10 @@ final class DialBackService: Sendable {
             message.append(ErrorCode(code: refused.code, reason: refused.reason))
             reply = eventLoop.makeSucceededFuture(message)
         case .success(let accepted):
-            let copies = Self.affordableUDPCopies(accepted, requestLength: request.receivedBytes?.count ?? STUNMessage.headerLength)
+            let udp = accepted.targets.count { $0.transport == .udp }
+            let copies = max(1, DialBackCost.affordableCopies(
+                requestLength: request.receivedBytes?.count ?? Int.max, udp: udp, tcp: accepted.targets.count - udp,
+                nonceLength: accepted.nonce.bytes.count))
             let dials = accepted.targets.map { dial($0, nonce: accepted.nonce, copies: copies, on: eventLoop) }
             reply = EventLoopFuture.whenAllComplete(dials, on: eventLoop).map { results in
                 var message = STUNMessage(type: STUNMessageType(method: .dialBack, messageClass: .successResponse), transactionID: request.transactionID)
@@ -53,20 +61,6 @@ final class DialBackService: Sendable {
             guard let bytes = message.encoded(fingerprint: true, within: budget) else { return }
             channel.writeAndFlush(AddressedEnvelope(remoteAddress: destination, data: ByteBuffer(bytes: bytes)), promise: nil)
         }
-    }
-
-    /// UDP copies per target such that the dials plus the answer stay within
-    /// `AmplificationLimit` of the request (the requester's IP may be spoofed, and dials go
-    /// there). At least one copy: a request that cannot afford even that was refused by the
-    /// policy's size check. Clients pad requests (PADDING) to buy all `udpCopies`.
-    static func affordableUDPCopies(_ accepted: DialBackPolicy.Accepted, requestLength: Int) -> Int {
-        let payload = DialBackPolicy.dialPayload(accepted.nonce).count
-        let answer = DialBackPolicy.answerLength(targets: accepted.targets.count)
-        let udp = accepted.targets.count { $0.transport == .udp }
-        let tcp = accepted.targets.count - udp
-        guard udp > 0 else { return udpCopies }
-        let left = AmplificationLimit.budget(forRequestOf: requestLength) - answer - tcp * payload
-        return max(1, min(udpCopies, left / (udp * payload)))
     }
 
     private func dial(_ target: DialBackTarget, nonce: DialBackNonce, copies: Int, on eventLoop: any EventLoop) -> EventLoopFuture<DialBackStatus> {

@@ -29,6 +29,8 @@ struct RendezvousBoard {
         /// When both peers should send their first check, in the server's clock (ms).
         var startAt: Int64?
         var lastActivity: Int64
+        /// Who opened the nameplate (its first registrant's subscriber prefix), for the per-IP cap.
+        var opener: IPAddress
 
         /// Before a newcomer joins: peers that stopped registering are gone, and a slot whose
         /// pair has both gone silent (done, or dead) starts over.
@@ -61,17 +63,25 @@ struct RendezvousBoard {
     var peerLifetime: Int64 = 5_000
     /// At most this many nameplates at once; beyond it the oldest idle slot goes.
     var maximumSlots = 4096
-    /// At most this many nameplates held by one source IP, so one host cannot fill the board.
+    /// At most this many nameplates opened by one source IP (an IPv6 /64), so one host cannot
+    /// fill the board.
     var maximumSlotsPerIP = 16
     /// Added to half the slower peer's RTT, so a start message that arrives a little late
     /// still leaves time to start together (ms).
     var startMargin: Int64 = 20
     private(set) var slots: [String: Slot] = [:]
+    /// Nameplates open per opener, kept as slots come and go (no pass over the board).
+    private var opened: [IPAddress: Int] = [:]
+    /// Nameplates in the order they were opened, for evicting the oldest when the board is
+    /// full; `head` is the next candidate. Entries of slots already gone are skipped.
+    private var openOrder: [String] = []
+    private var head = 0
 
     /// Registers (or refreshes) `peer` under `nameplate` at time `now` (ms).
     mutating func register(_ peer: Peer, nameplate: String, now: Int64) -> Outcome {
         expire(now: now)
-        var slot = slots[nameplate] ?? Slot(lastActivity: now)
+        let opener = peer.address.ip.subscriber
+        var slot = slots[nameplate] ?? Slot(lastActivity: now, opener: opener)
         slot.lastActivity = now
         var registering = peer
         registering.lastSeen = now
@@ -88,15 +98,16 @@ struct RendezvousBoard {
                 return .refused(code: 409, reason: "nameplate \(nameplate) is in use by two peers already; choose another code")
             }
             if slots[nameplate] == nil {
-                let held = slots.values.count { slot in slot.peers.contains { $0.address.ip == peer.address.ip } }
+                let held = opened[opener, default: 0]
                 guard held < maximumSlotsPerIP else {
                     return .refused(code: 429, reason: "\(peer.address.ip) holds \(held) nameplates already; finish or stop those runs")
                 }
-                if slots.count >= maximumSlots, let oldest = slots.min(by: { $0.value.lastActivity < $1.value.lastActivity }) {
-                    slots[oldest.key] = nil
-                }
+                if slots.count >= maximumSlots { evictOldest() }
+                opened[opener, default: 0] += 1
+                openOrder.append(nameplate)
             }
-            registering.controlling = slot.peers.isEmpty
+            // Controlling unless the peer already there controls (after a leave it may not).
+            registering.controlling = !slot.peers.contains(where: \.controlling)
             slot.peers.append(registering)
         }
         if slot.peers.count == 2, slot.startAt == nil {
@@ -109,8 +120,10 @@ struct RendezvousBoard {
         }
         let other = slot.peers[1 - index]
         let answer = answer(for: slot.peers[index], other: other, slot: slot, now: now)
-        // The waiting peer hears about the newcomer at once, and later about any change of candidates.
-        let push = changed ? self.answer(for: other, other: slot.peers[index], slot: slot, now: now) : nil
+        // The waiting peer hears about the newcomer at once, and later about any change of
+        // candidates; a peer gone silent gets nothing (its address may be a forged one).
+        let live = now - other.lastSeen < peerLifetime
+        let push = changed && live ? self.answer(for: other, other: slot.peers[index], slot: slot, now: now) : nil
         return .answered(answer, push: push)
     }
 
@@ -128,7 +141,25 @@ struct RendezvousBoard {
         slot.peers.remove(at: index)
         slot.startAt = nil
         slot.lastActivity = now
-        slots[nameplate] = slot.peers.isEmpty ? nil : slot
+        if slot.peers.isEmpty { removeSlot(nameplate) } else { slots[nameplate] = slot }
+    }
+
+    private mutating func removeSlot(_ nameplate: String) {
+        guard let slot = slots.removeValue(forKey: nameplate) else { return }
+        opened[slot.opener, default: 1] -= 1
+        if opened[slot.opener] == 0 { opened[slot.opener] = nil }
+    }
+
+    /// Removes the oldest-opened slot still on the board.
+    private mutating func evictOldest() {
+        while head < openOrder.count {
+            let nameplate = openOrder[head]
+            head += 1
+            if slots[nameplate] != nil {
+                removeSlot(nameplate)
+                return
+            }
+        }
     }
 
     /// Forgets idle slots. The whole pass runs at most once per second, so its cost (the board
@@ -136,7 +167,10 @@ struct RendezvousBoard {
     private mutating func expire(now: Int64) {
         guard now - lastExpiry >= 1000 else { return }
         lastExpiry = now
-        slots = slots.filter { now - $0.value.lastActivity < slotLifetime }
+        for (nameplate, slot) in slots where now - slot.lastActivity >= slotLifetime { removeSlot(nameplate) }
+        var seen = Set<String>()
+        openOrder = openOrder[head...].filter { slots[$0] != nil && seen.insert($0).inserted }
+        head = 0
     }
     private var lastExpiry: Int64 = .min / 2
 }

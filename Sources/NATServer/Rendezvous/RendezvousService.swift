@@ -44,8 +44,15 @@ final class RendezvousService: Sendable {
         board.withLockedValue { $0.leave(session: session.id, nameplate: plate.text, from: client, now: now) }
     }
 
+    /// Registrations smaller than this get 400 before the board changes: the largest answer
+    /// (17 IPv6 candidates and a relay credential, ~650 bytes) must fit in 4 times the request.
+    static let minimumRequestLength = 200
+
     func handle(_ request: STUNMessage, from client: TransportAddress, on channel: any Channel) {
         guard gate.allow(client.ip) else { return }
+        guard (request.receivedBytes?.count ?? 0) >= Self.minimumRequestLength else {
+            return send(error: 400, "pad the Rendezvous request to \(Self.minimumRequestLength) bytes (PADDING)", to: request, client, channel)
+        }
         let outcome: RendezvousBoard.Outcome
         let nameplate: String
         do {
@@ -77,7 +84,12 @@ final class RendezvousService: Sendable {
                 return send(error: 400, "pad the Rendezvous request to \(needed) bytes (PADDING)", to: request, client, channel)
             }
             write(bytes, to: client, channel)
-            if let push { write(message(.indication, push, id: .random(), nameplate: nameplate), to: push.to, channel) }
+            // The push to the other peer shares the request's budget and the destination's rate.
+            if let push, gate.allow(push.to.ip),
+                let pushed = message(.indication, push, id: .random(), nameplate: nameplate).encoded(fingerprint: true, within: budget - bytes.count)
+            {
+                write(pushed, to: push.to, channel)
+            }
         }
     }
 

@@ -69,9 +69,10 @@ extension TURNService {
         {
             return ErrorCode.allocationQuotaReached
         }
-        let ip = request.client.ip
+        let ip = request.client.ip.subscriber  // an IPv6 host's whole /64
         if configuration.ipQuota > 0,
-            allocations.keys.count(where: { $0.ip == ip }) + pendingAllocates.keys.count(where: { $0.ip == ip }) >= configuration.ipQuota
+            allocations.keys.count(where: { $0.ip.subscriber == ip }) + pendingAllocates.keys.count(where: { $0.ip.subscriber == ip })
+                >= configuration.ipQuota
         {
             return ErrorCode.allocationQuotaReached
         }

@@ -50,9 +50,10 @@ extension TURNService {
     func createPermission(_ request: Request) {
         guard let allocation = ownedAllocation(request), let peers = permittedPeers(request, allocation: allocation) else { return }
         let now = NIODeadline.now()
-        let added = Set(peers.map(\.ip)).subtracting(allocation.permissions.keys).count
-        if added > 0, allocation.permissions.count + added > configuration.maximumPermissions {
+        let asked = Set(peers.map(\.ip))
+        if allocation.permissions.count + asked.subtracting(allocation.permissions.keys).count > configuration.maximumPermissions {
             allocation.forgetExpired(now: now)
+            let added = asked.subtracting(allocation.permissions.keys).count
             guard allocation.permissions.count + added <= configuration.maximumPermissions else {
                 return reply(error: ErrorCode.insufficientCapacity, "At most \(configuration.maximumPermissions) permissions per allocation", to: request)
             }

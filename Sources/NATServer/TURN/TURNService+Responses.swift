@@ -8,7 +8,7 @@ extension TURNService {
             type: STUNMessageType(method: request.message.type.method, messageClass: .successResponse),
             transactionID: request.message.transactionID)
         for attribute in attributes { response.append(attribute) }
-        return sign(response, for: request.identity, answering: request.message, from: request.socket).map { ByteBuffer(bytes: $0) }
+        return sign(response, for: request.identity, answering: request.message).map { ByteBuffer(bytes: $0) }
     }
 
     func reply(success attributes: [any STUNAttributeValue], to request: Request) {
@@ -27,7 +27,7 @@ extension TURNService {
             type: STUNMessageType(method: message.type.method, messageClass: .errorResponse), transactionID: message.transactionID)
         response.append(ErrorCode(code: code, reason: reason))
         for attribute in extra { response.append(attribute) }
-        guard let bytes = sign(response, for: identity, answering: message, from: socket, requestLength: requestLength) else { return }
+        guard let bytes = sign(response, for: identity, answering: message, requestLength: requestLength) else { return }
         write(ByteBuffer(bytes: bytes), to: socket)
     }
 
@@ -36,11 +36,10 @@ extension TURNService {
     /// answers) stay within `AmplificationLimit` of the request, or are not sent at all.
     func sign(
         _ response: STUNMessage, for identity: TURNAuthenticator.Identity?, answering request: STUNMessage,
-        from socket: SocketAddress, requestLength: Int? = nil
+        requestLength: Int? = nil
     ) -> [UInt8]? {
         let fingerprint = request.contains(.fingerprint)
         guard let identity, let key = identity.key else {
-            guard let source = TransportAddress(socket), gate.allow(source.ip) else { return nil }
             let length = requestLength ?? request.receivedBytes?.count ?? STUNMessage.headerLength
             return response.encoded(fingerprint: fingerprint, within: AmplificationLimit.budget(forRequestOf: length))
         }
@@ -60,7 +59,7 @@ extension TURNService {
         guard bytes.count == STUNMessage.headerLength, STUNMessage.looksLikeSTUN(bytes) else { return }
         let type = STUNMessageType(rawValue: UInt16(bytes[0]) << 8 | UInt16(bytes[1]))
         guard type.messageClass == .request else { return }
-        guard let id = TransactionID(bytes: bytes[8..<20]) else { return }
+        guard let id = TransactionID(bytes: bytes[8..<20]), let source = TransportAddress(socket), gate.allow(source.ip) else { return }
         let header = STUNMessage(type: type, transactionID: id)
         reply(error: ErrorCode.badRequest, "Malformed: \(error)", to: header, socket: socket, requestLength: buffer.readableBytes)
     }

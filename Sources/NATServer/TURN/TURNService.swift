@@ -68,6 +68,10 @@ public final class TURNService: @unchecked Sendable {
             return
         }
         guard message.type.messageClass == .request else { return }
+        // Every TURN request from a source counts against its rate before anything is answered
+        // or changed: challenges and errors before authentication could be aimed at a forged
+        // source, and an open relay authenticates nobody. Legitimate clients send a few a minute.
+        guard gate.allow(client.ip) else { return }
         let now = Date()
         guard configuration.credentials.isConfigured else {
             return reply(error: ErrorCode.forbidden, "This server relays nothing: start it with --user, --static-auth-secret or --no-auth", to: message, socket: socket)
