@@ -22,10 +22,12 @@ demo: deps
 # Testing, so XCTest (which would report "0 tests") is not run. Suites run one after another
 # (--no-parallel): on two cores, tests that wait on subprocesses would otherwise hold Swift's
 # concurrency threads while others wait on packets with deadlines; the lab suites, most of the
-# time, are serialized anyway, and the rest takes about 30 s in a row.
+# time, are serialized anyway, and the rest takes about 30 s in a row. Then a fuzz smoke: the
+# libFuzzer harnesses built with sanitizers into .build-fuzz, 20 s each (about 3 minutes cold).
 test: build
 	scripts/docs.sh --check
 	$(SWIFT) test --skip-build --disable-xctest --no-parallel
+	SWIFT=$(SWIFT) scripts/fuzz.sh --ci
 	scripts/check-leftovers.sh
 
 docs: build

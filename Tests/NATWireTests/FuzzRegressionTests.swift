@@ -16,4 +16,12 @@ import Testing
         #expect(IPPrefix(v6) == IPPrefix(IPAddress("2001:db8::1")!, length: 128))
         #expect(IPPrefix(ula)?.contains(IPAddress("fd00::1")!) == true)
     }
+
+    /// FuzzParsers: `--server '[]:3478'` was accepted as a server with an empty host name.
+    @Test func emptyBracketedHostIsRefused() {
+        #expect(TransportAddress.splitHostPort("[]:3478") == nil)
+        #expect(TransportAddress.splitHostPort(":3478") == nil)
+        #expect(TransportAddress.splitHostPort("[::1]:3478")?.host == "::1")
+        #expect(TransportAddress.splitHostPort("example.org:3478")?.port == 3478)
+    }
 }
