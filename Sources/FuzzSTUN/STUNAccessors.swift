@@ -36,7 +36,6 @@ enum STUNAccessors {
         }
         guard let values = try? message.attributes(T.self) else { return }
         for value in values {
-            _ = String(describing: value)
             let encoded = value.stunValue(transactionID: message.transactionID)
             let again: T
             do throws(STUNDecodeError) {
