@@ -10,8 +10,9 @@
 #            parsers seeds replayed through the plain build's .build/debug/FuzzParsers. Fuzzing
 #            parsers needs NIO (NATCore, NATLab) built with the sanitizers, which adds ~2 min of
 #            build to CI for a few string parsers; `scripts/fuzz.sh parsers` does it on demand.
-#   --keep   keep the working corpus in DIR/<target> between runs (long runs in chunks);
-#            the committed corpus is only ever read
+#   --keep   keep the working corpus in DIR/<target> between runs (long runs in chunks, or
+#            two runs side by side on two cores); the committed corpus is only ever read
+#   --no-build  run what .build-fuzz holds (a second run beside one that built)
 #
 # Prints one line per target (executions, exec/s, crashes) and exits 1 when any target crashed,
 # naming the crash input; replay it with `.build/debug/FuzzX FILE` (a plain build replays) or
@@ -24,10 +25,12 @@ SWIFT=${SWIFT:-swift}
 target=all
 seconds=20
 keep=
+build=1
 while [ $# -gt 0 ]; do
   case "$1" in
     --ci) target=ci; seconds=20 ;;
     --keep) keep=$2; shift ;;
+    --no-build) build=0 ;;
     stun|channeldata|capture|parsers|all) target=$1 ;;
     ''|*[!0-9]*) echo "usage: scripts/fuzz.sh [--ci] [--keep DIR] [stun|channeldata|capture|parsers|all] [SECONDS]" >&2; exit 64 ;;
     *) seconds=$1 ;;
@@ -59,13 +62,14 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 start=$(date +%s)
 for t in "${targets[@]}"; do
+  [ "$build" = 1 ] || break
   if ! "$SWIFT" build "${flags[@]}" --product "$(product "$t")" >"$work/build.log" 2>&1; then
     grep -E "error" "$work/build.log" | head -20 >&2
     echo "fuzz: building $(product "$t") failed" >&2
     exit 2
   fi
 done
-echo "fuzz: built ${targets[*]} in $(( $(date +%s) - start )) s"
+[ "$build" = 0 ] || echo "fuzz: built ${targets[*]} in $(( $(date +%s) - start )) s"
 failed=0
 for t in "${targets[@]}"; do
   binary=".build-fuzz/release/$(product "$t")"
