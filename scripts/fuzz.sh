@@ -77,7 +77,7 @@ for t in "${targets[@]}"; do
   [ -n "$keep" ] && corpus="$keep/$t"
   mkdir -p "$corpus"
   [ -n "$(ls -A "$corpus")" ] || cp Fuzz/corpus/"$t"/* "$corpus"/
-  artifacts=".build-fuzz/artifacts/$t"
+  artifacts=".build-fuzz/crashes/$t"  # not artifacts/: SwiftPM owns and clears that folder
   mkdir -p "$artifacts"
   log="$work/$t.log"
   status=0
