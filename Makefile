@@ -24,11 +24,14 @@ demo: deps
 # concurrency threads while others wait on packets with deadlines; the lab suites, most of the
 # time, are serialized anyway, and the rest takes about 30 s in a row. Then what users install:
 # `make install` into a temporary prefix (one release build) and every command run once from it,
-# so a failure that only the optimiser brings out cannot land (scripts/smoke-install.sh).
+# so a failure that only the optimiser brings out cannot land (scripts/smoke-install.sh). Then a
+# fuzz smoke: the libFuzzer harnesses built with sanitizers into .build-fuzz, 20 s each (about 3
+# minutes cold).
 test: build
 	scripts/docs.sh --check
 	$(SWIFT) test --skip-build --disable-xctest --no-parallel
 	scripts/smoke-install.sh
+	SWIFT=$(SWIFT) scripts/fuzz.sh --ci
 	scripts/check-leftovers.sh
 
 docs: build

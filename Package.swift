@@ -50,6 +50,15 @@ let package = Package(
         .target(name: "NATCapture", dependencies: ["CPcap", "NATWire"]),
         .target(name: "NATLab", dependencies: ["NATCore", "NATWire"]),
         .systemLibrary(name: "CPcap", pkgConfig: "libpcap", providers: [.apt(["libpcap-dev"])]),
+        // libFuzzer harnesses (scripts/fuzz.sh builds them with -sanitize=fuzzer -DFUZZING; a plain
+        // build links them as replayers of saved inputs, so they never rot). Not products: users
+        // get natctl only.
+        .systemLibrary(name: "CFuzzDriver"),
+        .target(name: "FuzzSupport", dependencies: ["CFuzzDriver"]),
+        .executableTarget(name: "FuzzSTUN", dependencies: ["FuzzSupport", "NATWire"]),
+        .executableTarget(name: "FuzzChannelData", dependencies: ["FuzzSupport", "NATWire", "NATCapture"]),
+        .executableTarget(name: "FuzzCapture", dependencies: ["FuzzSupport", "NATCapture", "NATWire"]),
+        .executableTarget(name: "FuzzParsers", dependencies: ["FuzzSupport", "NATWire", "NATCore", "NATLab"]),
         .testTarget(name: "NATWireTests", dependencies: ["NATWire"]),
         .testTarget(
             name: "NATCoreTests",

@@ -99,13 +99,14 @@ public struct TransportAddress: Hashable, Sendable, CustomStringConvertible, Com
     }
 
     /// Splits `host:port` or `[v6host]:port`. A bare IPv6 literal without brackets is rejected
-    /// because its last group would be read as a port.
+    /// because its last group would be read as a port; an empty host, bracketed or not, too
+    /// (`[]:3478` would otherwise reach the resolver as "").
     public static func splitHostPort(_ text: String) -> (host: String, port: UInt16)? {
         if text.hasPrefix("[") {
             guard let close = text.firstIndex(of: "]") else { return nil }
             let host = String(text[text.index(after: text.startIndex)..<close])
             let rest = text[text.index(after: close)...]
-            guard rest.hasPrefix(":"), let port = UInt16(rest.dropFirst()) else { return nil }
+            guard !host.isEmpty, rest.hasPrefix(":"), let port = UInt16(rest.dropFirst()) else { return nil }
             return (host, port)
         }
         guard let colon = text.lastIndex(of: ":"), text.firstIndex(of: ":") == colon,

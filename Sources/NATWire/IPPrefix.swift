@@ -8,12 +8,16 @@ public struct IPPrefix: Hashable, Sendable, CustomStringConvertible {
         self.length = min(max(0, length), address.bytes.count * 8)
     }
 
-    /// Parses `ip` or `ip/len`; nil when either part is malformed.
+    /// Parses `ip` or `ip/len`; nil when either part is malformed or empty (`""`, `"/"`,
+    /// `"10.0.0.0/"`: empty parts are kept so they are refused, not skipped), and when the length
+    /// is anything but decimal digits.
     public init?(_ text: String) {
-        let parts = text.split(separator: "/", maxSplits: 1).map(String.init)
-        guard let ip = IPAddress(parts[0]) else { return nil }
+        let parts = text.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+        guard let first = parts.first, let ip = IPAddress(first) else { return nil }
         if parts.count == 2 {
-            guard let length = Int(parts[1]), (0...ip.bytes.count * 8).contains(length) else { return nil }
+            guard parts[1].utf8.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }),
+                let length = Int(parts[1]), (0...ip.bytes.count * 8).contains(length)
+            else { return nil }
             self.init(ip, length: length)
         } else {
             self.init(ip, length: ip.bytes.count * 8)

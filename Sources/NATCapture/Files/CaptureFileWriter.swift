@@ -66,7 +66,7 @@ public enum CaptureFileWriter {
             body.append16(UInt16(interface.linkType.rawValue))
             body.append16(0)
             body.append32(snapLength)
-            appendOption(&body, code: 2, value: Array(interface.name.utf8))
+            appendOption(&body, code: 2, value: utf8Prefix(interface.name, maxBytes: maximumOptionLength))
             appendOption(&body, code: 9, value: [9])  // if_tsresol: nanoseconds
             if interface.isLocal { appendOption(&body, code: 3, value: Array(CaptureInterface.localDescription.utf8)) }
             for address in interface.addresses {
@@ -119,10 +119,29 @@ public enum CaptureFileWriter {
         out.append32(length)
     }
 
+    /// An option's length is 16 bits. Names read from another pcapng file can exceed it once
+    /// their invalid UTF-8 is repaired (each bad byte becomes 3 bytes of U+FFFD), so text is cut
+    /// to this many bytes instead of trapping, and `appendOption` cuts anything longer too.
+    static let maximumOptionLength = Int(UInt16.max)
+
+    /// The longest prefix of `text` within `maxBytes` bytes that ends on a Unicode scalar, so a
+    /// cut name is still valid UTF-8 and reads back as a prefix of the original.
+    static func utf8Prefix(_ text: String, maxBytes: Int) -> [UInt8] {
+        guard text.utf8.count > maxBytes else { return Array(text.utf8) }
+        var bytes: [UInt8] = []
+        for scalar in text.unicodeScalars {
+            let encoded = Array(String(scalar).utf8)
+            guard bytes.count + encoded.count <= maxBytes else { break }
+            bytes += encoded
+        }
+        return bytes
+    }
+
     private static func appendOption(_ body: inout [UInt8], code: UInt16, value: [UInt8]) {
+        let kept = value.prefix(maximumOptionLength)
         body.append16(code)
-        body.append16(UInt16(value.count))
-        body.append(contentsOf: value)
+        body.append16(UInt16(kept.count))
+        body.append(contentsOf: kept)
         body.padTo4()
     }
 
