@@ -59,7 +59,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "NATServerTests", dependencies: ["NATServer", "NATCore"]),
-        .testTarget(name: "NatCtlCommandsTests", dependencies: ["NatCtlCommands", "NATCapture"]),
+        .testTarget(name: "NatCtlCommandsTests", dependencies: ["NatCtlCommands", "NATCapture", "NATCore"]),
         .testTarget(name: "NATCaptureTests", dependencies: ["NATCapture", "NATWire", "CPcap"]),
         .testTarget(name: "NATLabTests", dependencies: ["NATLab", "NATCore", "NATWire"]),
     ]
