@@ -7,7 +7,9 @@ public enum LabRunner {
     /// server and TURN user in the environment. env(1) and `ip netns exec` each exec the next
     /// program in place, so the process is the command itself: a signal sent to it reaches the
     /// command, and its end (`ChildExit`) is the command's.
-    public static func start(in namespace: String, _ arguments: [String], servers: [String]) throws(LabError) -> (process: Process, exit: ChildExit) {
+    public static func start(
+        in namespace: String, _ arguments: [String], servers: [String]
+    ) throws(LabError) -> (process: Process, exit: ChildExit) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["ip", "netns", "exec", namespace, "env"] + environment(servers: servers) + arguments

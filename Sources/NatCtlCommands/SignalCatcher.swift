@@ -56,10 +56,9 @@ final class SignalCatcher: @unchecked Sendable {
             let count = read(readEnd, &bytes, bytes.count)
             for byte in bytes.prefix(max(count, 0)) { onSignal(Int32(byte)) }
         }
-        source.setCancelHandler {
-            close(readEnd)
-            close(writeEnd)
-        }
+        // The pipe is never closed (two descriptors for the life of the process, one catcher
+        // per command): a handler already running on another thread when `cancel()` runs must
+        // never write into a descriptor that was closed and reused for something else.
         source.resume()
         self.source = source
         signalPipeWriteEnd.store(writeEnd, ordering: .releasing)

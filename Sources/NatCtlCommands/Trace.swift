@@ -139,8 +139,8 @@ extension NatCtl {
                 // Always said, as tcpdump says "listening on": whoever makes the traffic (a script,
                 // a test) knows from here on it is captured.
                 let seconds = duration == duration.rounded() ? "\(Int(duration))" : "\(duration)"
-                Console.error(
-                    "natctl: trace: capturing on \(targets.map(\.description).joined(separator: ", ")) for up to \(seconds) s; Ctrl-C stops it and still explains what was seen")
+                let devices = targets.map(\.description).joined(separator: ", ")
+                Console.error("natctl: trace: capturing on \(devices) for up to \(seconds) s; Ctrl-C stops it and still explains what was seen")
                 let captured = await TraceRun.capture(live, for: duration, events: events)
                 signal = captured.signal
                 try explain(captured.capture, source: "live", notKept: live.framesNotKept, signal: signal)
