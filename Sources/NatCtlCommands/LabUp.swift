@@ -70,25 +70,26 @@ extension NatCtl.Lab {
             let replace = replace
             // Refused before anything else, so an interrupt now cannot take the running lab down.
             if !replace, LabBuilder.running(name) != nil { throw labFailure(.labRunning(name)) }
-            // Interrupted half-way, tear down what was built. A caught signal (not an ignored one)
-            // leaves `ip` and `nft` children their default actions.
-            let interrupted = NIOLockedValueBox(false)
-            let catcher = SignalCatcher { number in
-                interrupted.withLockedValue { $0 = true }
-                LabBuilder.down(name)
-                Console.error("natctl: lab '\(name)' removed after \(signalName(number))")
-                Glibc.exit(ChildEnd.signalled(number).status)
-            }
+            // Interrupted half-way, what was built is torn down, once the build has stopped: a
+            // teardown beside a build that goes on would miss what the build adds after it. The
+            // build stops soon on its own: each step is one short `ip` or `nft` run, and Ctrl-C
+            // stops the one running (a caught signal leaves children their default actions).
+            let interrupted = NIOLockedValueBox<Int32?>(nil)
+            let catcher = SignalCatcher { number in interrupted.withLockedValue { $0 = $0 ?? number } }
             defer { catcher.cancel() }
+            // Seconds of `ip` and `nft` runs: off the cooperative pool.
+            let built = await Blocking.run { () -> Result<LabState, LabError> in
+                do throws(LabError) { return .success(try LabBuilder.up(spec, natctl: natctl, replace: replace)) } catch { return .failure(error) }
+            }
+            if let number = interrupted.withLockedValue({ $0 }) {
+                await Blocking.run { LabBuilder.down(name) }
+                Console.error("natctl: lab '\(name)' removed after \(signalName(number))")
+                throw ExitCode(ChildEnd.signalled(number).status)
+            }
             let state: LabState
-            do throws(LabError) {
-                // Seconds of `ip` and `nft` runs: off the cooperative pool.
-                state = try await Blocking.run { () throws(LabError) in try LabBuilder.up(spec, natctl: natctl, replace: replace) }
-            } catch {
-                // A Ctrl-C also stops the `ip` or `nft` that was running, which fails the build:
-                // the catcher is removing the lab and will exit with the signal's status.
-                if interrupted.withLockedValue({ $0 }) { try? await Task.sleep(for: .seconds(30)) }
-                throw labFailure(error)
+            switch built {
+            case .success(let up): state = up
+            case .failure(let error): throw labFailure(error)
             }
             try output.emit(state) { LabRendering.status(state) }
         }
