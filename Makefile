@@ -22,10 +22,13 @@ demo: deps
 # Testing, so XCTest (which would report "0 tests") is not run. Suites run one after another
 # (--no-parallel): on two cores, tests that wait on subprocesses would otherwise hold Swift's
 # concurrency threads while others wait on packets with deadlines; the lab suites, most of the
-# time, are serialized anyway, and the rest takes about 30 s in a row.
+# time, are serialized anyway, and the rest takes about 30 s in a row. Then what users install:
+# `make install` into a temporary prefix (one release build) and every command run once from it,
+# so a failure that only the optimiser brings out cannot land (scripts/smoke-install.sh).
 test: build
 	scripts/docs.sh --check
 	$(SWIFT) test --skip-build --disable-xctest --no-parallel
+	scripts/smoke-install.sh
 	scripts/check-leftovers.sh
 
 docs: build

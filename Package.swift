@@ -58,7 +58,13 @@ let package = Package(
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]
         ),
-        .testTarget(name: "NATServerTests", dependencies: ["NATServer", "NATCore"]),
+        .testTarget(
+            name: "NATServerTests",
+            dependencies: [
+                "NATServer", "NATCore", .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
         .testTarget(name: "NatCtlCommandsTests", dependencies: ["NatCtlCommands", "NATCapture", "NATCore"]),
         .testTarget(name: "NATCaptureTests", dependencies: ["NATCapture", "NATWire", "CPcap"]),
         .testTarget(name: "NATLabTests", dependencies: ["NATLab", "NATCore", "NATWire"]),

@@ -322,7 +322,7 @@ _natctl_relay_serve() {
     repeating_flags=()
     non_repeating_flags=(--json --use-auth-secret --no-auth --allow-loopback-peers --version -h --help)
     repeating_options=(--user --static-auth-secret --denied-peer-ip --allowed-peer-ip)
-    non_repeating_options=(--listen --alternate --software --duration --users-file --realm --relay-ip --min-port --max-port --max-allocate-lifetime --permission-lifetime --channel-lifetime --stale-nonce --user-quota --ip-quota --total-quota)
+    non_repeating_options=(--listen --alternate --software --duration --users-file --realm --relay-ip --min-port --max-port --max-allocate-lifetime --permission-lifetime --channel-lifetime --stale-nonce --user-quota --ip-quota --total-quota --max-permissions --max-channels --max-allocation-age --stun-rate --rendezvous-rate --dial-back-rate)
     __natctl_offer_flags_options 0
 
     # Offer option value completions
@@ -381,10 +381,28 @@ _natctl_relay_serve() {
     '--total-quota')
         return
         ;;
+    '--max-permissions')
+        return
+        ;;
+    '--max-channels')
+        return
+        ;;
+    '--max-allocation-age')
+        return
+        ;;
     '--denied-peer-ip')
         return
         ;;
     '--allowed-peer-ip')
+        return
+        ;;
+    '--stun-rate')
+        return
+        ;;
+    '--rendezvous-rate')
+        return
+        ;;
+    '--dial-back-rate')
         return
         ;;
     esac

@@ -44,6 +44,7 @@ pids+=($!)
 start_natctl() {
   local port=$1
   "$NATCTL" relay serve --listen "127.0.0.1:$port" --user bench:bench --realm bench --allow-loopback-peers \
+    --user-quota 0 --ip-quota 0 --total-quota 0 --stun-rate 1000000 \
     --min-port 20000 --max-port 29999 >"$work/natctl.log" 2>&1 &
   server_pid=$!
   pids+=("$server_pid")

@@ -25,8 +25,19 @@ public enum ResolveError: Error, Equatable, Sendable, CustomStringConvertible {
 public enum HostResolver {
     /// The IPv4 and IPv6 addresses of `host` (an IP literal returns itself at once).
     public static func resolve(_ host: String, limit: Duration) async throws(ResolveError) -> [IPAddress] {
-        if let literal = IPAddress(host) { return [literal] }
-        let result: Result<[IPAddress], ResolveError> = await withCheckedContinuation { continuation in
+        try await resolution(of: host, limit: limit).get()
+    }
+
+    /// `resolve` as a value, for callers that collect many lookups in a task group.
+    ///
+    /// Why a value: Swift 6.3.1's optimiser miscompiles a task-group child closure of the shape
+    /// `do throws(E) { return (index, .success(try await f())) } catch { … }`: in `-O` builds the
+    /// tuple's first element comes back wrong, so results land under the wrong index and others
+    /// go missing (`probe` in every release build said "not resolved"). A child that awaits this
+    /// function has no typed `do`/`catch` and no `try await` inside a tuple.
+    public static func resolution(of host: String, limit: Duration) async -> Result<[IPAddress], ResolveError> {
+        if let literal = IPAddress(host) { return .success([literal]) }
+        return await withCheckedContinuation { continuation in
             let once = NIOLockedValueBox<CheckedContinuation<Result<[IPAddress], ResolveError>, Never>?>(continuation)
             let resume: @Sendable (Result<[IPAddress], ResolveError>) -> Void = { result in
                 once.withLockedValue { pending in
@@ -39,7 +50,6 @@ public enum HostResolver {
                 resume(.failure(.timedOut(host: host, milliseconds: limit.milliseconds)))
             }
         }
-        return try result.get()
     }
 
     private static func lookup(_ host: String) -> Result<[IPAddress], ResolveError> {

@@ -64,13 +64,7 @@ public enum Prober {
         let limit = max(ContinuousClock.now.duration(to: deadline), .milliseconds(1))
         let resolved = await withTaskGroup(of: (Int, Result<[IPAddress], ResolveError>).self) { group in
             for (index, spec) in configuration.servers.enumerated() {
-                group.addTask {
-                    do throws(ResolveError) {
-                        return (index, .success(try await HostResolver.resolve(spec.host, limit: limit)))
-                    } catch {
-                        return (index, .failure(error))
-                    }
-                }
+                group.addTask { (index, await HostResolver.resolution(of: spec.host, limit: limit)) }
             }
             var all: [Int: Result<[IPAddress], ResolveError>] = [:]
             for await (index, result) in group { all[index] = result }

@@ -18,9 +18,12 @@ public struct BindingResponder: Sendable {
         self.software = software
     }
 
-    /// RFC 5780 §7.6: a padded request gets a response padded to the outgoing MTU (a typical
-    /// Ethernet 1500 here, already a multiple of 4), so it fragments where the path MTU is smaller.
-    static let responsePaddingLength = 1500
+    /// RFC 5780 §7.6 suggests padding a response to the outgoing MTU, so it fragments where the
+    /// path MTU is smaller. That turns a 24-byte request into a 1,500-byte answer to whatever
+    /// source it claims (coturn's `--no-rfc5780` warns of the same). natctl pads the response
+    /// with as many bytes as the request's own PADDING carried, so a client that wants a large
+    /// response pays for it with a large request (docs/protocol.md).
+    static func responsePadding(for request: Padding) -> Padding { Padding(length: (request.length + 3) & ~3) }
 
     /// Attribute types this server understands in a Binding request.
     static let understood: Set<STUNAttributeType> = [
@@ -63,12 +66,18 @@ public struct BindingResponder: Sendable {
         let sendingRole = change.map { role.changed(ip: $0.changeIP, port: $0.changePort) } ?? role
         let destination = responsePort.map { TransportAddress(ip: client.ip, port: $0.port) } ?? client
         let response = success(request, client: client, receivedOn: role, sentFrom: sendingRole, padding: padding)
-        return Reply(bytes: response, from: sendingRole, to: destination)
+        guard let bytes = response.encoded(fingerprint: !request.isLegacy, within: budget(request)) else { return nil }
+        return Reply(bytes: bytes, from: sendingRole, to: destination)
+    }
+
+    /// No answer is more than `AmplificationLimit.factor` times its request (Binding is unauthenticated).
+    private func budget(_ request: STUNMessage) -> Int {
+        AmplificationLimit.budget(forRequestOf: request.receivedBytes?.count ?? STUNMessage.headerLength)
     }
 
     private func success(
         _ request: STUNMessage, client: TransportAddress, receivedOn: SocketRole, sentFrom: SocketRole, padding: Padding?
-    ) -> [UInt8] {
+    ) -> STUNMessage {
         var response = STUNMessage(type: .bindingSuccess, transactionID: request.transactionID, cookie: request.cookie)
         let origin = layout.address(of: sentFrom)
         let other = layout.alternate.map { _ in layout.address(of: receivedOn.changed(ip: true, port: true)) }
@@ -77,26 +86,27 @@ public struct BindingResponder: Sendable {
             response.append(MappedAddress(client))
             response.append(SourceAddress(origin))
             if let other { response.append(ChangedAddress(other)) }
-            return response.encoded()
+            return response
         }
         response.append(XORMappedAddress(client))
         response.append(MappedAddress(client))
         response.append(ResponseOrigin(origin))
         if let other { response.append(OtherAddress(other)) }
         if let software { response.append(Software(software)) }
-        if padding != nil { response.append(Padding(length: Self.responsePaddingLength)) }
-        return response.encoded(fingerprint: true)
+        if let padding { response.append(Self.responsePadding(for: padding)) }
+        return response
     }
 
     private func error(
         _ code: Int, _ reason: String?, _ request: STUNMessage, _ client: TransportAddress, _ role: SocketRole,
         unknown: [STUNAttributeType] = []
-    ) -> Reply {
+    ) -> Reply? {
         var response = STUNMessage(type: .bindingError, transactionID: request.transactionID, cookie: request.cookie)
         response.type.method = request.type.method
         response.append(ErrorCode(code: code, reason: reason))
         if !unknown.isEmpty { response.append(UnknownAttributes(unknown)) }
         if let software, !request.isLegacy { response.append(Software(software)) }
-        return Reply(bytes: response.encoded(fingerprint: !request.isLegacy), from: role, to: client)
+        guard let bytes = response.encoded(fingerprint: !request.isLegacy, within: budget(request)) else { return nil }
+        return Reply(bytes: bytes, from: role, to: client)
     }
 }

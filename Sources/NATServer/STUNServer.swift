@@ -37,7 +37,8 @@ public final class STUNServer: Sendable {
     /// primary socket also serves TURN (RFC 8656) and reports allocations through `onTURNEvent`.
     public static func start(
         _ requested: ServerLayout, software: String? = "natctl", turn: TURNConfiguration? = nil,
-        rendezvous: RendezvousConfiguration? = nil, onTURNEvent: @escaping @Sendable (TURNEvent) -> Void = { _ in },
+        rendezvous: RendezvousConfiguration? = nil, rates: AnswerRates = AnswerRates(),
+        onTURNEvent: @escaping @Sendable (TURNEvent) -> Void = { _ in },
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) async throws -> STUNServer {
         if let alternate = requested.alternate {
@@ -55,10 +56,12 @@ public final class STUNServer: Sendable {
         var lastError: (any Error)?
         for _ in 0..<8 {  // port 0 may pick a port that is taken on the other IP: try again
             let table = SocketTable()
-            let relay = turn.map { TURNService(configuration: $0, loop: loop, onEvent: onTURNEvent) }
+            let gate = AnswerGate(rates.stunLimiter())
+            let relay = turn.map { TURNService(configuration: $0, loop: loop, gate: gate, onEvent: onTURNEvent) }
             do {
                 let layout = try await bindAll(
-                    requested, table: table, loop: loop, software: software, turn: relay, rendezvous: rendezvous.map(RendezvousService.init))
+                    requested, table: table, loop: loop, software: software, turn: relay, gate: gate, rates: rates,
+                    rendezvous: rendezvous.map { RendezvousService(configuration: $0, gate: AnswerGate(rates.rendezvousLimiter())) })
                 return STUNServer(layout: layout, sockets: table, turn: relay)
             } catch {
                 lastError = error
@@ -71,15 +74,15 @@ public final class STUNServer: Sendable {
 
     private static func bindAll(
         _ requested: ServerLayout, table: SocketTable, loop: any EventLoop, software: String?, turn: TURNService?,
-        rendezvous: RendezvousService?
+        gate: AnswerGate, rates: AnswerRates, rendezvous: RendezvousService?
     ) async throws -> ServerLayout {
         let responder = NIOLockedValueBox(BindingResponder(layout: requested, software: software))
-        let dialBack = DialBackService(dialFrom: requested.alternate?.ip ?? requested.primary.ip)
+        let dialBack = DialBackService(dialFrom: requested.alternate?.ip ?? requested.primary.ip, policy: rates.dialBackPolicy())
         var layout = requested
         for role in requested.roles {
             let address = layout.address(of: role)
             let channel = try await bindSocket(
-                address, role: role, table: table, responder: responder, dialBack: dialBack, turn: role == .primary ? turn : nil,
+                address, role: role, table: table, responder: responder, gate: gate, dialBack: dialBack, turn: role == .primary ? turn : nil,
                 rendezvous: role == .primary ? rendezvous : nil, loop: loop)
             if role == .primary, let turn { try await loop.submit { turn.attach(listener: channel) }.get() }
             guard let bound = channel.localAddress.flatMap(TransportAddress.init) else { continue }
@@ -95,11 +98,11 @@ public final class STUNServer: Sendable {
 
     private static func bindSocket(
         _ address: TransportAddress, role: SocketRole, table: SocketTable,
-        responder: NIOLockedValueBox<BindingResponder>, dialBack: DialBackService, turn: TURNService?, rendezvous: RendezvousService?,
-        loop: any EventLoop
+        responder: NIOLockedValueBox<BindingResponder>, gate: AnswerGate, dialBack: DialBackService, turn: TURNService?,
+        rendezvous: RendezvousService?, loop: any EventLoop
     ) async throws -> any Channel {
         let handler = ServerSocketHandler(
-            role: role, table: table, responder: responder, dialBack: dialBack, turn: turn, rendezvous: rendezvous)
+            role: role, table: table, responder: responder, gate: gate, dialBack: dialBack, turn: turn, rendezvous: rendezvous)
         do {
             var bootstrap = DatagramBootstrap(group: loop)
             if turn != nil { bootstrap = bootstrap.batchedForRelay() }
@@ -142,17 +145,20 @@ final class ServerSocketHandler: ChannelInboundHandler, Sendable {
     let role: SocketRole
     let table: SocketTable
     let responder: NIOLockedValueBox<BindingResponder>
+    /// Bounds Binding answers per source IP (`AnswerRates.stunPerSecond`).
+    let gate: AnswerGate
     let dialBack: DialBackService
     let turn: TURNService?
     let rendezvous: RendezvousService?
 
     init(
-        role: SocketRole, table: SocketTable, responder: NIOLockedValueBox<BindingResponder>, dialBack: DialBackService,
-        turn: TURNService?, rendezvous: RendezvousService?
+        role: SocketRole, table: SocketTable, responder: NIOLockedValueBox<BindingResponder>, gate: AnswerGate,
+        dialBack: DialBackService, turn: TURNService?, rendezvous: RendezvousService?
     ) {
         self.role = role
         self.table = table
         self.responder = responder
+        self.gate = gate
         self.dialBack = dialBack
         self.turn = turn
         self.rendezvous = rendezvous
@@ -184,8 +190,13 @@ final class ServerSocketHandler: ChannelInboundHandler, Sendable {
         {
             return rendezvous.handle(request, from: client, on: context.channel)
         }
+        if let rendezvous, Self.isMessage(envelope.data, .rendezvous, .indication),
+            let indication = try? STUNMessage(decoding: envelope.data.readableBytesView)
+        {
+            return rendezvous.leave(indication, from: client)
+        }
         let responder = responder.withLockedValue { $0 }
-        guard let reply = responder.reply(to: envelope.data.readableBytesView, from: client, receivedOn: role),
+        guard let reply = responder.reply(to: envelope.data.readableBytesView, from: client, receivedOn: role), gate.allow(client.ip),
             let channel = table.channel(reply.from), let destination = try? reply.to.socketAddress
         else { return }
         let out = AddressedEnvelope(remoteAddress: destination, data: ByteBuffer(bytes: reply.bytes))
@@ -203,10 +214,12 @@ final class ServerSocketHandler: ChannelInboundHandler, Sendable {
     }
 
     /// Peeks at the message type so Binding requests, the common case, are decoded only once.
-    private static func isRequest(_ data: ByteBuffer, _ method: STUNMethod) -> Bool {
+    private static func isRequest(_ data: ByteBuffer, _ method: STUNMethod) -> Bool { isMessage(data, method, .request) }
+
+    private static func isMessage(_ data: ByteBuffer, _ method: STUNMethod, _ kind: STUNClass) -> Bool {
         guard let raw = data.getInteger(at: data.readerIndex, as: UInt16.self), raw & 0xC000 == 0 else { return false }
         let type = STUNMessageType(rawValue: raw)
-        return type.method == method && type.messageClass == .request
+        return type.method == method && type.messageClass == kind
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {

@@ -15,7 +15,7 @@ extension NatCtl.Lab {
                 A lab of the same name that is already up is left alone and natctl exits 2, \
                 naming it: someone may be using it. --replace tears it down first and builds \
                 this one. Leftovers of a lab whose 'up' crashed are always removed. Interrupted \
-                (SIGINT, SIGTERM) half-way, it removes what it built and exits 130 or 143.
+                (SIGINT, SIGTERM) half-way, it removes what it built and exits 130.
                 """)
 
         @Option(
@@ -84,7 +84,7 @@ extension NatCtl.Lab {
             if let number = interrupted.withLockedValue({ $0 }) {
                 await Blocking.run { LabBuilder.down(name) }
                 Console.error("natctl: lab '\(name)' removed after \(signalName(number))")
-                throw ExitCode(ChildEnd.signalled(number).status)
+                throw ExitStatus.interrupted
             }
             let state: LabState
             switch built {

@@ -24,9 +24,12 @@ extension NatCtl {
                 Without a server, --bind PORT --peer IP:PORT (repeatable) checks every listed \
                 endpoint from both sides and reports the one that works.
 
+                SIGINT or SIGTERM stops the run: it leaves the rendezvous (so no later peer \
+                pairs with it), releases its relay allocation and prints what it got so far.
+
                 Outcomes: SUCCESS, FAILED, TIMEOUT, NO_PEER, WRONG_CODE, SERVER_UNREACHABLE, \
-                CODE_IN_USE. Exit status: 0 connected; 1 --require direct but only the relay \
-                worked; 2 any other outcome; 64 bad flags.
+                CODE_IN_USE, INTERRUPTED. Exit status: 0 connected; 1 --require direct but only \
+                the relay worked; 2 any other outcome; 130 stopped by a signal; 64 bad flags.
 
                 Examples:
                   natctl punch --server 203.0.113.1:3478
@@ -127,6 +130,11 @@ extension NatCtl {
                     }
                 }
             }
+            // SIGINT/SIGTERM stop the session, which leaves the rendezvous and reports what it got.
+            let termination = TerminationSignal(limitSeconds: nil)
+            let stop = session.stop
+            let watcher = Task.detached { stop(await termination.wait()) }
+            defer { watcher.cancel() }
             let report = await session.run()
             if json {
                 Console.result((try? ReportJSON.encode(report)) ?? "{}")
@@ -135,7 +143,7 @@ extension NatCtl {
             }
             guard report.outcome == .success else {
                 if json || stdio { Console.error("natctl punch: \(report.outcome.rawValue): \(report.error ?? "no path")") }
-                throw ExitStatus.operationFailed
+                throw report.outcome == .interrupted ? ExitStatus.interrupted : ExitStatus.operationFailed
             }
             if require == "direct", report.path == .relayed {
                 if !json { Console.error("natctl punch: --require direct: only the relay worked") }

@@ -22,6 +22,13 @@ extension NatCtl.Relay {
                 Without it, CHANGE-REQUEST is answered with 420 (Unknown Attribute), as RFC 5780 \
                 requires. Port 0 picks a free port.
 
+                Safe on a public address: no answer to an unauthenticated request is more than \
+                4 times its size (a padded request gets padding no longer than its own), each \
+                source IP gets a bounded rate of answers (--stun-rate, --rendezvous-rate, \
+                --dial-back-rate), and the relay's state is bounded by quotas that default to \
+                limits (--user-quota 64, --ip-quota 32, --total-quota 4096, --max-permissions \
+                128, --max-channels 128, --max-allocation-age 86400).
+
                 With --user, --users-file or --static-auth-secret the primary socket is also a \
                 TURN relay (RFC 8656, UDP); --no-auth makes an open relay. The relay IP defaults \
                 to the --listen IP; a wildcard --listen needs --relay-ip.
@@ -57,6 +64,9 @@ extension NatCtl.Relay {
         @OptionGroup(title: "TURN relay (RFC 8656)")
         var turn: TURNServerOptions
 
+        @OptionGroup(title: "Rate limits per source IP")
+        var limits: AnswerRateOptions
+
         func validate() throws {
             let layout = try layout()
             _ = try turn.configuration(listenIP: layout.primary.ip)
@@ -91,7 +101,7 @@ extension NatCtl.Relay {
             let json = json
             do {
                 server = try await STUNServer.start(
-                    layout, software: software.isEmpty ? nil : software, turn: relay, rendezvous: rendezvous,
+                    layout, software: software.isEmpty ? nil : software, turn: relay, rendezvous: rendezvous, rates: limits.rates,
                     onTURNEvent: { event in Self.print(ServeEvent(event), json: json) })
             } catch {
                 Console.error("natctl: \(error); pick a free port or an address of this host (ip addr)")

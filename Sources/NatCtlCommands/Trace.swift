@@ -34,14 +34,14 @@ extension NatCtl {
                 SIGINT or SIGTERM (Ctrl-C, kill) stops a live trace early: the signal is passed \
                 on to the operation, the capture stops, --write still saves it, and the report \
                 of what was seen until then is printed (one complete document with --json, with \
-                "interrupted" set); then natctl exits 128 + the signal's number (130, 143).
+                "interrupted" set); then natctl exits 130.
 
                 A live capture keeps at most --capture-limit packets in memory (and in the \
                 --write file); later ones are counted, not kept, and the report says how many.
 
                 Live capture needs root or CAP_NET_RAW. Exit status: the operation's own (0, 1, \
                 2, or 128 + n when a signal n killed it); 2 when the capture could not be made, \
-                the file could not be read or --write could not save it; 130 or 143 when \
+                the file could not be read or --write could not save it; 130 when \
                 interrupted.
 
                 Example:
@@ -154,7 +154,7 @@ extension NatCtl {
             }
             if let signal {
                 Console.error("natctl: trace: stopped by \(signalName(signal)); the report covers what was captured until then")
-                throw ExitCode(ChildEnd.signalled(signal).status)
+                throw ExitStatus.interrupted
             }
         }
 

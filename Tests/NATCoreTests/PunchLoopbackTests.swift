@@ -97,3 +97,29 @@ import Testing
         #expect(ra.server == nil)
     }
 }
+
+/// A run stopped by SIGINT (`stop`) reports INTERRUPTED and leaves the rendezvous, so the next
+/// peer with the code waits for a live one instead of pairing with the dead one.
+@Suite struct PunchStopTests {
+    @Test func aStoppedRunLeavesTheRendezvous() async throws {
+        let server = try await PunchLoopbackTests.startServer(relay: false)
+        defer { Task { await server.stop() } }
+        let code = "33-amber-falcon-river"
+        let registered = ArrivalQueue<Bool>()
+        let first = PunchSession(PunchLoopbackTests.configuration(server, code: code)) { progress in
+            if case .waitingForPeer = progress { registered.push(true) }
+        }
+        let stopFirst = first.stop
+        async let firstReport = first.run()
+        _ = try await registered.next(limit: .seconds(5))
+        stopFirst("SIGINT")
+        let stopped = await firstReport
+        #expect(stopped.outcome == .interrupted)
+        #expect(stopped.error?.contains("SIGINT") == true)
+        // Two new runs with the same code pair with each other, not with the one that left.
+        let (a, b) = await PunchLoopbackTests.both(
+            PunchLoopbackTests.configuration(server, code: code) { $0.timeout = .seconds(10) },
+            PunchLoopbackTests.configuration(server, code: code) { $0.timeout = .seconds(10) })
+        for report in [a, b] { #expect(report.outcome == .success, "\(report.error ?? "")") }
+    }
+}

@@ -60,7 +60,7 @@ import Testing
         #expect(channelled.data == Array("back by channel".utf8) && channelled.viaChannel)
 
         await client.close()
-        guard case .closed(_, _, let reason, let traffic) = try await relay.events.nextClosed() else { return }
+        let (_, _, reason, traffic) = try await relay.events.nextClosed()
         #expect(reason == "deleted")
         #expect(traffic.packetsToPeers == 2 && traffic.packetsFromPeers == 2)
         await peer.close()
@@ -121,7 +121,7 @@ import Testing
         client.send(Array("to allowed".utf8), to: allowed.address)
         #expect(try await allowed.next().bytes == Array("to allowed".utf8))
         await client.close()
-        guard case .closed(_, _, _, let traffic) = try await relay.events.nextClosed() else { return }
+        let traffic = try await relay.events.nextClosed().traffic
         #expect(traffic.droppedFromPeers == 1 && traffic.droppedToPeers == 1, "\(traffic)")
         await #expect(throws: InboxTimeout.self) { _ = try await stranger.queue.next(limit: .milliseconds(200)) }
         for socket in [allowed, stranger] { await socket.close() }
@@ -132,7 +132,7 @@ import Testing
         let relay = try await Relay.start { $0.maximumLifetime = 1 }
         let client = try await TURNClient.allocate(server: relay.address, credential: Self.user, lifetime: 600)
         #expect(client.lifetime == 1, "the server caps the lifetime")
-        guard case .closed(let owner, _, let reason, _) = try await relay.events.nextClosed(limit: .seconds(5)) else { return }
+        let (owner, _, reason, _) = try await relay.events.nextClosed(limit: .seconds(5))
         #expect(reason == "expired" && owner == client.mappedAddress)
         await #expect(throws: TURNClientError.rejected(method: "Refresh", code: 437, reason: "Allocation Mismatch")) {
             try await client.refresh()
@@ -213,10 +213,13 @@ import Testing
 
 extension ArrivalQueue where Element == TURNEvent {
     /// The next `closed` event, skipping `allocated` ones.
-    func nextClosed(limit: Duration = .seconds(3)) async throws -> TURNEvent {
+    /// The next `closed` event's fields, skipping others; throws when none comes in `limit`.
+    func nextClosed(limit: Duration = .seconds(3)) async throws -> (
+        client: TransportAddress, relayed: TransportAddress, reason: String, traffic: TURNTraffic
+    ) {
         while true {
             let event = try await next(limit: limit)
-            if case .closed = event { return event }
+            if case .closed(let client, let relayed, let reason, let traffic) = event { return (client, relayed, reason, traffic) }
         }
     }
 }

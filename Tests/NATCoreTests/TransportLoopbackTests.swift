@@ -11,11 +11,15 @@ import Testing
     static let anyV4 = TransportAddress("127.0.0.1:0")!
     static let quick = RetransmissionPolicy(rto: .milliseconds(50), maxTransmissions: 4, finalWaitMultiplier: 2)
 
+    /// A server whose rate limit does not get in the way: these tests load one source IP on
+    /// purpose (AmplificationLoopbackTests checks the limit itself).
     private func withServer<T>(
         alternate: Bool = true, _ body: (STUNServer) async throws -> T
     ) async throws -> T {
+        var rates = AnswerRates()
+        rates.stunPerSecond = 10_000
         let server = try await STUNServer.start(
-            ServerLayout(primary: Self.anyV4, alternate: alternate ? TransportAddress("127.0.0.2:0")! : nil))
+            ServerLayout(primary: Self.anyV4, alternate: alternate ? TransportAddress("127.0.0.2:0")! : nil), rates: rates)
         do {
             let result = try await body(server)
             await server.stop()

@@ -48,7 +48,7 @@ import Testing
     @Test func rateLimitsEachClientIP() {
         var policy = DialBackPolicy()
         let message = request([DialBackTarget(.udp, TransportAddress("198.51.100.7:4000")!)])
-        let burst = (0..<policy.burst).map { _ in policy.check(message, from: client, now: 0) }
+        let burst = (0..<Int(policy.limiter.burst)).map { _ in policy.check(message, from: client, now: 0) }
         #expect(burst.allSatisfy { if case .success = $0 { true } else { false } })
         guard case .failure(let refused) = policy.check(message, from: client, now: 0.1) else {
             Issue.record("the request after the burst must be refused")
@@ -59,7 +59,7 @@ import Testing
         let other = TransportAddress("198.51.100.8:1")!
         let otherMessage = request([DialBackTarget(.udp, TransportAddress("198.51.100.8:4000")!)])
         #expect((try? policy.check(otherMessage, from: other, now: 0.1).get()) != nil)
-        #expect((try? policy.check(message, from: client, now: policy.refillSeconds + 0.2).get()) != nil)
+        #expect((try? policy.check(message, from: client, now: 1 / policy.limiter.perSecond + 0.2).get()) != nil)
     }
 
     @Test func attributesRoundTrip() throws {

@@ -4,7 +4,7 @@ import NATCore
 import Testing
 
 /// `natctl trace` stopped by SIGINT or SIGTERM still stops capturing, writes its file, prints
-/// its report and exits 128 + the signal. Live capture on loopback needs root (or CAP_NET_RAW).
+/// its report and exits 130 (docs/exit-codes.md), whichever of the two stopped it. Live capture on loopback needs root (or CAP_NET_RAW).
 @Suite(.serialized, .enabled(if: getuid() == 0, "live capture needs root or CAP_NET_RAW"))
 struct TraceStopTests {
     static let marker = Array("natctl-trace-stop".utf8)
@@ -77,7 +77,7 @@ struct TraceStopTests {
         #expect(request != nil, "probe's request never arrived")
         trace.send(SIGTERM)
         let (end, stdout, stderr) = await trace.finish()
-        #expect(end == .exited(143), "stderr: \(stderr)")
+        #expect(end == .exited(130), "stderr: \(stderr)")
         let report = try Self.json(stdout)
         #expect(report["interrupted"] as? String == "SIGTERM")
         let operation = try #require(report["operation"] as? [String: Any])

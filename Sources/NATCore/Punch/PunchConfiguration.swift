@@ -36,6 +36,7 @@ public struct PunchConfiguration: Sendable {
 
 /// Progress a punch run reports while it works (the CLI prints it on stderr).
 public enum PunchProgress: Sendable {
+    /// The server holds our registration; the peer has not come yet.
     case waitingForPeer(nameplate: String)
     case paired(strategy: PunchStrategy, controlling: Bool)
     case relayAllocated(TransportAddress)
@@ -50,4 +51,6 @@ enum PunchInbound: Sendable {
     case relayReady(Result<TURNClient, TURNClientError>)
     /// A chunk of stdin for `--stdio`; nil at end of input.
     case input([UInt8]?)
+    /// Nothing but a nudge: `stop` was called, so waiting loops look at the deadline again.
+    case wake
 }

@@ -16,6 +16,8 @@ public enum PunchOutcome: String, Sendable, Codable {
     case serverUnreachable = "SERVER_UNREACHABLE"
     /// Two other peers hold the nameplate already.
     case codeInUse = "CODE_IN_USE"
+    /// SIGINT or SIGTERM stopped the run before a path was proven.
+    case interrupted = "INTERRUPTED"
 }
 
 /// What `natctl punch` did (schema natctl.punch/1, docs/json.md).

@@ -126,6 +126,8 @@ extension PunchSession {
             relayReady(client)
         case .input(let chunk):
             pendingInput.append(chunk)
+        case .wake:
+            break
         case .relayReady(.failure(let error)):
             relayFailed = true
             report.warnings.append("relay allocation failed: \(error)")

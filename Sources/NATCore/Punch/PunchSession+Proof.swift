@@ -88,7 +88,7 @@ extension PunchSession {
         let end = now + Int64(configuration.hold.milliseconds)
         let interval = configuration.keepalive.map { Int64($0.milliseconds) }
         var nextKeepalive = now + (interval ?? .max / 2)
-        while now < end {
+        while now < end, !stopping {
             if let interval, now >= nextKeepalive {
                 sendKeepalive()
                 nextKeepalive = now + interval
@@ -111,7 +111,7 @@ extension PunchSession {
     func pipe() async {
         var sequence: UInt32 = 0
         var nextKeepalive = now + 15_000
-        while !peerLeft, let pair = checklist.selected {
+        while !peerLeft, !stopping, let pair = checklist.selected {
             while !pendingInput.isEmpty {
                 guard let chunk = pendingInput.removeFirst() else {
                     for _ in 0..<3 { send(PunchOutgoing(base: pair.base, to: pair.remote, bytes: punchData(PunchSequence(.bye, sequence: sequence, received: 0)))) }

@@ -17,8 +17,8 @@ extension PunchSession {
             report.localMapping = hint.mapping.behaviour.description
         }
         report.localCandidates = localCandidates.map { "\($0.kind) \($0.address)" }
-        onProgress(.waitingForPeer(nameplate: configuration.code.nameplate))
         var nextRegistration: Int64 = 0
+        var announced = false
         var unanswered = 0
         while now < deadline {
             if now >= nextRegistration {
@@ -31,6 +31,10 @@ extension PunchSession {
                 unanswered = 0
                 try absorb(message)
                 if peer.paired { return true }
+                if !announced {
+                    announced = true
+                    onProgress(.waitingForPeer(nameplate: configuration.code.nameplate))  // the server holds our registration
+                }
             case .registered(.failure):
                 unanswered += 1
                 if unanswered >= 3 {
@@ -47,6 +51,11 @@ extension PunchSession {
         return false
     }
 
+    /// Registrations are padded to this many bytes: the server answers an unauthenticated
+    /// request with at most 4 times its size, and an answer with the peer's 17 candidates and a
+    /// relay credential can take ~650 bytes (docs/protocol.md).
+    static let registrationLength = 200
+
     /// Sends one Rendezvous request (in a helper task; the answer arrives in the mailbox).
     func register() {
         guard let server = configuration.server, let main = sockets.first ?? nil else { return }
@@ -59,6 +68,7 @@ extension PunchSession {
             request.append(hint.mapping)
             request.append(PunchServerRTT(milliseconds: UInt32(hint.serverRTT.milliseconds)))
         }
+        request.padded(toAtLeast: Self.registrationLength)
         let mailbox = mailbox
         let policy = RetransmissionPolicy(rto: .milliseconds(250), maxTransmissions: 4, finalWaitMultiplier: 4)
         Task {
@@ -69,6 +79,19 @@ extension PunchSession {
                 mailbox.push(.registered(.failure(error)))
             }
         }
+    }
+
+    /// Tells the server this session is gone (a Rendezvous indication with PUNCH-NAMEPLATE and
+    /// PUNCH-SESSION, docs/protocol.md), so no later peer with the code pairs with it. Sent
+    /// twice, unacknowledged: should both copies be lost, the server forgets a waiting
+    /// session anyway once its once-a-second registrations stop.
+    func leaveRendezvous() {
+        guard let server = configuration.server, let main = sockets.first ?? nil, report.nameplate != nil else { return }
+        var leave = STUNMessage(type: STUNMessageType(method: .rendezvous, messageClass: .indication))
+        leave.append(PunchNameplate(configuration.code.nameplate))
+        leave.append(PunchSessionID(session))
+        let bytes = leave.encoded(fingerprint: true)
+        for _ in 0..<2 { main.send(bytes, to: server) }
     }
 
     /// Takes in a Rendezvous response or indication: the schedule, and the peer once paired.

@@ -1,4 +1,5 @@
 import NATWire
+import NIOConcurrencyHelpers
 import NIOCore
 
 /// One run of `natctl punch`: rendezvous (or a serverless endpoint list), ICE-style checks
@@ -12,6 +13,7 @@ public final class PunchSession {
     let started = ContinuousClock.now
     let session = UInt64.random(in: 1...UInt64.max)
     var report = PunchReport()
+    let stopRequest = NIOLockedValueBox<(at: Int64, reason: String)?>(nil)
 
     /// Sockets by index: 0 the main one (the server's family), 1 the other family, then many-ports ones.
     var sockets: [STUNTransport?] = []
@@ -62,7 +64,21 @@ public final class PunchSession {
 
     /// Milliseconds since the run began.
     var now: Int64 { Int64((ContinuousClock.now - started).milliseconds) }
-    var deadline: Int64 { Int64(configuration.timeout.milliseconds) }
+    /// `--timeout`, or the moment `stop` was called: every loop of the run ends there.
+    var deadline: Int64 { min(Int64(configuration.timeout.milliseconds), stopRequest.withLockedValue { $0?.at } ?? .max) }
+    /// Whether `stop` was called.
+    var stopping: Bool { stopRequest.withLockedValue { $0 != nil } }
+
+    /// Ends the run early from any thread (the CLI calls it on SIGINT/SIGTERM): the session
+    /// stops trying, leaves the rendezvous so no later peer pairs with it, releases its
+    /// allocation and reports what it got as far as (outcome INTERRUPTED unless proven).
+    public var stop: @Sendable (_ reason: String) -> Void {
+        { [stopRequest, started, mailbox] reason in
+            let at = Int64((ContinuousClock.now - started).milliseconds)
+            stopRequest.withLockedValue { if $0 == nil { $0 = (at, reason) } }
+            mailbox.push(.wake)
+        }
+    }
 
     /// Runs to the end and reports; never throws, every failure is an outcome.
     public func run() async -> PunchReport {
@@ -105,8 +121,12 @@ public final class PunchSession {
         report.path = nil
     }
 
-    /// Fills in the counters, releases the allocation and closes every socket.
+    /// Fills in the counters, leaves the rendezvous, releases the allocation and closes every socket.
     private func finish() async -> PunchReport {
+        if let reason = stopRequest.withLockedValue({ $0?.reason }), report.outcome != .success {
+            fail(.interrupted, "stopped by \(reason) after \(now) ms")
+        }
+        leaveRendezvous()
         report.packets.checksSent = checklist.checksSent
         report.packets.probesSent = checklist.entries.filter { $0.maxTransmissions == 1 && $0.transmissions > 0 }.count
         report.packets.authenticationFailures = checklist.authenticationFailures

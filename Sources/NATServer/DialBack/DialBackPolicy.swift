@@ -3,15 +3,15 @@ import NATWire
 /// The rules a dial-back request must pass before the server dials anyone (docs/protocol.md),
 /// kept apart from I/O so they are tested as plain values.
 public struct DialBackPolicy: Sendable {
-    /// Requests a client IP may make in a burst, and how often one more is allowed.
-    public var burst = 5
-    public var refillSeconds = 2.0
+    /// Requests a client IP may make in a burst, and how many more per second
+    /// (`relay serve --dial-back-rate`; one every 2 s by default).
+    public var limiter: SourceRateLimiter
     /// At most this many targets per request.
     public var maxTargets = 8
 
-    private var buckets: [IPAddress: (tokens: Double, updated: Double)] = [:]
-
-    public init() {}
+    public init(perSecond: Double = 0.5, burst: Double = 5) {
+        limiter = SourceRateLimiter(perSecond: perSecond, burst: burst)
+    }
 
     /// A request the server will carry out.
     public struct Accepted: Sendable, Equatable {
@@ -47,23 +47,31 @@ public struct DialBackPolicy: Sendable {
         if let zero = targets.first(where: { $0.address.port == 0 }) {
             return .failure(Refused(code: 400, reason: "target \(zero.transport) port 0"))
         }
-        guard spendToken(source.ip, now: now) else {
-            return .failure(Refused(code: 429, reason: "too many dial-back requests from \(source.ip); try again in \(Int(refillSeconds)) s"))
+        let needed = Self.minimumRequestLength(targets: targets.count, nonce: nonce)
+        guard (request.receivedBytes?.count ?? Int.max) >= needed else {
+            return .failure(Refused(code: 400, reason: "pad the request to \(needed) bytes (PADDING) for \(targets.count) targets"))
+        }
+        guard limiter.allow(source.ip, now: now) else {
+            let wait = Int((1 / limiter.perSecond).rounded(.up))
+            return .failure(Refused(code: 429, reason: "too many dial-back requests from \(source.ip); try again in \(wait) s"))
         }
         return .success(Accepted(targets: targets, nonce: nonce))
     }
 
-    private mutating func spendToken(_ ip: IPAddress, now: Double) -> Bool {
-        if buckets.count > 10_000 { buckets = buckets.filter { now - $0.value.updated < refillSeconds * Double(burst) } }
-        var bucket = buckets[ip] ?? (Double(burst), now)
-        bucket.tokens = min(Double(burst), bucket.tokens + (now - bucket.updated) / refillSeconds)
-        bucket.updated = now
-        guard bucket.tokens >= 1 else {
-            buckets[ip] = bucket
-            return false
-        }
-        bucket.tokens -= 1
-        buckets[ip] = bucket
-        return true
+    /// The answer's size for `targets` targets: header, one DIAL-BACK-STATUS each, FINGERPRINT.
+    static func answerLength(targets: Int) -> Int { STUNMessage.headerLength + targets * 8 + 8 }
+
+    /// The indication dialled to each target: the request's nonce, FINGERPRINT.
+    static func dialPayload(_ nonce: DialBackNonce) -> [UInt8] {
+        var indication = STUNMessage(type: STUNMessageType(method: .dialBack, messageClass: .indication))
+        indication.append(nonce)
+        return indication.encoded(fingerprint: true)
+    }
+
+    /// The smallest request the server carries out: one dial per target plus the answer
+    /// must fit in `AmplificationLimit` of it (docs/protocol.md).
+    static func minimumRequestLength(targets: Int, nonce: DialBackNonce) -> Int {
+        let total = answerLength(targets: targets) + targets * dialPayload(nonce).count
+        return (total + AmplificationLimit.factor - 1) / AmplificationLimit.factor
     }
 }

@@ -15,12 +15,15 @@ final class DialBackService: Sendable {
     static let udpSpacing = TimeAmount.milliseconds(20)
 
     private let dialFrom: IPAddress
-    private let policy = NIOLockedValueBox(DialBackPolicy())
+    private let policy: NIOLockedValueBox<DialBackPolicy>
     /// Transaction IDs being served, so a retransmitted request does not dial twice.
     private let inFlight = NIOLockedValueBox(Set<TransactionID>())
     private let started = ContinuousClock.now
 
-    init(dialFrom: IPAddress) { self.dialFrom = dialFrom }
+    init(dialFrom: IPAddress, policy: DialBackPolicy = DialBackPolicy()) {
+        self.dialFrom = dialFrom
+        self.policy = NIOLockedValueBox(policy)
+    }
 
     /// Handles one DialBack request that arrived on `channel`; the answer leaves from it too.
     func handle(_ request: STUNMessage, from client: TransportAddress, on channel: any Channel) {
@@ -35,7 +38,8 @@ final class DialBackService: Sendable {
             message.append(ErrorCode(code: refused.code, reason: refused.reason))
             reply = eventLoop.makeSucceededFuture(message)
         case .success(let accepted):
-            let dials = accepted.targets.map { dial($0, nonce: accepted.nonce, on: eventLoop) }
+            let copies = Self.affordableUDPCopies(accepted, requestLength: request.receivedBytes?.count ?? STUNMessage.headerLength)
+            let dials = accepted.targets.map { dial($0, nonce: accepted.nonce, copies: copies, on: eventLoop) }
             reply = EventLoopFuture.whenAllComplete(dials, on: eventLoop).map { results in
                 var message = STUNMessage(type: STUNMessageType(method: .dialBack, messageClass: .successResponse), transactionID: request.transactionID)
                 for case .success(let status) in results { message.append(status) }
@@ -45,26 +49,41 @@ final class DialBackService: Sendable {
         reply.whenSuccess { [inFlight] message in
             inFlight.withLockedValue { _ = $0.remove(request.transactionID) }
             guard let destination = try? client.socketAddress else { return }
-            let bytes = ByteBuffer(bytes: message.encoded(fingerprint: true))
-            channel.writeAndFlush(AddressedEnvelope(remoteAddress: destination, data: bytes), promise: nil)
+            let budget = AmplificationLimit.budget(forRequestOf: request.receivedBytes?.count ?? STUNMessage.headerLength)
+            guard let bytes = message.encoded(fingerprint: true, within: budget) else { return }
+            channel.writeAndFlush(AddressedEnvelope(remoteAddress: destination, data: ByteBuffer(bytes: bytes)), promise: nil)
         }
     }
 
-    private func dial(_ target: DialBackTarget, nonce: DialBackNonce, on eventLoop: any EventLoop) -> EventLoopFuture<DialBackStatus> {
-        var indication = STUNMessage(type: STUNMessageType(method: .dialBack, messageClass: .indication))
-        indication.append(nonce)
-        let payload = ByteBuffer(bytes: indication.encoded(fingerprint: true))
+    /// UDP copies per target such that the dials plus the answer stay within
+    /// `AmplificationLimit` of the request (the requester's IP may be spoofed, and dials go
+    /// there). At least one copy: a request that cannot afford even that was refused by the
+    /// policy's size check. Clients pad requests (PADDING) to buy all `udpCopies`.
+    static func affordableUDPCopies(_ accepted: DialBackPolicy.Accepted, requestLength: Int) -> Int {
+        let payload = DialBackPolicy.dialPayload(accepted.nonce).count
+        let answer = DialBackPolicy.answerLength(targets: accepted.targets.count)
+        let udp = accepted.targets.count { $0.transport == .udp }
+        let tcp = accepted.targets.count - udp
+        guard udp > 0 else { return udpCopies }
+        let left = AmplificationLimit.budget(forRequestOf: requestLength) - answer - tcp * payload
+        return max(1, min(udpCopies, left / (udp * payload)))
+    }
+
+    private func dial(_ target: DialBackTarget, nonce: DialBackNonce, copies: Int, on eventLoop: any EventLoop) -> EventLoopFuture<DialBackStatus> {
+        let payload = ByteBuffer(bytes: DialBackPolicy.dialPayload(nonce))
         switch target.transport {
-        case .udp: return dialUDP(target, payload: payload, on: eventLoop)
+        case .udp: return dialUDP(target, payload: payload, copies: copies, on: eventLoop)
         case .tcp: return dialTCP(target, payload: payload, on: eventLoop)
         }
     }
 
-    private func dialUDP(_ target: DialBackTarget, payload: ByteBuffer, on eventLoop: any EventLoop) -> EventLoopFuture<DialBackStatus> {
+    private func dialUDP(
+        _ target: DialBackTarget, payload: ByteBuffer, copies: Int, on eventLoop: any EventLoop
+    ) -> EventLoopFuture<DialBackStatus> {
         let status = DialBackStatus(.udp, port: target.address.port, outcome: .sent)
         guard let destination = try? target.address.socketAddress else { return eventLoop.makeSucceededFuture(status) }
         return DatagramBootstrap(group: eventLoop).bind(host: dialFrom.description, port: 0).flatMap { channel in
-            let sends = (0..<Self.udpCopies).map { copy in
+            let sends = (0..<copies).map { copy in
                 eventLoop.scheduleTask(in: Self.udpSpacing * Int64(copy)) {
                     channel.writeAndFlush(AddressedEnvelope(remoteAddress: destination, data: payload), promise: nil)
                 }.futureResult

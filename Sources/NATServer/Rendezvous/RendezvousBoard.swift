@@ -14,6 +14,8 @@ struct RendezvousBoard {
         var confirm: PunchConfirm
         var rttMilliseconds: UInt32
         var controlling: Bool
+        /// When it last registered (ms); a run registers once a second while it waits.
+        var lastSeen: Int64 = 0
 
         /// Its candidates plus the address the server sees, which is its server-reflexive one.
         var advertised: [PunchCandidate] {
@@ -27,6 +29,15 @@ struct RendezvousBoard {
         /// When both peers should send their first check, in the server's clock (ms).
         var startAt: Int64?
         var lastActivity: Int64
+
+        /// Before a newcomer joins: peers that stopped registering are gone, and a slot whose
+        /// pair has both gone silent (done, or dead) starts over.
+        mutating func forgetSilentPeers(now: Int64, lifetime: Int64) {
+            let live = peers.filter { now - $0.lastSeen < lifetime }
+            guard live.count < peers.count else { return }
+            peers = live
+            startAt = nil
+        }
     }
 
     /// What the server tells one peer: the schedule, and once paired the other peer.
@@ -45,8 +56,13 @@ struct RendezvousBoard {
 
     /// Slots idle this long are forgotten (ms).
     var slotLifetime: Int64 = 120_000
+    /// A peer silent this long is gone (ms): it stopped without saying so (killed, or its
+    /// network went away), so a newcomer takes its place instead of pairing with it.
+    var peerLifetime: Int64 = 5_000
     /// At most this many nameplates at once; beyond it the oldest idle slot goes.
     var maximumSlots = 4096
+    /// At most this many nameplates held by one source IP, so one host cannot fill the board.
+    var maximumSlotsPerIP = 16
     /// Added to half the slower peer's RTT, so a start message that arrives a little late
     /// still leaves time to start together (ms).
     var startMargin: Int64 = 20
@@ -58,7 +74,11 @@ struct RendezvousBoard {
         var slot = slots[nameplate] ?? Slot(lastActivity: now)
         slot.lastActivity = now
         var registering = peer
+        registering.lastSeen = now
         var changed = true
+        if !slot.peers.contains(where: { $0.session == peer.session }) {
+            slot.forgetSilentPeers(now: now, lifetime: peerLifetime)
+        }
         if let index = slot.peers.firstIndex(where: { $0.session == peer.session }) {
             registering.controlling = slot.peers[index].controlling
             changed = slot.peers[index].advertised != registering.advertised
@@ -67,8 +87,14 @@ struct RendezvousBoard {
             guard slot.peers.count < 2 else {
                 return .refused(code: 409, reason: "nameplate \(nameplate) is in use by two peers already; choose another code")
             }
-            if slots[nameplate] == nil, slots.count >= maximumSlots, let oldest = slots.min(by: { $0.value.lastActivity < $1.value.lastActivity }) {
-                slots[oldest.key] = nil
+            if slots[nameplate] == nil {
+                let held = slots.values.count { slot in slot.peers.contains { $0.address.ip == peer.address.ip } }
+                guard held < maximumSlotsPerIP else {
+                    return .refused(code: 429, reason: "\(peer.address.ip) holds \(held) nameplates already; finish or stop those runs")
+                }
+                if slots.count >= maximumSlots, let oldest = slots.min(by: { $0.value.lastActivity < $1.value.lastActivity }) {
+                    slots[oldest.key] = nil
+                }
             }
             registering.controlling = slot.peers.isEmpty
             slot.peers.append(registering)
@@ -95,7 +121,22 @@ struct RendezvousBoard {
             peer: other)
     }
 
+    /// Removes `session` from `nameplate` when the request comes from where it registered.
+    mutating func leave(session: UInt64, nameplate: String, from address: TransportAddress, now: Int64) {
+        guard var slot = slots[nameplate], let index = slot.peers.firstIndex(where: { $0.session == session && $0.address == address })
+        else { return }
+        slot.peers.remove(at: index)
+        slot.startAt = nil
+        slot.lastActivity = now
+        slots[nameplate] = slot.peers.isEmpty ? nil : slot
+    }
+
+    /// Forgets idle slots. The whole pass runs at most once per second, so its cost (the board
+    /// holds at most `maximumSlots`) is bounded however fast requests come.
     private mutating func expire(now: Int64) {
+        guard now - lastExpiry >= 1000 else { return }
+        lastExpiry = now
         slots = slots.filter { now - $0.value.lastActivity < slotLifetime }
     }
+    private var lastExpiry: Int64 = .min / 2
 }

@@ -26,10 +26,26 @@ final class RendezvousService: Sendable {
     private let configuration: RendezvousConfiguration
     private let board = NIOLockedValueBox(RendezvousBoard())
     private let started = ContinuousClock.now
+    /// Bounds answers per source IP (`AnswerRates.rendezvousPerSecond`).
+    private let gate: AnswerGate
 
-    init(configuration: RendezvousConfiguration) { self.configuration = configuration }
+    init(configuration: RendezvousConfiguration, gate: AnswerGate) {
+        self.configuration = configuration
+        self.gate = gate
+    }
+
+    private var now: Int64 { Int64((ContinuousClock.now - started).milliseconds) }
+
+    /// A Rendezvous indication with PUNCH-NAMEPLATE and PUNCH-SESSION: that session stopped.
+    func leave(_ indication: STUNMessage, from client: TransportAddress) {
+        guard let plate = try? indication.attribute(PunchNameplate.self), let session = try? indication.attribute(PunchSessionID.self)
+        else { return }
+        let now = now
+        board.withLockedValue { $0.leave(session: session.id, nameplate: plate.text, from: client, now: now) }
+    }
 
     func handle(_ request: STUNMessage, from client: TransportAddress, on channel: any Channel) {
+        guard gate.allow(client.ip) else { return }
         let outcome: RendezvousBoard.Outcome
         let nameplate: String
         do {
@@ -45,7 +61,7 @@ final class RendezvousService: Sendable {
                 session: session.id, address: client, candidates: candidates, mapping: try request.attribute(PunchMapping.self),
                 confirm: confirm, rttMilliseconds: min(try request.attribute(PunchServerRTT.self)?.milliseconds ?? 0, 5000),
                 controlling: false)
-            let now = Int64((ContinuousClock.now - started).milliseconds)
+            let now = now
             outcome = board.withLockedValue { $0.register(peer, nameplate: nameplate, now: now) }
         } catch {
             return send(error: 400, "malformed Rendezvous request: \(error)", to: request, client, channel)
@@ -54,7 +70,13 @@ final class RendezvousService: Sendable {
         case .refused(let code, let reason):
             send(error: code, reason, to: request, client, channel)
         case .answered(let answer, let push):
-            write(message(.successResponse, answer, id: request.transactionID, nameplate: nameplate), to: client, channel)
+            let response = message(.successResponse, answer, id: request.transactionID, nameplate: nameplate)
+            let budget = AmplificationLimit.budget(forRequestOf: request.receivedBytes?.count ?? STUNMessage.headerLength)
+            guard let bytes = response.encoded(fingerprint: true, within: budget) else {
+                let needed = (response.encoded(fingerprint: true).count + AmplificationLimit.factor - 1) / AmplificationLimit.factor
+                return send(error: 400, "pad the Rendezvous request to \(needed) bytes (PADDING)", to: request, client, channel)
+            }
+            write(bytes, to: client, channel)
             if let push { write(message(.indication, push, id: .random(), nameplate: nameplate), to: push.to, channel) }
         }
     }
@@ -82,11 +104,16 @@ final class RendezvousService: Sendable {
     private func send(error code: Int, _ reason: String, to request: STUNMessage, _ client: TransportAddress, _ channel: any Channel) {
         var message = STUNMessage(type: STUNMessageType(method: .rendezvous, messageClass: .errorResponse), transactionID: request.transactionID)
         message.append(ErrorCode(code: code, reason: reason))
-        write(message, to: client, channel)
+        let budget = AmplificationLimit.budget(forRequestOf: request.receivedBytes?.count ?? STUNMessage.headerLength)
+        if let bytes = message.encoded(fingerprint: true, within: budget) { write(bytes, to: client, channel) }
     }
 
     private func write(_ message: STUNMessage, to destination: TransportAddress, _ channel: any Channel) {
+        write(message.encoded(fingerprint: true), to: destination, channel)
+    }
+
+    private func write(_ bytes: [UInt8], to destination: TransportAddress, _ channel: any Channel) {
         guard let address = try? destination.socketAddress else { return }
-        channel.writeAndFlush(AddressedEnvelope(remoteAddress: address, data: ByteBuffer(bytes: message.encoded(fingerprint: true))), promise: nil)
+        channel.writeAndFlush(AddressedEnvelope(remoteAddress: address, data: ByteBuffer(bytes: bytes)), promise: nil)
     }
 }

@@ -20,6 +20,8 @@ final class TURNAllocation: @unchecked Sendable {
     let creatingTransaction: TransactionID
     var creatingResponse: ByteBuffer?
     var expiry: NIODeadline
+    /// Refreshes never extend the allocation past this (`TURNConfiguration.maximumAge`).
+    var endOfLife: NIODeadline = .distantFuture
     var expiryTimer: Scheduled<Void>?
     var permissions: [IPAddress: NIODeadline] = [:]
     var channels: [UInt16: Binding] = [:]
@@ -55,6 +57,19 @@ final class TURNAllocation: @unchecked Sendable {
         self.relayChannel = relayChannel
         self.creatingTransaction = creatingTransaction
         self.expiry = expiry
+    }
+
+    /// Removes expired permissions and channel bindings (and what points at them), so neither
+    /// table holds more than the live entries however many a client made over time.
+    func forgetExpired(now: NIODeadline) {
+        permissions = permissions.filter { $0.value > now }
+        let expired = channels.filter { $0.value.expiry <= now }
+        guard !expired.isEmpty else { return }
+        for (number, binding) in expired {
+            channels[number] = nil
+            if channelByPeer[binding.peer] == number { channelByPeer[binding.peer] = nil }
+        }
+        peerRoutes.removeAll()
     }
 
     func hasPermission(_ ip: IPAddress, now: NIODeadline) -> Bool {

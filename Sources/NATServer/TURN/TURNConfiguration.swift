@@ -19,10 +19,19 @@ public struct TURNConfiguration: Sendable {
     /// How long a nonce stays fresh before requests get 438 (`--stale-nonce`).
     public var nonceLifetime: UInt32 = 600
     /// Allocations per user (`--user-quota`), per client IP (`--ip-quota`) and in all
-    /// (`--total-quota`); 0 means unlimited. Beyond them Allocate gets 486 (or 508 for the total).
-    public var userQuota = 0
-    public var ipQuota = 0
-    public var totalQuota = 0
+    /// (`--total-quota`), Allocates still binding their relayed socket included; 0 means
+    /// unlimited. Beyond them Allocate gets 486 (or 508 for the total). The defaults keep a
+    /// public server's sockets and memory bounded; raise them for load tests.
+    public var userQuota = 64
+    public var ipQuota = 32
+    public var totalQuota = 4096
+    /// Permissions (peer IPs) and channels one allocation may hold (`--max-permissions`,
+    /// `--max-channels`); beyond them CreatePermission and ChannelBind get 508.
+    public var maximumPermissions = 128
+    public var maximumChannels = 128
+    /// How long an allocation may live however often it is refreshed (`--max-allocation-age`,
+    /// seconds; 0: no limit). Refreshes never grant past it.
+    public var maximumAge: UInt32 = 86_400
     public var peerPolicy = PeerAddressPolicy()
 
     public init(credentials: TURNCredentials, relayIP: IPAddress) {

@@ -14,7 +14,7 @@ extension TURNService {
             }
             return reply(error: ErrorCode.allocationMismatch, to: request)
         }
-        guard !binding.contains(request.client) else { return }  // a retransmission while the socket binds
+        guard pendingAllocates[request.client] == nil else { return }  // a retransmission while the socket binds
         guard let transport = try? message.attribute(RequestedTransport.self) else {
             return reply(error: ErrorCode.badRequest, "REQUESTED-TRANSPORT is missing", to: request)
         }
@@ -29,10 +29,11 @@ extension TURNService {
             return reply(error: ErrorCode.insufficientCapacity, "Port reservation (EVEN-PORT with R) is not offered", to: request)
         }
         if let quotaError = quotaError(for: request) { return reply(error: quotaError, to: request) }
-        let lifetime = configuration.grantedLifetime(asked: (try? message.attribute(Lifetime.self))?.seconds)
-        binding.insert(request.client)
+        var lifetime = configuration.grantedLifetime(asked: (try? message.attribute(Lifetime.self))?.seconds)
+        if configuration.maximumAge > 0 { lifetime = min(lifetime, configuration.maximumAge) }
+        pendingAllocates[request.client] = request.identity.username
         bindRelaySocket(attemptsLeft: 16, even: evenPort != nil).whenComplete { [self] result in
-            binding.remove(request.client)
+            pendingAllocates[request.client] = nil
             switch result {
             case .failure:
                 reply(error: ErrorCode.insufficientCapacity, "No relay port is free", to: request)
@@ -40,6 +41,7 @@ extension TURNService {
                 let allocation = TURNAllocation(
                     client: request.client, clientSocket: request.socket, username: request.identity.username, relayed: relayed,
                     relayChannel: channel, creatingTransaction: message.transactionID, expiry: .now() + .seconds(Int64(lifetime)))
+                if configuration.maximumAge > 0 { allocation.endOfLife = .now() + .seconds(Int64(configuration.maximumAge)) }
                 handler.allocation = allocation
                 allocations[request.client] = allocation
                 allocationsBySocket[request.socket] = allocation
@@ -48,7 +50,7 @@ extension TURNService {
                     to: request,
                     [XORRelayedAddress(relayed), Lifetime(seconds: lifetime), XORMappedAddress(request.client)])
                 allocation.creatingResponse = response
-                write(response, to: request.socket)
+                if let response { write(response, to: request.socket) }
                 onEvent(.allocated(client: request.client, relayed: relayed, username: request.identity.username, lifetime: lifetime))
             }
         }
@@ -57,15 +59,20 @@ extension TURNService {
     /// 486 when the user or client IP holds its quota of allocations, 508 when the server does.
     func quotaError(for request: Request) -> Int? {
         let configuration = configuration
-        if configuration.totalQuota > 0, allocations.count + binding.count >= configuration.totalQuota {
+        if configuration.totalQuota > 0, allocations.count + pendingAllocates.count >= configuration.totalQuota {
             return ErrorCode.insufficientCapacity
         }
+        let username = request.identity.username
         if configuration.userQuota > 0, !configuration.credentials.open,
-            allocations.values.count(where: { $0.username == request.identity.username }) >= configuration.userQuota
+            allocations.values.count(where: { $0.username == username }) + pendingAllocates.values.count(where: { $0 == username })
+                >= configuration.userQuota
         {
             return ErrorCode.allocationQuotaReached
         }
-        if configuration.ipQuota > 0, allocations.keys.count(where: { $0.ip == request.client.ip }) >= configuration.ipQuota {
+        let ip = request.client.ip
+        if configuration.ipQuota > 0,
+            allocations.keys.count(where: { $0.ip == ip }) + pendingAllocates.keys.count(where: { $0.ip == ip }) >= configuration.ipQuota
+        {
             return ErrorCode.allocationQuotaReached
         }
         return nil
@@ -122,8 +129,10 @@ extension TURNService {
             close(allocation, reason: "deleted")
             return reply(success: [Lifetime(seconds: 0)], to: request)
         }
-        let lifetime = configuration.grantedLifetime(asked: asked)
-        allocation.expiry = .now() + .seconds(Int64(lifetime))
+        let now = NIODeadline.now()
+        let ageLeft = max(0, (allocation.endOfLife - now).nanoseconds / 1_000_000_000)
+        let lifetime = UInt32(min(Int64(configuration.grantedLifetime(asked: asked)), ageLeft))
+        allocation.expiry = now + .seconds(Int64(lifetime))
         scheduleExpiry(allocation)
         reply(success: [Lifetime(seconds: lifetime)], to: request)
     }
@@ -131,6 +140,7 @@ extension TURNService {
     /// Closes every allocation (server shutdown).
     func shutdown() async {
         try? await loop.submit { [self] in
+            sweeper?.cancel()
             for allocation in Array(allocations.values) { close(allocation, reason: "server stopped") }
         }.get()
     }

@@ -49,7 +49,15 @@ extension TURNService {
     /// RFC 8656 §9.
     func createPermission(_ request: Request) {
         guard let allocation = ownedAllocation(request), let peers = permittedPeers(request, allocation: allocation) else { return }
-        let until = NIODeadline.now() + .seconds(Int64(configuration.permissionLifetime))
+        let now = NIODeadline.now()
+        let added = Set(peers.map(\.ip)).subtracting(allocation.permissions.keys).count
+        if added > 0, allocation.permissions.count + added > configuration.maximumPermissions {
+            allocation.forgetExpired(now: now)
+            guard allocation.permissions.count + added <= configuration.maximumPermissions else {
+                return reply(error: ErrorCode.insufficientCapacity, "At most \(configuration.maximumPermissions) permissions per allocation", to: request)
+            }
+        }
+        let until = now + .seconds(Int64(configuration.permissionLifetime))
         for peer in peers { allocation.permissions[peer.ip] = until }
         reply(success: [], to: request)
     }
@@ -69,6 +77,18 @@ extension TURNService {
         }
         if let other = allocation.channelNumber(for: peer, now: now), other != number {
             return reply(error: ErrorCode.badRequest, "Peer is bound to another channel", to: request)
+        }
+        if allocation.channels[number] == nil, allocation.channels.count >= configuration.maximumChannels {
+            allocation.forgetExpired(now: now)
+            guard allocation.channels.count < configuration.maximumChannels else {
+                return reply(error: ErrorCode.insufficientCapacity, "At most \(configuration.maximumChannels) channels per allocation", to: request)
+            }
+        }
+        if allocation.permissions[peer.ip] == nil, allocation.permissions.count >= configuration.maximumPermissions {
+            allocation.forgetExpired(now: now)
+            guard allocation.permissions.count < configuration.maximumPermissions else {
+                return reply(error: ErrorCode.insufficientCapacity, "At most \(configuration.maximumPermissions) permissions per allocation", to: request)
+            }
         }
         if let previous = allocation.channels[number], previous.peer != peer {
             allocation.channelByPeer[previous.peer] = nil  // an expired binding handed to a new peer

@@ -3,16 +3,16 @@ import NIOCore
 
 /// Success and error responses, signed with the integrity attribute the request used.
 extension TURNService {
-    func success(to request: Request, _ attributes: [any STUNAttributeValue]) -> ByteBuffer {
+    func success(to request: Request, _ attributes: [any STUNAttributeValue]) -> ByteBuffer? {
         var response = STUNMessage(
             type: STUNMessageType(method: request.message.type.method, messageClass: .successResponse),
             transactionID: request.message.transactionID)
         for attribute in attributes { response.append(attribute) }
-        return ByteBuffer(bytes: sign(response, for: request.identity, fingerprint: request.message.contains(.fingerprint)))
+        return sign(response, for: request.identity, answering: request.message, from: request.socket).map { ByteBuffer(bytes: $0) }
     }
 
     func reply(success attributes: [any STUNAttributeValue], to request: Request) {
-        write(success(to: request, attributes), to: request.socket)
+        if let response = success(to: request, attributes) { write(response, to: request.socket) }
     }
 
     func reply(error code: Int, _ reason: String? = nil, to request: Request) {
@@ -21,18 +21,29 @@ extension TURNService {
 
     func reply(
         error code: Int, _ reason: String? = nil, extra: [any STUNAttributeValue] = [], to message: STUNMessage,
-        socket: SocketAddress, identity: TURNAuthenticator.Identity? = nil
+        socket: SocketAddress, identity: TURNAuthenticator.Identity? = nil, requestLength: Int? = nil
     ) {
         var response = STUNMessage(
             type: STUNMessageType(method: message.type.method, messageClass: .errorResponse), transactionID: message.transactionID)
         response.append(ErrorCode(code: code, reason: reason))
         for attribute in extra { response.append(attribute) }
-        write(ByteBuffer(bytes: sign(response, for: identity, fingerprint: message.contains(.fingerprint))), to: socket)
+        guard let bytes = sign(response, for: identity, answering: message, from: socket, requestLength: requestLength) else { return }
+        write(ByteBuffer(bytes: bytes), to: socket)
     }
 
     /// Responses to authenticated requests carry the integrity attribute the request used.
-    func sign(_ response: STUNMessage, for identity: TURNAuthenticator.Identity?, fingerprint: Bool) -> [UInt8] {
-        guard let identity, let key = identity.key else { return response.encoded(fingerprint: fingerprint) }
+    /// Unauthenticated ones (challenges, errors before authentication, an open relay's
+    /// answers) stay within `AmplificationLimit` of the request, or are not sent at all.
+    func sign(
+        _ response: STUNMessage, for identity: TURNAuthenticator.Identity?, answering request: STUNMessage,
+        from socket: SocketAddress, requestLength: Int? = nil
+    ) -> [UInt8]? {
+        let fingerprint = request.contains(.fingerprint)
+        guard let identity, let key = identity.key else {
+            guard let source = TransportAddress(socket), gate.allow(source.ip) else { return nil }
+            let length = requestLength ?? request.receivedBytes?.count ?? STUNMessage.headerLength
+            return response.encoded(fingerprint: fingerprint, within: AmplificationLimit.budget(forRequestOf: length))
+        }
         return identity.usesSHA256
             ? response.encoded(integritySHA256: key, fingerprint: fingerprint)
             : response.encoded(integrity: key, fingerprint: fingerprint)
@@ -51,6 +62,6 @@ extension TURNService {
         guard type.messageClass == .request else { return }
         guard let id = TransactionID(bytes: bytes[8..<20]) else { return }
         let header = STUNMessage(type: type, transactionID: id)
-        reply(error: ErrorCode.badRequest, "Malformed: \(error)", to: header, socket: socket)
+        reply(error: ErrorCode.badRequest, "Malformed: \(error)", to: header, socket: socket, requestLength: buffer.readableBytes)
     }
 }

@@ -18,16 +18,25 @@ public final class TURNService: @unchecked Sendable {
     let authenticator: TURNAuthenticator
     let loop: any EventLoop
     let onEvent: @Sendable (TURNEvent) -> Void
+    /// Bounds answers sent before authentication per source IP, shared with Binding.
+    let gate: AnswerGate
     var listener: (any Channel)?
     var allocations: [TransportAddress: TURNAllocation] = [:]
     /// The same allocations by the client's socket address, for ChannelData (no conversion).
     var allocationsBySocket: [SocketAddress: TURNAllocation] = [:]
-    /// Clients whose Allocate is waiting for its relayed socket to bind.
-    var binding: Set<TransportAddress> = []
+    /// Clients whose Allocate is waiting for its relayed socket to bind, with their usernames:
+    /// they count against the quotas like allocations.
+    var pendingAllocates: [TransportAddress: String] = [:]
+    /// Every minute, expired permissions and channels are removed from every allocation.
+    var sweeper: RepeatedTask?
     var needsFlush: [ObjectIdentifier: any Channel] = [:]
 
-    public init(configuration: TURNConfiguration, loop: any EventLoop, onEvent: @escaping @Sendable (TURNEvent) -> Void = { _ in }) {
+    init(
+        configuration: TURNConfiguration, loop: any EventLoop, gate: AnswerGate,
+        onEvent: @escaping @Sendable (TURNEvent) -> Void = { _ in }
+    ) {
         self.configuration = configuration
+        self.gate = gate
         self.authenticator = TURNAuthenticator(credentials: configuration.credentials, nonceLifetime: configuration.nonceLifetime)
         self.loop = loop
         self.onEvent = onEvent
@@ -42,7 +51,13 @@ public final class TURNService: @unchecked Sendable {
         .requestedTransport, .requestedAddressFamily, .xorPeerAddress, .data, .channelNumber, .evenPort,
     ]
 
-    func attach(listener: any Channel) { self.listener = listener }
+    func attach(listener: any Channel) {
+        self.listener = listener
+        sweeper = loop.scheduleRepeatedTask(initialDelay: .seconds(60), delay: .seconds(60)) { [self] _ in
+            let now = NIODeadline.now()
+            for allocation in allocations.values { allocation.forgetExpired(now: now) }
+        }
+    }
 
     // MARK: Requests and indications
 

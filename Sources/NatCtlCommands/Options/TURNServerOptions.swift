@@ -46,14 +46,26 @@ struct TURNServerOptions: ParsableArguments {
     @Option(name: .customLong("stale-nonce"), help: ArgumentHelp("Nonce lifetime; older nonces get 438.", valueName: "seconds"))
     var staleNonce: UInt32 = 600
 
-    @Option(name: .customLong("user-quota"), help: "Allocations per user at once (0: unlimited); beyond it Allocate gets 486.")
-    var userQuota = 0
+    @Option(name: .customLong("user-quota"), help: "Allocations per user at once, pending ones included (0: unlimited); beyond it Allocate gets 486.")
+    var userQuota = Self.defaults.userQuota
 
-    @Option(name: .customLong("ip-quota"), help: "Allocations per client IP at once (0: unlimited); beyond it Allocate gets 486.")
-    var ipQuota = 0
+    @Option(name: .customLong("ip-quota"), help: "Allocations per client IP at once, pending ones included (0: unlimited); beyond it Allocate gets 486.")
+    var ipQuota = Self.defaults.ipQuota
 
-    @Option(name: .customLong("total-quota"), help: "Allocations in all (0: unlimited); beyond it Allocate gets 508.")
-    var totalQuota = 0
+    @Option(name: .customLong("total-quota"), help: "Allocations in all, pending ones included (0: unlimited); beyond it Allocate gets 508.")
+    var totalQuota = Self.defaults.totalQuota
+
+    @Option(name: .customLong("max-permissions"), help: ArgumentHelp("Permissions (peer IPs) per allocation; beyond it CreatePermission gets 508.", valueName: "count"))
+    var maxPermissions = Self.defaults.maximumPermissions
+
+    @Option(name: .customLong("max-channels"), help: ArgumentHelp("Channel bindings per allocation; beyond it ChannelBind gets 508.", valueName: "count"))
+    var maxChannels = Self.defaults.maximumChannels
+
+    @Option(name: .customLong("max-allocation-age"), help: ArgumentHelp("Longest an allocation lives however often it is refreshed (0: no limit).", valueName: "seconds"))
+    var maxAllocationAge = Self.defaults.maximumAge
+
+    /// The engine's defaults, so flags and library agree.
+    private static let defaults = TURNConfiguration(credentials: TURNCredentials(realm: "", users: [:]), relayIP: .unspecified(.ipv4))
 
     @Option(name: .customLong("denied-peer-ip"), help: ArgumentHelp("Also refuse peers in this range (repeatable).", valueName: "ip[/len]"))
     var deniedPeerIP: [String] = []
@@ -108,6 +120,10 @@ struct TURNServerOptions: ParsableArguments {
         configuration.userQuota = max(0, userQuota)
         configuration.ipQuota = max(0, ipQuota)
         configuration.totalQuota = max(0, totalQuota)
+        guard maxPermissions > 0, maxChannels > 0 else { throw ValidationError("--max-permissions and --max-channels must be at least 1") }
+        configuration.maximumPermissions = maxPermissions
+        configuration.maximumChannels = maxChannels
+        configuration.maximumAge = maxAllocationAge
         configuration.peerPolicy.denied += try prefixes(deniedPeerIP, flag: "--denied-peer-ip")
         configuration.peerPolicy.allowed += try prefixes(allowedPeerIP, flag: "--allowed-peer-ip")
         if allowLoopbackPeers { configuration.peerPolicy.allowed += PeerAddressPolicy.loopback }

@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# What users install, tested: `make install` into a temporary prefix (the release build, built
+# once), then every command of the installed binary once, with assertions on its JSON:
+# probe (by IP, by name, several servers), classify, relay serve/test/connect, punch (direct and
+# relayed), trace, and lab up/verify/exec/status/down. An optimiser-only failure (issue: probe
+# said "not resolved" in every release build) cannot pass this.
+#
+#   scripts/smoke-install.sh
+#
+# Without root, the trace and lab steps are reported as skipped (they need namespaces and
+# capture privileges); everything else runs.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+prefix=$(mktemp -d /tmp/natctl-install.XXXXXX)
+work=$(mktemp -d /tmp/natctl-smoke.XXXXXX)
+pids=()
+lab=smoke$$
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  [ "$(id -u)" -eq 0 ] && [ -x "$prefix/bin/natctl" ] && "$prefix/bin/natctl" lab down --name "$lab" >/dev/null 2>&1 || true
+  rm -rf "$prefix" "$work"
+}
+trap cleanup EXIT
+
+fail() { echo "smoke: FAILED: $*" >&2; exit 1; }
+pass() { echo "smoke: ok   $*"; }
+# check NAME JQ-FILTER FILE: the filter must yield true on the document in FILE.
+check() {
+  jq -e "$2" "$3" >/dev/null || { echo "--- $3:" >&2; cat "$3" >&2; fail "$1 ($2)"; }
+  pass "$1"
+}
+
+make --no-print-directory install PREFIX="$prefix" >"$work/install.log" 2>&1 || { cat "$work/install.log" >&2; fail "make install"; }
+bin=$prefix/bin/natctl
+[ -x "$bin" ] || fail "make install did not install $bin"
+[ -f "$prefix/share/man/man1/natctl.1" ] || fail "make install did not install the man page"
+"$bin" --version >"$work/version" || fail "--version"
+pass "make install PREFIX=$prefix: $(head -1 "$work/version")"
+
+# A local server: RFC 5780 roles on 127.0.0.1/127.0.0.2 and a TURN relay that may reach loopback peers.
+"$bin" relay serve --listen 127.0.0.1:0 --alternate 127.0.0.2:0 --user smoke:secret --allow-loopback-peers \
+  --json --duration 120 >"$work/serve.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 100); do grep -q '"listening"' "$work/serve.log" && break; sleep 0.1; done
+check "relay serve listens with RFC 5780 and TURN" '.rfc5780 == true and .turn != null' <(grep '"listening"' "$work/serve.log" | head -1)
+primary=$(jq -r 'select(.event == "listening") | .addresses[0]' "$work/serve.log")
+alternate=$(jq -r 'select(.event == "listening") | .addresses[3]' "$work/serve.log")
+port=${primary##*:}
+
+# probe: by IP, by name and with several servers (the task group that resolves them all).
+"$bin" probe --server "$primary" --json --timeout 5 >"$work/probe.json" || fail "probe by IP exited $?"
+check "probe by IP answers" '.udp == true and .servers[0].address == "'"$primary"'" and .servers[0].error == null' "$work/probe.json"
+"$bin" probe --server "localhost:$port" --family ipv4 --json --timeout 5 >"$work/probe-name.json" || fail "probe by name exited $?"
+check "probe by name answers" '.udp == true and ([.servers[] | select(.purpose == "server" and .error == null)] | length) == 1' "$work/probe-name.json"
+"$bin" probe --server "$primary" --server "$alternate" --server "localhost:$port" --family ipv4 --json --timeout 5 >"$work/probe-many.json" || fail "probe with three servers exited $?"
+check "probe resolves and answers three servers" '[.servers[] | select(.purpose == "server" and .error == null)] | length == 3' "$work/probe-many.json"
+
+# classify: RFC 5780 tests against the local server (no NAT on loopback).
+"$bin" classify --server "$primary" --json --timeout 5 >"$work/classify.json" || fail "classify exited $?"
+check "classify decides mapping and filtering" '.mapping.value != null and .filtering.value != null' "$work/classify.json"
+
+# relay test: allocate and echo through the relay.
+"$bin" relay test --server "$primary" --user smoke --password secret --json >"$work/relay-test.json" || fail "relay test exited $?"
+check "relay test echoes through the relay" '.allocation.relayed_address != null and .echo.median_rtt_ms != null and .error == null' "$work/relay-test.json"
+
+# relay connect: one side accepts, the other sends a line to the first's relayed address.
+mkfifo "$work/accept-in"
+"$bin" relay connect --server "$primary" --user smoke --password secret --accept 127.0.0.1 --duration 10 \
+  <"$work/accept-in" >"$work/accept.out" 2>"$work/accept.err" &
+pids+=($!)
+exec 7>"$work/accept-in"
+for _ in $(seq 100); do grep -q 'relayed address' "$work/accept.err" && break; sleep 0.1; done
+relayed=$(sed -n 's/.*relayed address \([0-9.]*:[0-9]*\).*/\1/p' "$work/accept.err" | head -1)
+[ -n "$relayed" ] || { cat "$work/accept.err" >&2; fail "relay connect --accept printed no relayed address"; }
+echo "hello through the relay" | "$bin" relay connect --server "$primary" --user smoke --password secret --peer "$relayed" --linger 0.5 \
+  >/dev/null 2>"$work/connect.err" || { cat "$work/connect.err" >&2; fail "relay connect --peer"; }
+for _ in $(seq 50); do grep -q 'hello through the relay' "$work/accept.out" && break; sleep 0.1; done
+grep -q 'hello through the relay' "$work/accept.out" || fail "relay connect: the line did not arrive"
+exec 7>&-
+pass "relay connect carries a line between two relayed peers"
+
+# punch: a direct pair and a pair forced through the relay (the rendezvous and relay tasks).
+for mode in direct relayed; do
+  extra=(); [ "$mode" = relayed ] && extra=(--no-direct)
+  code="$RANDOM-amber-falcon-$mode"
+  "$bin" punch --server "$primary" --code "$code" --timeout 15 --proof 3 "${extra[@]}" --json >"$work/punch-a.json" 2>/dev/null &
+  a=$!
+  "$bin" punch --server "$primary" --code "$code" --timeout 15 --proof 3 "${extra[@]}" --json >"$work/punch-b.json" 2>/dev/null || true
+  wait $a || true
+  check "punch ($mode) succeeds on both sides" '.outcome == "SUCCESS"' <(jq -s '{outcome: (if all(.[]; .outcome == "SUCCESS") then "SUCCESS" else "FAILED" end)}' "$work/punch-a.json" "$work/punch-b.json")
+  [ "$mode" = relayed ] && check "punch --no-direct goes through the relay" '.path == "relayed"' "$work/punch-b.json"
+done
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "smoke: skipped trace and lab (need root for capture and network namespaces)"
+  exit 0
+fi
+
+# trace: the probe under capture on loopback.
+"$bin" trace --json probe --server "$primary" --timeout 5 >"$work/trace.json" || fail "trace probe exited $?"
+check "trace captures the probe's packets" '.schema == "natctl.trace/1" and (.timeline | length) >= 2' "$work/trace.json"
+
+# lab: up, verify, exec a probe behind a real NAT, status, down.
+"$bin" lab up --name "$lab" --site a=eim-apdf --json >"$work/lab-up.json" || fail "lab up exited $?"
+pass "lab up"
+"$bin" lab verify --name "$lab" --json >"$work/lab-verify.json" || fail "lab verify exited $?"
+check "lab verify proves the NAT" '.passed == true' "$work/lab-verify.json"
+"$bin" lab exec --name "$lab" a -- natctl probe --json >"$work/lab-probe.json" || fail "probe inside the lab exited $?"
+check "probe behind the lab NAT sees the router's address" '.udp == true and .no_nat == false' "$work/lab-probe.json"
+"$bin" lab status --name "$lab" --json >"$work/lab-status.json" || fail "lab status exited $?"
+check "lab status" '.name == "'"$lab"'"' "$work/lab-status.json"
+"$bin" lab down --name "$lab" >/dev/null || fail "lab down"
+pass "lab down"
+
+echo "smoke: every command of the installed release binary works"
