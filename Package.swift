@@ -74,7 +74,7 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
-        .testTarget(name: "NatCtlCommandsTests", dependencies: ["NatCtlCommands", "NATCapture"]),
+        .testTarget(name: "NatCtlCommandsTests", dependencies: ["NatCtlCommands", "NATCapture", "NATCore"]),
         .testTarget(name: "NATCaptureTests", dependencies: ["NATCapture", "NATWire", "CPcap"]),
         .testTarget(name: "NATLabTests", dependencies: ["NATLab", "NATCore", "NATWire"]),
     ]

@@ -493,7 +493,7 @@ _natctl_trace() {
     repeating_flags=()
     non_repeating_flags=(--json --version -h --help)
     repeating_options=(--local --interface)
-    non_repeating_options=(--read --write --lab --filter --duration --packets)
+    non_repeating_options=(--read --write --lab --filter --duration --packets --capture-limit)
     __natctl_offer_flags_options -1
 
     # Offer option value completions
@@ -520,6 +520,9 @@ _natctl_trace() {
         return
         ;;
     '--packets')
+        return
+        ;;
+    '--capture-limit')
         return
         ;;
     esac
@@ -550,7 +553,7 @@ _natctl_lab() {
 
 _natctl_lab_up() {
     repeating_flags=()
-    non_repeating_flags=(--ipv6 --json --version -h --help)
+    non_repeating_flags=(--ipv6 --replace --json --version -h --help)
     repeating_options=(--site --forward)
     non_repeating_options=(--loss --delay --jitter --name)
     __natctl_offer_flags_options 0

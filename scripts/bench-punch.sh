@@ -30,7 +30,7 @@ printf '%-30s %-9s %-22s %-14s %-14s %-12s %s\n' pairing success paths connect_m
 for pair in $pairs; do
   a=${pair%%:*}; b=${pair##*:}
   # shellcheck disable=SC2086
-  "$natctl" lab up --name hp1 --site "a=$a" --site "b=$b" $impairment >/dev/null || exit 1
+  "$natctl" lab up --name hp1 --replace --site "a=$a" --site "b=$b" $impairment >/dev/null || exit 1
   : >"$out/rows"
   for run in $(seq "$runs"); do
     code="$RANDOM$run-bench-punch-words"

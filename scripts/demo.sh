@@ -9,7 +9,7 @@ bin=.build/debug/natctl
 if [ "$(id -u)" -eq 0 ]; then
   trap '"$bin" lab down --name demo' EXIT
   echo "== natctl lab up --name demo --site a=eim-apdf --site b=apdm-apdf"
-  "$bin" lab up --name demo --site a=eim-apdf --site b=apdm-apdf
+  "$bin" lab up --name demo --replace --site a=eim-apdf --site b=apdm-apdf
   echo
   echo "== natctl lab verify --name demo   (prove each NAT with packets)"
   "$bin" lab verify --name demo

@@ -6,6 +6,9 @@ enum HostCommand {
     private static let spawnLock = NSLock()
 
     /// Runs `arguments` (the first is looked up on PATH), feeding `input` on stdin; returns stdout.
+    /// Input, stdout and stderr move at once (`PipeExchange`), so no amount of output on either
+    /// stream can stall the child. Blocks until the command ends: call it off Swift's
+    /// cooperative pool (`Blocking.run`), as the CLI does.
     @discardableResult
     static func run(_ arguments: [String], input: String? = nil) throws(LabError) -> String {
         // Foundation's Process and Pipe are not safe to drive from several threads at once
@@ -24,19 +27,16 @@ enum HostCommand {
         do { try process.run() } catch {
             throw .commandFailed(command: arguments.joined(separator: " "), status: -1, stderr: "\(error)")
         }
-        if let input {
-            stdin.fileHandleForWriting.write(Data(input.utf8))
-            try? stdin.fileHandleForWriting.close()
-        }
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        let output = PipeExchange.run(
+            input: Array((input ?? "").utf8), stdin: input == nil ? nil : stdin.fileHandleForWriting,
+            stdout: out.fileHandleForReading, stderr: err.fileHandleForReading)
         process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
+        guard process.terminationStatus == 0, process.terminationReason == .exit else {
             throw .commandFailed(
                 command: arguments.joined(separator: " "), status: process.terminationStatus,
-                stderr: String(decoding: stderr, as: UTF8.self))
+                stderr: String(decoding: output.stderr, as: UTF8.self))
         }
-        return String(decoding: stdout, as: UTF8.self)
+        return String(decoding: output.stdout, as: UTF8.self)
     }
 
     /// Like `run`, for clean-up steps whose failure (the thing is already gone) does not matter.

@@ -17,11 +17,14 @@ public enum LabBuilder {
     public static let turnUser = (name: "natctl", password: "natctl-lab")
     static let bridgeMAC = "02:00:cb:00:71:01"
 
-    /// Brings a lab up, first removing any leftover of a lab with the same name (after a crash).
-    /// On failure everything created so far is removed again.
-    public static func up(_ spec: LabSpec, natctl: String) throws(LabError) -> LabState {
+    /// Brings a lab up. A lab of that name that is up (`running`) is refused, unless `replace`
+    /// says to tear it down first: silently replacing it would pull the namespaces from under
+    /// whoever is using it. Leftovers of a crashed `up` (namespaces without a state file) are
+    /// always removed. On failure everything created so far is removed again.
+    public static func up(_ spec: LabSpec, natctl: String, replace: Bool = false) throws(LabError) -> LabState {
         try spec.validate()
         try HostCommand.preflight(wire: spec.needsWire)
+        if !replace, running(spec.name) != nil { throw .labRunning(spec.name) }
         down(spec.name)
         let started = ContinuousClock.now
         let publicNamespace = "natctl-\(spec.name)-pub"
@@ -59,6 +62,14 @@ public enum LabBuilder {
         for pid in [state?.serverPID, state?.server6PID].compactMap({ $0 }) { kill(pid, SIGKILL) }
         for namespace in namespaces(prefix: "natctl-\(name)-") { removeNamespace(namespace) }
         LabState.remove(name)
+    }
+
+    /// The state of the lab called `name` if it is up: its state file (written only once a lab
+    /// is complete) names a public namespace that still exists. A state file whose namespaces
+    /// are gone (deleted by hand) is a leftover, not a running lab.
+    public static func running(_ name: String) -> LabState? {
+        guard let state = try? LabState.load(name) else { return nil }
+        return namespaces(prefix: state.publicNamespace).contains(state.publicNamespace) ? state : nil
     }
 
     /// Removes every natctl lab on this host, with or without a state file.

@@ -7,6 +7,8 @@ public enum LabError: Error, CustomStringConvertible, Equatable {
     case unknownSite(String, available: [String])
     case invalidSpec(String)
     case serverDidNotStart(String)
+    /// `lab up` with the name of a lab that is up, without `--replace`.
+    case labRunning(String)
 
     public var description: String {
         switch self {
@@ -24,6 +26,8 @@ public enum LabError: Error, CustomStringConvertible, Equatable {
             reason
         case .serverDidNotStart(let log):
             "the lab's natctl server did not start: \(log)"
+        case .labRunning(let name):
+            "a lab named '\(name)' is already up; pass --replace to tear it down and build this one, pick another --name, or remove it with 'natctl lab down --name \(name)'"
         }
     }
 }

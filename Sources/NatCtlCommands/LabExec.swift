@@ -8,7 +8,15 @@ extension NatCtl.Lab {
     struct Exec: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Run a command on a lab site's host, with NATCTL_SERVERS set to the lab's server.",
-            discussion: "Options such as --name go before the site; everything after it is the command.\n\nExample: natctl lab exec --name demo a -- natctl probe --json")
+            discussion: """
+                Options such as --name go before the site; everything after it is the command.
+
+                SIGINT and SIGTERM sent to natctl are passed on to the command. natctl exits \
+                with the command's own status, or 128 + n when signal n killed it (130 for \
+                SIGINT, 143 for SIGTERM), as a shell would; 2 when the lab or site does not exist.
+
+                Example: natctl lab exec --name demo a -- natctl probe --json
+                """)
 
         @Argument(help: "The site whose host runs the command.")
         var site: String
@@ -22,15 +30,23 @@ extension NatCtl.Lab {
             var arguments = command
             if arguments.first == "--" { arguments.removeFirst() }
             guard !arguments.isEmpty else { throw ValidationError("name a command after --, e.g. -- natctl probe") }
-            do {
+            // Caught before the command starts (it gets the default actions back at exec), so a
+            // signal in between is passed on rather than lost.
+            let events = Mailbox<ChildEvent>()
+            let catcher = SignalCatcher { events.push(.signal($0)) }
+            defer { catcher.cancel() }
+            let child: (process: Process, exit: ChildExit)
+            do throws(LabError) {
                 let state = try LabState.load(lab.name)
                 let host = try state.site(site).hostNamespace
                 if arguments.first == "natctl" { arguments[0] = currentExecutable }
-                let status = try LabRunner.run(in: host, arguments, servers: state.servers)
-                throw ExitCode(status)
-            } catch let error as LabError {
+                child = try LabRunner.start(in: host, arguments, servers: state.servers)
+            } catch {
                 throw labFailure(error)
             }
+            let supervisor = ChildSupervisor(pid: child.process.processIdentifier, exit: child.exit, events: events, grace: nil)
+            let (end, _) = await supervisor.wait()
+            throw ExitCode(end.status)
         }
     }
 
@@ -53,8 +69,11 @@ extension NatCtl.Lab {
 
         func run() async throws {
             let report: LabVerification
+            let name = lab.name
+            let natctl = currentExecutable
             do throws(LabError) {
-                report = try LabVerification.run(try LabState.load(lab.name), natctl: currentExecutable)
+                // Minutes of child processes and waits: off the cooperative pool.
+                report = try await Blocking.run { () throws(LabError) in try LabVerification.run(try LabState.load(name), natctl: natctl) }
             } catch {
                 throw labFailure(error)
             }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import NATCore
 import NATLab
+import NIOConcurrencyHelpers
 
 #if canImport(Glibc)
 import Glibc
@@ -9,7 +10,13 @@ import Glibc
 extension NatCtl.Lab {
     struct Up: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Create a lab: one or two sites behind NATs, and natctl's server on the lab internet.")
+            abstract: "Create a lab: one or two sites behind NATs, and natctl's server on the lab internet.",
+            discussion: """
+                A lab of the same name that is already up is left alone and natctl exits 2, \
+                naming it: someone may be using it. --replace tears it down first and builds \
+                this one. Leftovers of a lab whose 'up' crashed are always removed. Interrupted \
+                (SIGINT, SIGTERM) half-way, it removes what it built and exits 130.
+                """)
 
         @Option(
             name: .long,
@@ -36,6 +43,9 @@ extension NatCtl.Lab {
         @Flag(name: .long, help: "Give every site and the server IPv6 too (2001:db8::/32); routers firewall it, they do not NAT it.")
         var ipv6 = false
 
+        @Flag(name: .long, help: "Tear down a lab of the same name that is up, then build this one (without it, that is refused).")
+        var replace = false
+
         @OptionGroup var lab: LabNameOptions
         @OptionGroup var output: OutputOptions
 
@@ -54,21 +64,32 @@ extension NatCtl.Lab {
         }
 
         func run() async throws {
-            // Tear down what was built if we are interrupted half-way.
             let name = lab.name
-            let interrupt = TerminationSignal(limitSeconds: nil)
-            let watcher = Task.detached {
-                let reason = await interrupt.wait()
-                LabBuilder.down(name)
-                Console.error("natctl: lab '\(name)' removed after \(reason)")
-                Glibc.exit(130)
+            let spec = try spec()
+            let natctl = currentExecutable
+            let replace = replace
+            // Refused before anything else, so an interrupt now cannot take the running lab down.
+            if !replace, LabBuilder.running(name) != nil { throw labFailure(.labRunning(name)) }
+            // Interrupted half-way, what was built is torn down, once the build has stopped: a
+            // teardown beside a build that goes on would miss what the build adds after it. The
+            // build stops soon on its own: each step is one short `ip` or `nft` run, and Ctrl-C
+            // stops the one running (a caught signal leaves children their default actions).
+            let interrupted = NIOLockedValueBox<Int32?>(nil)
+            let catcher = SignalCatcher { number in interrupted.withLockedValue { $0 = $0 ?? number } }
+            defer { catcher.cancel() }
+            // Seconds of `ip` and `nft` runs: off the cooperative pool.
+            let built = await Blocking.run { () -> Result<LabState, LabError> in
+                do throws(LabError) { return .success(try LabBuilder.up(spec, natctl: natctl, replace: replace)) } catch { return .failure(error) }
             }
-            defer { watcher.cancel() }
+            if let number = interrupted.withLockedValue({ $0 }) {
+                await Blocking.run { LabBuilder.down(name) }
+                Console.error("natctl: lab '\(name)' removed after \(signalName(number))")
+                throw ExitStatus.interrupted
+            }
             let state: LabState
-            do throws(LabError) {
-                state = try LabBuilder.up(try spec(), natctl: currentExecutable)
-            } catch {
-                throw labFailure(error)
+            switch built {
+            case .success(let up): state = up
+            case .failure(let error): throw labFailure(error)
             }
             try output.emit(state) { LabRendering.status(state) }
         }
@@ -84,7 +105,8 @@ extension NatCtl.Lab {
 
         func run() async throws {
             do { try LabBuilder.preflight() } catch { throw labFailure(error) }
-            if all { LabBuilder.downAll() } else { LabBuilder.down(lab.name) }
+            let (all, name) = (all, lab.name)
+            await Blocking.run { if all { LabBuilder.downAll() } else { LabBuilder.down(name) } }
         }
     }
 

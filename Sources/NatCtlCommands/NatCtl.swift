@@ -25,6 +25,7 @@ public struct NatCtl: AsyncParsableCommand {
               1   an --expect or --require assertion failed
               2   the operation could not be done (no server answered, bind refused, ...)
               64  usage error (bad flag or value)
+              130 stopped by SIGINT or SIGTERM (lab exec: 128 + n when signal n killed its command)
             """,
         version: "natctl \(version) (\(PcapLibrary.version))",
         subcommands: [Probe.self, Classify.self, Punch.self, Relay.self, Trace.self, Lab.self]

@@ -84,11 +84,14 @@ extension NatCtl.Relay {
                     if let named { _ = try? await client.bindChannel(to: named) } else { try? await client.createPermission(accepted) }
                 }
             }
-            let input = Task.detached { () -> String in
+            // read(2) on stdin blocks for the whole conversation: a thread of its own, not one
+            // of Swift's cooperative threads (two on a two-core machine).
+            let inputEnded = Mailbox<String>()
+            Thread.detachNewThread {
                 var buffer = [UInt8](repeating: 0, count: 65_000)
                 while true {
                     let count = read(STDIN_FILENO, &buffer, buffer.count)
-                    if count <= 0 { return "end of input" }
+                    if count <= 0 { return inputEnded.push("end of input") }
                     guard let peer = target.withLockedValue({ $0 }) else {
                         Console.error("natctl relay connect: no peer has spoken yet; input dropped")
                         continue
@@ -101,7 +104,7 @@ extension NatCtl.Relay {
             Task { ending.push(await termination.wait()) }
             let linger = linger
             Task {
-                let reason = await input.value
+                let reason = await inputEnded.next(within: .seconds(366 * 24 * 3600)) ?? "end of input"
                 try? await Task.sleep(for: .milliseconds(Int(linger * 1000)))  // let the last replies arrive
                 ending.push(reason)
             }

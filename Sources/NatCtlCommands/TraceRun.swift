@@ -7,62 +7,50 @@ import NATWire
 
 /// A live trace: the capture is active before the operation starts, the operation runs as a
 /// child natctl (so its output, exit code and JSON are exactly its own), and the capture
-/// stops a moment after it exits.
+/// stops a moment after it exits, or as soon as natctl is told to stop (`TraceRun+Finish`).
 struct TraceRun {
     let capture: LiveCapture
     let process: Process
+    let exit: ChildExit
     let command: [String]
-    let output: Pipe?
+    /// The child's stdout, read to its end off the cooperative pool (with --json; nil otherwise).
+    let output: Task<Data?, Never>
 
     /// How long the capture keeps going after the operation exits: late replies and ICMP
     /// errors still in flight belong in the explanation. No event marks "nothing more is
     /// coming", so this is a bounded wait by design.
     static let linger = Duration.milliseconds(250)
 
-    static func start(operation: [String], json: Bool, interfaces: [String], lab: String?, filter: String?) async throws -> TraceRun {
+    static func start(
+        operation: [String], json: Bool, interfaces: [String], lab: String?, filter: String?, limit: Int
+    ) async throws -> TraceRun {
         let destinations = await destinations(of: operation)
         let capture = try open(
             targets: try targets(interfaces: interfaces, destinations: destinations, lab: lab),
-            filter: filter ?? defaultFilter(destinations: destinations))
+            filter: filter ?? defaultFilter(destinations: destinations), limit: limit)
         let command = json && !operation.contains("--json") ? operation + ["--json"] : operation
         let process = Process()
         process.executableURL = URL(fileURLWithPath: currentExecutable)
         process.arguments = command
         let pipe = json ? Pipe() : nil
         if let pipe { process.standardOutput = pipe }
+        let exit = ChildExit(watching: process)
         do { try process.run() } catch {
-            _ = capture.stop()
+            _ = await Blocking.run { capture.stop() }
             Console.error("natctl: trace: cannot start '\(command.joined(separator: " "))': \(error.localizedDescription)")
             throw ExitStatus.operationFailed
         }
-        return TraceRun(capture: capture, process: process, command: operation, output: pipe)
-    }
-
-    /// Waits for the operation, lingers, stops the capture.
-    func finish() async -> (Capture, TracedOperation) {
-        let process = self.process
-        let pipe = output
-        // Read the child's stdout while it runs, so a large report cannot fill the pipe and stall it.
-        let collected = Task.detached { pipe?.fileHandleForReading.readDataToEndOfFile() }
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            DispatchQueue.global().async {
-                process.waitUntilExit()
-                continuation.resume()
-            }
-        }
-        let data = await collected.value
-        try? await Task.sleep(for: Self.linger)
-        let captured = capture.stop()
-        let status = process.terminationReason == .exit ? process.terminationStatus : 2
-        let report = data.flatMap { try? JSONDecoder().decode(JSONValue.self, from: $0) }
-        return (captured, TracedOperation(command: command, exitCode: status, report: report))
+        // Read the child's stdout while it runs, so a large report cannot fill the pipe and stall
+        // it; the read blocks until the child closes it, so it gets a Dispatch thread of its own.
+        let output = Task { await Blocking.run { pipe?.fileHandleForReading.readDataToEndOfFile() } }
+        return TraceRun(capture: capture, process: process, exit: exit, command: operation, output: output)
     }
 
     // MARK: Where to capture
 
     /// Opens the capture, or says why not (exit 2).
-    static func open(targets: [CaptureTarget], filter: String) throws -> LiveCapture {
-        do { return try LiveCapture(targets: targets, filter: filter) } catch {
+    static func open(targets: [CaptureTarget], filter: String, limit: Int) throws -> LiveCapture {
+        do { return try LiveCapture(targets: targets, filter: filter, frameLimit: limit) } catch {
             Console.error("natctl: trace: \(error)")
             throw ExitStatus.operationFailed
         }

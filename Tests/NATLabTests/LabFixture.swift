@@ -23,7 +23,8 @@ enum LabFixture {
             name: name, sites: try sites.map { try LabSpec.SiteSpec(parsing: $0) }, lossPercent: loss, delayMilliseconds: delay,
             jitterMilliseconds: jitter, ipv6: ipv6)
         for text in forward { try spec.addForward(text) }
-        let state = try LabBuilder.up(spec, natctl: natctl)
+        // The fixture owns its lab names: a lab left by a killed test run is replaced.
+        let state = try LabBuilder.up(spec, natctl: natctl, replace: true)
         defer { LabBuilder.down(name) }
         return try await body(state)
     }

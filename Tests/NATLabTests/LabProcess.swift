@@ -42,6 +42,9 @@ final class LabProcess: @unchecked Sendable {
 
     func write(_ text: String) { stdin.fileHandleForWriting.write(Data(text.utf8)) }
 
+    /// Sends `signal` to the command (`ip netns exec` ran it in place, so it is this process).
+    func send(_ signal: Int32) { kill(process.processIdentifier, signal) }
+
     /// Waits for the command to end on its own (reading stdout off the concurrency pool, so no
     /// Swift task blocks) and returns its status and output.
     func finish() async -> LabFixture.Output {

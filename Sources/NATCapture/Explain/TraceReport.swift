@@ -12,6 +12,12 @@ public struct TraceReport: Sendable, Encodable {
     public var interfaces: [Interface]
     /// Frames in the capture, all interfaces.
     public var packets: Int
+    /// Live captures: frames seen after the capture limit and not kept (0 when all were kept);
+    /// nil for `--read`.
+    @Nullable public var packetsNotKept: Int?
+    /// "SIGINT" or "SIGTERM" when a signal stopped the trace early (the report covers what
+    /// was captured until then); nil when it ran to its end.
+    @Nullable public var interrupted: String?
     public var timeline: [TimelineEntry]
     public var findings: [TraceFinding]
     /// The operation a live trace ran; nil for `--read`.

@@ -4,9 +4,11 @@ import Foundation
 import Glibc
 
 /// A running capture on one or more devices, possibly in several network namespaces, read by
-/// one background thread that polls every handle. `stop()` collects what was seen.
+/// one background thread that polls every handle. `stop()` collects what was seen, at most
+/// `frameLimit` frames of it (`FrameBudget` says why a cap and not a stream).
 public final class LiveCapture: @unchecked Sendable {
     private let handles: [PcapHandle]
+    private let budget: FrameBudget
     private let lock = NSLock()
     private var stopping = false
     private let finished = DispatchSemaphore(value: 0)
@@ -14,12 +16,18 @@ public final class LiveCapture: @unchecked Sendable {
     /// Opens and activates every target before returning, so nothing the caller sends next is
     /// missed. `filter` is BPF syntax (pcap-filter(7)). Each of this host's devices gets
     /// `bufferBytes` of kernel ring; lab namespaces' devices (there may be a dozen) a quarter.
-    public init(targets: [CaptureTarget], filter: String?, bufferBytes: Int = 32 << 20) throws(CaptureError) {
+    public init(
+        targets: [CaptureTarget], filter: String?, bufferBytes: Int = 32 << 20, frameLimit: Int = FrameBudget.defaultLimit
+    ) throws(CaptureError) {
         guard !targets.isEmpty else { throw .noInterface(reason: "no targets were given") }
+        let budget = FrameBudget(limit: frameLimit)
+        self.budget = budget
         var opened: [PcapHandle] = []
         for (index, target) in targets.enumerated() {
             let handle = try NetworkNamespace.run(in: target.namespace) { () throws(CaptureError) -> PcapHandle in
-                try PcapHandle(target: target, index: index, filter: filter, bufferBytes: target.namespace == nil ? bufferBytes : bufferBytes / 4)
+                try PcapHandle(
+                    target: target, index: index, filter: filter, bufferBytes: target.namespace == nil ? bufferBytes : bufferBytes / 4,
+                    budget: budget)
             }
             opened.append(handle)
         }
@@ -66,7 +74,11 @@ public final class LiveCapture: @unchecked Sendable {
         let frames = handles.flatMap(\.frames).sorted { $0.timestampNanos < $1.timestampNanos }
         var capture = Capture(interfaces: handles.map(\.interface), frames: frames, drops: handles.map(\.drops))
         capture.warnings = handles.compactMap { handle in handle.failure.map { "capture on '\(handle.target)' ended early: \($0)" } }
+        if let warning = budget.warning { capture.warnings.append(warning) }
         return capture
     }
+
+    /// Frames seen after the limit was reached and not kept; meaningful once `stop()` returned.
+    public var framesNotKept: Int { budget.refused }
 }
 #endif

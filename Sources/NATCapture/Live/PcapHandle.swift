@@ -16,13 +16,15 @@ final class PcapHandle {
     private(set) var nanosecondStamps = true
     /// Set when the device failed during capture (pcap_geterr), after which it is not polled.
     var failure: String?
+    /// The capture's cap on frames kept, shared with its other devices.
+    let budget: FrameBudget
 
     /// Bytes kept per packet: a full Ethernet frame and then some (longer loopback datagrams
     /// are marked cut). In immediate mode libpcap uses a ring of fixed slots sized by the snap
     /// length, so 65535 would leave only ~120 slots in 8 MiB and drop bursts; 4096 gives ~2000.
     static let snapLength: Int32 = 4096
 
-    init(target: CaptureTarget, index: Int, filter: String?, bufferBytes: Int) throws(CaptureError) {
+    init(target: CaptureTarget, index: Int, filter: String?, bufferBytes: Int, budget: FrameBudget) throws(CaptureError) {
         var errorBuffer = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE))
         guard let handle = pcap_create(target.interface, &errorBuffer) else {
             throw .pcap(interface: target.description, reason: Self.text(errorBuffer))
@@ -63,6 +65,7 @@ final class PcapHandle {
         self.linkType = link
         self.pointer = handle
         self.interfaceIndex = index
+        self.budget = budget
         self.addresses = target.interface == "any" ? InterfaceAddresses.all().values.flatMap { $0 } : InterfaceAddresses.all()[target.interface] ?? []
         activated = true
     }
@@ -82,6 +85,9 @@ final class PcapHandle {
         let count = pcap_dispatch(pointer, -1, { user, header, bytes in
             guard let user, let header, let bytes else { return }
             let handle = Unmanaged<PcapHandle>.fromOpaque(UnsafeRawPointer(user)).takeUnretainedValue()
+            // Past the limit the frame is still taken from the kernel (so it is not counted as a
+            // kernel drop) but not copied.
+            guard handle.budget.admit() else { return }
             let fraction = Int64(header.pointee.ts.tv_usec)
             let stamp = Int64(header.pointee.ts.tv_sec) * 1_000_000_000 + (handle.nanosecondStamps ? fraction : fraction * 1000)
             let data = Array(UnsafeBufferPointer(start: bytes, count: Int(header.pointee.caplen)))

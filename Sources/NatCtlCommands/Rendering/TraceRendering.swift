@@ -13,6 +13,10 @@ enum TraceRendering {
         let drops = report.kernelDrops.map { $0 == 0 ? "none dropped by the kernel" : "\($0) DROPPED by the kernel (the capture fell behind)" } ?? "drops not recorded"
         let source = report.source == "live" ? "captured" : "read from \(report.source)"
         lines.append("trace: \(report.packets) packet\(report.packets == 1 ? "" : "s") \(source) on \(where_.isEmpty ? "no interface" : where_); \(drops)")
+        if let signal = report.interrupted { lines.append("stopped early by \(signal): this is what was captured until then") }
+        if let notKept = report.packetsNotKept, notKept > 0 {
+            lines.append("\(notKept) more packet\(notKept == 1 ? " was" : "s were") seen after the capture limit and not kept (--capture-limit)")
+        }
         if let file = report.file { lines.append("written to \(file)") }
         if limit > 0, !report.timeline.isEmpty {
             lines.append("")
