@@ -66,13 +66,8 @@ public struct BindingResponder: Sendable {
         let sendingRole = change.map { role.changed(ip: $0.changeIP, port: $0.changePort) } ?? role
         let destination = responsePort.map { TransportAddress(ip: client.ip, port: $0.port) } ?? client
         let response = success(request, client: client, receivedOn: role, sentFrom: sendingRole, padding: padding)
-        guard let bytes = response.encoded(fingerprint: !request.isLegacy, within: budget(request)) else { return nil }
+        guard let bytes = response.encoded(fingerprint: !request.isLegacy, within: request.answerBudget) else { return nil }
         return Reply(bytes: bytes, from: sendingRole, to: destination)
-    }
-
-    /// No answer is more than `AmplificationLimit.factor` times its request (Binding is unauthenticated).
-    private func budget(_ request: STUNMessage) -> Int {
-        AmplificationLimit.budget(forRequestOf: request.receivedBytes?.count ?? STUNMessage.headerLength)
     }
 
     private func success(
@@ -106,7 +101,7 @@ public struct BindingResponder: Sendable {
         response.append(ErrorCode(code: code, reason: reason))
         if !unknown.isEmpty { response.append(UnknownAttributes(unknown)) }
         if let software, !request.isLegacy { response.append(Software(software)) }
-        guard let bytes = response.encoded(fingerprint: !request.isLegacy, within: budget(request)) else { return nil }
+        guard let bytes = response.encoded(fingerprint: !request.isLegacy, within: request.answerBudget) else { return nil }
         return Reply(bytes: bytes, from: role, to: client)
     }
 }

@@ -11,6 +11,10 @@ public enum AmplificationLimit {
 }
 
 extension STUNMessage {
+    /// The byte budget of any answer to this request: `AmplificationLimit` times the bytes it
+    /// arrived as (a locally built message counts as its bare header).
+    public var answerBudget: Int { AmplificationLimit.budget(forRequestOf: receivedBytes?.count ?? Self.headerLength) }
+
     /// What an answer can lose, least needed first, when it does not fit its budget. The
     /// reflexive address (XOR-MAPPED-ADDRESS, or MAPPED-ADDRESS for RFC 3489 clients), the
     /// error code's number and TURN's challenge (REALM, NONCE, and PASSWORD-ALGORITHMS, whose

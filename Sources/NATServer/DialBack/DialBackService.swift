@@ -57,7 +57,7 @@ final class DialBackService: Sendable {
         reply.whenSuccess { [inFlight] message in
             inFlight.withLockedValue { _ = $0.remove(request.transactionID) }
             guard let destination = try? client.socketAddress else { return }
-            let budget = AmplificationLimit.budget(forRequestOf: request.receivedBytes?.count ?? STUNMessage.headerLength)
+            let budget = request.answerBudget
             guard let bytes = message.encoded(fingerprint: true, within: budget) else { return }
             channel.writeAndFlush(AddressedEnvelope(remoteAddress: destination, data: ByteBuffer(bytes: bytes)), promise: nil)
         }

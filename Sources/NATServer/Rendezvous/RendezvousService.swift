@@ -78,7 +78,7 @@ final class RendezvousService: Sendable {
             send(error: code, reason, to: request, client, channel)
         case .answered(let answer, let push):
             let response = message(.successResponse, answer, id: request.transactionID, nameplate: nameplate)
-            let budget = AmplificationLimit.budget(forRequestOf: request.receivedBytes?.count ?? STUNMessage.headerLength)
+            let budget = request.answerBudget
             guard let bytes = response.encoded(fingerprint: true, within: budget) else {
                 let needed = (response.encoded(fingerprint: true).count + AmplificationLimit.factor - 1) / AmplificationLimit.factor
                 return send(error: 400, "pad the Rendezvous request to \(needed) bytes (PADDING)", to: request, client, channel)
@@ -116,7 +116,7 @@ final class RendezvousService: Sendable {
     private func send(error code: Int, _ reason: String, to request: STUNMessage, _ client: TransportAddress, _ channel: any Channel) {
         var message = STUNMessage(type: STUNMessageType(method: .rendezvous, messageClass: .errorResponse), transactionID: request.transactionID)
         message.append(ErrorCode(code: code, reason: reason))
-        let budget = AmplificationLimit.budget(forRequestOf: request.receivedBytes?.count ?? STUNMessage.headerLength)
+        let budget = request.answerBudget
         if let bytes = message.encoded(fingerprint: true, within: budget) { write(bytes, to: client, channel) }
     }
 

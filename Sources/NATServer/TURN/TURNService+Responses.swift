@@ -40,8 +40,8 @@ extension TURNService {
     ) -> [UInt8]? {
         let fingerprint = request.contains(.fingerprint)
         guard let identity, let key = identity.key else {
-            let length = requestLength ?? request.receivedBytes?.count ?? STUNMessage.headerLength
-            return response.encoded(fingerprint: fingerprint, within: AmplificationLimit.budget(forRequestOf: length))
+            let budget = requestLength.map(AmplificationLimit.budget(forRequestOf:)) ?? request.answerBudget
+            return response.encoded(fingerprint: fingerprint, within: budget)
         }
         return identity.usesSHA256
             ? response.encoded(integritySHA256: key, fingerprint: fingerprint)
