@@ -62,20 +62,12 @@ public enum Prober {
         [Target], [Outcome]
     ) {
         let limit = max(ContinuousClock.now.duration(to: deadline), .milliseconds(1))
-        let resolved = await withTaskGroup(of: (Int, Result<[IPAddress], ResolveError>).self) { group in
-            for (index, spec) in configuration.servers.enumerated() {
-                group.addTask { (index, await HostResolver.resolution(of: spec.host, limit: limit)) }
-            }
-            var all: [Int: Result<[IPAddress], ResolveError>] = [:]
-            for await (index, result) in group { all[index] = result }
-            return all
-        }
+        let resolved = await ServerSpec.resolveAll(configuration.servers, limit: limit)
         var targets: [Target] = []
         var failures: [Outcome] = []
         for (index, spec) in configuration.servers.enumerated() {
             let order = index * 10
-            let outcome: Result<[IPAddress], ResolveError> =
-                resolved[index] ?? .failure(.notFound(host: spec.host, reason: "not resolved"))
+            let outcome = resolved[index]
             switch outcome {
             case .success(let ips):
                 let chosen = configuration.families.compactMap { family in ips.first { $0.family == family } }
@@ -167,8 +159,9 @@ public enum Prober {
             outcome.result.error = bindError ?? "no socket"
             return outcome
         }
-        var request = STUNMessage(type: .bindingRequest)
-        request.append(Software("natctl"))
+        // No SOFTWARE: RFC 3489 servers such as stund read 0x8022 as SERVER-NAME and drop a
+        // request whose value is not a multiple of four bytes long.
+        let request = STUNMessage(type: .bindingRequest)
         let limit = ContinuousClock.now.duration(to: deadline)
         do {
             let response = try await socket.transaction(request, to: target.address, policy: configuration.policy, limit: limit)

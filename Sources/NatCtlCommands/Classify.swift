@@ -9,28 +9,33 @@ extension NatCtl {
         static let configuration = CommandConfiguration(
             abstract: "Tell what the NAT does: mapping, filtering, port allocation, hairpinning (RFC 5780).",
             discussion: """
-                Runs the RFC 5780 mapping tests I-III and filtering tests I-III against one \
-                server with an alternate address (natctl relay serve --alternate, or coturn with \
-                two listening IPs), in parallel where the protocol allows: the mapping tests \
-                from one primary socket, the filtering tests from a second, plus a few fresh \
-                sockets to see how the NAT allocates ports, and a hairpin test. A missing answer \
-                counts only after several transmissions and a wait of twice the measured round \
-                trip, so a verdict takes a few round trips rather than fixed seconds, and packet \
-                loss lowers the stated confidence instead of flipping the verdict.
-
-                The server comes from --server, else the first of NATCTL_SERVERS.
+                Asks every server (--server, repeatable; else NATCTL_SERVERS; else a built-in \
+                list of public servers) from one primary socket: servers on different IPs that \
+                see the same mapping prove endpoint-independent mapping, different mappings prove \
+                a dependent one, and two ports of one IP tell address- from \
+                address-and-port-dependent. The first server that names an alternate address \
+                (RFC 5780 OTHER-ADDRESS, or RFC 3489 CHANGED-ADDRESS: natctl relay serve \
+                --alternate, coturn with two listening IPs, stund) also runs RFC 5780 mapping \
+                tests II-III, filtering tests I-III, a check that unsolicited inbound packets do \
+                not claim the mapping (routers without an input firewall), and a hairpin test; \
+                without one, filtering is undecided and says why. Fresh sockets sample how the \
+                NAT allocates ports. A missing answer counts only after several transmissions \
+                and a wait of twice that server's measured round trip, so a verdict takes a few \
+                round trips rather than fixed seconds, and packet loss lowers the stated \
+                confidence instead of flipping the verdict.
 
                 Examples:
                   natctl classify --server 203.0.113.1:3478
+                  natctl classify --server stun.example.net:3478 --server 198.51.100.7:3478
                   natctl classify --json | jq -r .rfc3489
                   natctl classify --expect mapping=eim --expect filtering=adf   # exit 1 if not
                 """
         )
 
-        @Option(name: .long, help: ArgumentHelp("RFC 5780 STUN server as host:port or [v6]:port.", valueName: "host:port"))
-        var server: String?
+        @Option(name: .long, help: ArgumentHelp("STUN server as host:port or [v6]:port (repeatable; all are used).", valueName: "host:port"))
+        var server: [String] = []
 
-        @Option(name: .long, help: "IP family to use when the server's name has both (ipv4 or ipv6).")
+        @Option(name: .long, help: "IP family to classify (ipv4 or ipv6); by default the first server's.")
         var family: IPAddress.Family?
 
         @Option(name: .long, help: ArgumentHelp("Exit 1 unless the verdict has this value (repeatable): \(ClassifyExpectation.helpText).", valueName: "key=value"))
@@ -66,14 +71,7 @@ extension NatCtl {
             guard timeout > 0, timeout <= 3600 else { throw ValidationError("--timeout must be between 0 and 3600 seconds, not \(timeout)") }
             guard (1...20).contains(transmissions) else { throw ValidationError("--transmissions must be 1 to 20, not \(transmissions)") }
             guard (0...32).contains(portSamples) else { throw ValidationError("--port-samples must be 0 to 32, not \(portSamples)") }
-            _ = try serverSpec()
-        }
-
-        private func serverSpec() throws -> ServerSpec {
-            guard let first = try ServerChoice.servers(named: server.map { [$0] } ?? []).first else {
-                throw ValidationError("no server given; pass --server host:port")
-            }
-            return first
+            _ = try ServerChoice.servers(named: server)
         }
 
         /// Dial-back after classification: it needs our observed IP from mapping test I.
@@ -92,21 +90,14 @@ extension NatCtl {
         @Sendable private static func printProgress(_ note: String) { Console.error("  \(note)") }
 
         func run() async throws {
-            let spec = try serverSpec()
+            let specs = try ServerChoice.servers(named: server)
             let started = ContinuousClock.now
-            let address: TransportAddress
-            do {
-                let ips = try await HostResolver.resolve(spec.host, limit: .milliseconds(Int(min(timeout, 3) * 1000)))
-                guard let ip = ips.first(where: { family == nil || $0.family == family }) else {
-                    Console.error("natctl: '\(spec.host)' has no \(family?.rawValue ?? "IP") address")
-                    throw ExitStatus.operationFailed
-                }
-                address = TransportAddress(ip: ip, port: spec.port)
-            } catch let error as ResolveError {
-                Console.error("natctl: cannot resolve '\(spec.host)': \(error)")
+            let choice = await ClassifyServers.resolve(specs, family: family, limit: .milliseconds(Int(min(timeout, 3) * 1000)))
+            guard !choice.addresses.isEmpty else {
+                Console.error("natctl: \(choice.failure)")
                 throw ExitStatus.operationFailed
             }
-            var configuration = ClassifierConfiguration(server: address, localIPs: LocalInterfaces.addresses())
+            var configuration = ClassifierConfiguration(servers: choice.addresses, localIPs: LocalInterfaces.addresses())
             configuration.portSamples = portSamples
             configuration.testHairpin = !noHairpin
             configuration.transmissions = transmissions
@@ -119,16 +110,17 @@ extension NatCtl {
                 Console.error("natctl: \(error)")
                 throw ExitStatus.operationFailed
             }
+            let main = TransportAddress(report.server) ?? choice.addresses[0]
             if lifetime, report.publicAddress != nil {
                 let budget = Duration.milliseconds(Int(timeout * 1000)) - (ContinuousClock.now - started) - .milliseconds(500)
                 let roundTrip = Duration.microseconds(Int((report.rttMs ?? 50) * 1000))
-                let lifetimeConfiguration = LifetimeMachine.Configuration(server: address, budget: budget, roundTrip: roundTrip)
+                let lifetimeConfiguration = LifetimeMachine.Configuration(server: main, budget: budget, roundTrip: roundTrip)
                 if let finding = try? await Classifier.lifetime(lifetimeConfiguration, progress: progress) { report.lifetime = finding }
             }
             if dialBack || !listenPort.isEmpty {
-                report.reachability = await reachability(report, server: address)
+                report.reachability = await reachability(report, server: main)
             }
-            report.server = spec.description == address.description ? spec.description : "\(spec) (\(address))"
+            choice.label(&report)
             report.expectations = expect.map { .init(condition: $0.argument, met: $0.isMet(by: report)) }
             try output.emit(report) { ClassifyRendering.text(report) }
             let failed = zip(expect, report.expectations).filter { !$0.1.met }
@@ -138,7 +130,7 @@ extension NatCtl {
                 throw ExitStatus.assertionFailed
             }
             if report.udp != true {
-                Console.error("natctl: \(report.error ?? "no answer from \(address) within \(Int(timeout * 1000)) ms; check the address and the firewall, or pass --server")")
+                Console.error("natctl: \(report.error ?? "no answer from \(choice.addresses.map(\.description).joined(separator: ", ")) within \(Int(timeout * 1000)) ms; check the address and the firewall, or pass --server")")
                 throw ExitStatus.operationFailed
             }
         }

@@ -73,7 +73,7 @@ struct TraceRun {
         let named: [String]
         switch try? NatCtl.parseAsRoot(operation) {
         case let probe as NatCtl.Probe: named = probe.server
-        case let classify as NatCtl.Classify: named = classify.server.map { [$0] } ?? []
+        case let classify as NatCtl.Classify: named = classify.server
         case let punch as NatCtl.Punch: named = (punch.server.map { [$0] } ?? []) + punch.peer
         case let relay as NatCtl.Relay.Test: named = (relay.turn.server.map { [$0] } ?? []) + (relay.peer.map { [$0] } ?? [])
         default: named = []

@@ -11,9 +11,16 @@ struct ClassifierSimulation {
     /// Probability (0–1) that a datagram is lost, each way.
     var loss = 0.0
     var udpBlocked = false
+    /// Datagrams sent before this time wait for it (a first exchange held up by ARP or a radio
+    /// waking up), then take the usual delay.
+    var warmUp: Duration = .zero
     var seed: UInt64 = 1
     /// A server with one address: no OTHER-ADDRESS, 420 to CHANGE-REQUEST.
     var singleAddressServer = false
+    /// Further single-address servers (no OTHER-ADDRESS, 420 to CHANGE-REQUEST).
+    var extraServers: [TransportAddress] = []
+    /// The servers the classifier is given, in order; nil: the RFC 5780 server, then the extras.
+    var serverOrder: [TransportAddress]?
     var configure: (inout ClassifierConfiguration) -> Void = { _ in }
 
     var layout: ServerLayout {
@@ -29,7 +36,7 @@ struct ClassifierSimulation {
 
     /// Runs one classification to the end and returns the report.
     func run() -> ClassifierReport {
-        var configuration = ClassifierConfiguration(server: layout.primary, localIPs: [nat.inside])
+        var configuration = ClassifierConfiguration(servers: serverOrder ?? [layout.primary] + extraServers, localIPs: [nat.inside])
         configure(&configuration)
         let localPorts = (0..<configuration.socketCount).map { UInt16(40000 + $0) }
         let machine = ClassifierMachine(configuration: configuration, localPorts: localPorts)
@@ -43,6 +50,7 @@ struct ClassifierSimulation {
         var random = SeededGenerator(state: seed)
         let layout = self.layout
         let responder = BindingResponder(layout: layout)
+        let extras = extraServers.map { BindingResponder(layout: ServerLayout(primary: $0, alternate: nil)) }
         var queue: [(at: Duration, order: Int, delivery: Delivery)] = []
         var order = 0
         var now = Duration.zero
@@ -51,7 +59,7 @@ struct ClassifierSimulation {
             guard !udpBlocked, Double.random(in: 0..<1, using: &random) >= loss else { return }
             let spread = jitter == .zero ? Duration.zero : jitter * Double.random(in: -1...1, using: &random)
             order += 1
-            queue.append((now + max(oneWayDelay + spread, .microseconds(10)), order, delivery))
+            queue.append((max(now, warmUp) + max(oneWayDelay + spread, .microseconds(10)), order, delivery))
         }
         func perform(_ actions: [DatagramAction]) {
             for case .send(let socket, let destination, let bytes) in actions {
@@ -80,10 +88,12 @@ struct ClassifierSimulation {
                 now = first.at
                 switch first.delivery {
                 case .toServer(let bytes, let from, let to):
-                    guard let role = layout.roles.first(where: { layout.address(of: $0) == to }),
-                        let reply = responder.reply(to: bytes, from: from, receivedOn: role)
-                    else { continue }
-                    schedule(.toNAT(bytes: reply.bytes, from: layout.address(of: reply.from), toExternalPort: reply.to.port))
+                    for server in [responder] + extras {
+                        guard let role = server.layout.roles.first(where: { server.layout.address(of: $0) == to }),
+                            let reply = server.reply(to: bytes, from: from, receivedOn: role)
+                        else { continue }
+                        schedule(.toNAT(bytes: reply.bytes, from: server.layout.address(of: reply.from), toExternalPort: reply.to.port))
+                    }
                 case .toNAT(let bytes, let from, let port):
                     guard let local = nat.inbound(from: from, to: port, at: now), let socket = localPorts.firstIndex(of: local) else { continue }
                     perform(machine.received(bytes, from: from, on: socket, at: now))

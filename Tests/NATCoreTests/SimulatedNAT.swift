@@ -31,6 +31,9 @@ struct SimulatedNAT: CustomStringConvertible {
     let filtering: FilteringBehaviour
     let ports: Ports
     let hairpin: Bool
+    /// A router without an input firewall: a dropped inbound packet leaves state that claims
+    /// its (external port, sender) pair, so the host's first packet to that sender gets a new port.
+    var inboundClaims = false
     /// Idle time after which a mapping is forgotten (both directions refresh it); nil: never.
     var mappingTimeout: Duration?
     let inside = IPAddress("10.0.1.2")!
@@ -43,6 +46,9 @@ struct SimulatedNAT: CustomStringConvertible {
         var lastUsed: Duration = .zero
     }
     private var bindings: [String: Binding] = [:]
+    /// Senders whose dropped packets claimed an external port, and the ports given instead.
+    private var claimed: Set<String> = []
+    private var reported: [String: UInt16] = [:]
     private var nextSequential = 50000
     private var random = SeededGenerator(state: 7)
 
@@ -61,7 +67,7 @@ struct SimulatedNAT: CustomStringConvertible {
         switch mapping {
         case .endpointIndependent, nil: "\(local)"
         case .addressDependent: "\(local)>\(destination.ip)"
-        case .addressAndPortDependent: "\(local)>\(destination)"
+        case .addressAndPortDependent, .endpointDependent: "\(local)>\(destination)"
         }
     }
 
@@ -73,6 +79,13 @@ struct SimulatedNAT: CustomStringConvertible {
         if bindings[key] == nil {
             bindings[key] = Binding(external: allocate(local), local: local, lastUsed: now)
         }
+        let flow = "\(local)>\(destination)"
+        if let moved = reported[flow] { return TransportAddress(ip: outside, port: moved) }
+        if claimed.contains("\(bindings[key]!.external)<\(destination)"), !bindings[key]!.contacted.contains(destination) {
+            let moved = allocate(local, avoiding: bindings[key]!.external)
+            reported[flow] = moved
+            return TransportAddress(ip: outside, port: moved)
+        }
         bindings[key]!.contacted.insert(destination)
         return TransportAddress(ip: outside, port: bindings[key]!.external)
     }
@@ -80,7 +93,13 @@ struct SimulatedNAT: CustomStringConvertible {
     /// The local port an inbound datagram reaches, or nil when the filter drops it.
     mutating func inbound(from source: TransportAddress, to externalPort: UInt16, at now: Duration = .zero) -> UInt16? {
         expire(at: now)
-        guard let local = filter(from: source, to: externalPort) else { return nil }
+        if let flow = reported.first(where: { $0.value == externalPort && $0.key.hasSuffix(">\(source)") }) {
+            return UInt16(flow.key.split(separator: ">")[0])
+        }
+        guard let local = filter(from: source, to: externalPort) else {
+            if inboundClaims { claimed.insert("\(externalPort)<\(source)") }
+            return nil
+        }
         for key in bindings.keys where bindings[key]?.external == externalPort { bindings[key]?.lastUsed = now }
         return local
     }
@@ -102,8 +121,8 @@ struct SimulatedNAT: CustomStringConvertible {
         }
     }
 
-    private mutating func allocate(_ local: UInt16) -> UInt16 {
-        let taken = Set(bindings.values.map(\.external))
+    private mutating func allocate(_ local: UInt16, avoiding: UInt16? = nil) -> UInt16 {
+        let taken = Set(bindings.values.map(\.external)).union(reported.values).union(avoiding.map { [$0] } ?? [])
         if mapping == nil { return local }
         switch ports {
         case .preserve where !taken.contains(local):

@@ -10,7 +10,7 @@ public enum Classifier {
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) async throws(ClassifierError) -> ClassifierReport {
         let (report, errors) = try await DatagramMachineRunner.run(
-            socketCount: configuration.socketCount, family: configuration.server.ip.family, progress: progress, group: group
+            socketCount: configuration.socketCount, family: configuration.family, progress: progress, group: group
         ) { ClassifierMachine(configuration: configuration, localPorts: $0) }
         var result = report
         if result.udp != true, let first = errors.first { result.error = first }

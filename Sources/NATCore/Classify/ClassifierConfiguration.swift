@@ -1,10 +1,12 @@
 import NATWire
 
-/// What `ClassifierMachine` needs to know before it starts: the server, this host's addresses,
+/// What `ClassifierMachine` needs to know before it starts: the servers, this host's addresses,
 /// and how patient to be.
 public struct ClassifierConfiguration: Sendable {
-    /// The RFC 5780 server's primary address.
-    public var server: TransportAddress
+    /// Every server to ask, in the user's order, all of one IP family. Ordinary servers decide
+    /// mapping by comparison; the first that names an alternate address (RFC 5780 OTHER-ADDRESS
+    /// or RFC 3489 CHANGED-ADDRESS) also runs the filtering, hairpin and inbound-claim tests.
+    public var servers: [TransportAddress]
     /// This host's own interface addresses, to recognise "no NAT".
     public var localIPs: Set<IPAddress>
     /// Extra sockets that each open one mapping toward the server, for port-allocation analysis.
@@ -22,17 +24,33 @@ public struct ClassifierConfiguration: Sendable {
     /// Upper bound on the whole classification.
     public var timeout: Duration = .seconds(5)
 
-    public init(server: TransportAddress, localIPs: Set<IPAddress>) {
-        self.server = server
+    /// Whether to check if unsolicited inbound packets claim the mapping (routers without an input firewall).
+    public var testInboundClaim = true
+
+    public init(servers: [TransportAddress], localIPs: Set<IPAddress>) {
+        precondition(!servers.isEmpty, "at least one server")
+        self.servers = servers
         self.localIPs = localIPs
     }
 
-    /// Sockets the driver opens before starting: the primary socket (mapping and hairpin tests),
-    /// the filtering socket, then one per port sample.
-    public var socketCount: Int { 2 + portSamples }
+    public init(server: TransportAddress, localIPs: Set<IPAddress>) {
+        self.init(servers: [server], localIPs: localIPs)
+    }
+
+    /// The IP family every server shares.
+    public var family: IPAddress.Family { servers[0].ip.family }
+
+    /// Sockets the driver opens before starting: the primary socket (bindings to every server,
+    /// mapping tests and hairpin), two sets of filtering and claim sockets (the first server is
+    /// tried at once; a later server with an alternate address gets fresh ones), then one per
+    /// port sample.
+    public var socketCount: Int { 5 + portSamples }
 
     static let primarySocket = 0
-    static let filteringSocket = 1
+    /// Filtering and claim sockets for the first full-test candidate and for a later one.
+    static func filteringSocket(attempt: Int) -> Int { 1 + attempt * 2 }
+    static func claimSocket(attempt: Int) -> Int { 2 + attempt * 2 }
+    static func sampleSocket(_ sample: Int) -> Int { 5 + sample }
 }
 
 /// The pacing both probing machines share once the round trip is known: copies half a round

@@ -17,12 +17,20 @@ enum ClassifierNaming {
     /// How hard a direct UDP path to a peer is from behind this NAT.
     static func holePunching(
         noNAT: Bool, mapping: Finding<MappingBehaviour>, filtering: Finding<FilteringBehaviour>,
-        ports: Finding<PortAllocationValue>
+        ports: Finding<PortAllocationValue>, inboundClaims: Finding<Bool> = .undecided("not tested")
     ) -> Finding<String> {
         if noNAT, filtering.value == .endpointIndependent {
             return Finding("not-needed", confidence: filtering.confidence, evidence: ["no NAT and no filtering: peers can reach us directly"])
         }
         guard let mappingValue = mapping.value else { return .undecided("mapping behaviour undecided") }
+        if mappingValue == .endpointIndependent, inboundClaims.value == true {
+            return Finding(
+                "order-sensitive", confidence: inboundClaims.confidence,
+                evidence: [
+                    "endpoint-independent mapping, but an unsolicited packet claims the mapping: direct paths work when this host's "
+                        + "first packet to the peer leaves before the peer's first packet arrives"
+                ])
+        }
         if mappingValue == .endpointIndependent {
             return Finding(
                 "easy", confidence: mapping.confidence,

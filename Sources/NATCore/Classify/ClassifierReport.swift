@@ -5,14 +5,26 @@ public enum MappingBehaviour: String, Sendable, Codable, CaseIterable {
     case endpointIndependent = "endpoint-independent"
     case addressDependent = "address-dependent"
     case addressAndPortDependent = "address-and-port-dependent"
+    /// Dependent on the destination, where no two ports of one server IP could tell address-
+    /// from address-and-port-dependent (servers with one address each).
+    case endpointDependent = "endpoint-dependent"
 
-    /// RFC 4787's abbreviation (EIM, ADM, APDM), as `--expect` accepts it.
+    /// RFC 4787's abbreviation (EIM, ADM, APDM; EDM for "one of the two"), as `--expect` accepts it.
     public var abbreviation: String {
         switch self {
         case .endpointIndependent: "eim"
         case .addressDependent: "adm"
         case .addressAndPortDependent: "apdm"
+        case .endpointDependent: "edm"
         }
+    }
+
+    /// The behaviours a NAT can have; `endpointDependent` is a verdict that stops short of one.
+    public static let behaviours: [MappingBehaviour] = [.endpointIndependent, .addressDependent, .addressAndPortDependent]
+
+    /// Whether this verdict is consistent with the NAT having `behaviour`.
+    public func admits(_ behaviour: MappingBehaviour) -> Bool {
+        self == behaviour || (self == .endpointDependent && behaviour != .endpointIndependent)
     }
 }
 
@@ -72,6 +84,29 @@ public struct PortAllocationValue: Encodable, Sendable, Equatable {
 
 }
 
+/// One server as the classifier saw it from the primary socket.
+public struct ClassifierServerRecord: Encodable, Sendable, Equatable {
+    /// The server as given (`host:port`), with its address when a name was resolved.
+    public var server: String
+    /// The reflexive address it reported for the primary socket; null without an answer.
+    @Nullable public var mapped: String?
+    /// Its alternate address (OTHER-ADDRESS, or RFC 3489 CHANGED-ADDRESS); null when it named none.
+    @Nullable public var otherAddress: String?
+    /// Whether the RFC 5780 filtering, mapping II/III and claim tests ran against it.
+    public var fullTests = false
+    /// Round trip to it in milliseconds; null without an answer.
+    @Nullable public var rttMs: Double?
+    /// Why it gave no mapping: not resolved, no answer, an error response; null when it answered.
+    @Nullable public var error: String?
+    /// Why it could not run the RFC 5780 tests (no or unusable alternate address); null otherwise.
+    @Nullable public var note: String?
+
+    public init(server: String, error: String? = nil) {
+        self.server = server
+        self.error = error
+    }
+}
+
 /// One test as run: what went where, how many times, and what came back.
 public struct ClassifierTestRecord: Encodable, Sendable, Equatable {
     /// `mapping-1`, `filtering-2`, `hairpin`, `port-sample-1`, ...
@@ -99,9 +134,12 @@ public struct ClassifierTestRecord: Encodable, Sendable, Equatable {
 public struct ClassifierReport: Encodable, Sendable {
     public static let schema = "natctl.classify/1"
     public var schema = ClassifierReport.schema
-    /// The server the tests ran against, and its RFC 5780 alternate address (null when it sent none).
+    /// The server the verdicts rest on: the one that ran the RFC 5780 tests, else the first that
+    /// answered, else the first given; and its alternate address (null when none ran the tests).
     public var server: String
     @Nullable public var otherAddress: String?
+    /// Every server asked (and every server name that could not be used), in the order given.
+    public var servers: [ClassifierServerRecord] = []
     /// Whether UDP reached the server: null when nothing could be sent.
     @Nullable public var udp: Bool?
     /// Our reflexive address from mapping test I.
@@ -113,6 +151,9 @@ public struct ClassifierReport: Encodable, Sendable {
     public var portAllocation: Finding<PortAllocationValue>
     /// Whether a packet sent to our own public address came back in (RFC 5780 §4.5).
     public var hairpin: Finding<Bool>
+    /// Whether an unsolicited inbound packet claims the mapping it reaches, so the host's next
+    /// packet to that sender gets a new external port (routers without an input firewall).
+    public var inboundClaimsMapping: Finding<Bool>
     /// Binding lifetime in seconds (`--lifetime`); null when not measured.
     public var lifetime: Finding<Double>
     /// AutoNAT-style dial-back results, when asked for.
@@ -120,7 +161,8 @@ public struct ClassifierReport: Encodable, Sendable {
     /// The RFC 3489 name of this mapping × filtering pair (`full-cone`, `symmetric`, ...), or
     /// `none` when the pair has no RFC 3489 name; null when undecided.
     @Nullable public var rfc3489: String?
-    /// `not-needed` (no NAT), `easy`, `predictable` (port prediction needed), `hard` or
+    /// `not-needed` (no NAT), `easy`, `order-sensitive` (easy only when this side sends first:
+    /// inbound packets claim mappings), `predictable` (port prediction needed), `hard` or
     /// `impossible` (no UDP); null when undecided.
     public var holePunching: Finding<String>
     /// Round-trip time to the server in milliseconds (largest clean sample).
@@ -131,6 +173,8 @@ public struct ClassifierReport: Encodable, Sendable {
     public var tests: [ClassifierTestRecord] = []
     /// `--expect` conditions and whether they held.
     public var expectations: [ProbeReport.RequirementResult] = []
+    /// Conditions that break peer-to-peer software though the verdicts look fine.
+    public var warnings: [String] = []
     /// Why nothing could be sent, when that is why nothing answered.
     @Nullable public var error: String?
     /// Wall time of the classification, in milliseconds.
@@ -142,6 +186,7 @@ public struct ClassifierReport: Encodable, Sendable {
         filtering = .undecided("not run")
         portAllocation = .undecided("not run")
         hairpin = .undecided("not run")
+        inboundClaimsMapping = .undecided("not run")
         lifetime = .undecided("not measured; pass --lifetime")
         holePunching = .undecided("not run")
     }

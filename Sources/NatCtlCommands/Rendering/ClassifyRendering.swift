@@ -18,6 +18,7 @@ enum ClassifyRendering {
         row("filtering", report.filtering.value.map { "\($0.rawValue) (\($0.abbreviation.uppercased()))" }, report.filtering.confidence)
         row("port allocation", report.portAllocation.value.map(portText), report.portAllocation.confidence)
         row("hairpinning", report.hairpin.value.map { $0 ? "yes" : "no" }, report.hairpin.confidence)
+        row("inbound claims mapping", report.inboundClaimsMapping.value.map { $0 ? "yes" : "no" }, report.inboundClaimsMapping.confidence)
         row("binding lifetime", report.lifetime.value.map { String(format: "%.1f s", $0) }, report.lifetime.confidence)
         if let reachability = report.reachability { row("reachability", reachability.overall, nil) }
         row("RFC 3489 name", report.rfc3489, nil)
@@ -26,11 +27,25 @@ enum ClassifyRendering {
         let rtt = report.rttMs.map { String(format: "%.1f ms", $0) } ?? "-"
         let loss = report.lossEstimate.map { String(format: "%.0f%%", $0 * 100) } ?? "-"
         lines.append("  round trip \(rtt), loss estimate \(loss), \(report.tests.count) tests in \(String(format: "%.0f", report.elapsedMs)) ms")
+        for warning in report.warnings { lines.append("  warning: \(warning)") }
+        lines.append("")
+        lines.append("servers:")
+        lines += Table.render(
+            header: ["server", "mapped", "alternate", "rtt", "note"],
+            rows: report.servers.map { server in
+                [
+                    server.server + (server.fullTests ? " *" : ""), server.mapped ?? "-", server.otherAddress ?? "-",
+                    server.rttMs.map { String(format: "%.1f ms", $0) } ?? "-", server.error ?? server.note ?? "",
+                ]
+            }
+        ).map { "  " + $0 }
+        if report.servers.contains(where: \.fullTests) { lines.append("  * ran the RFC 5780 tests") }
         lines.append("")
         lines.append("evidence:")
         let findings: [(String, [String])] = [
             ("mapping", report.mapping.evidence), ("filtering", report.filtering.evidence),
             ("port allocation", report.portAllocation.evidence), ("hairpinning", report.hairpin.evidence),
+            ("inbound claims mapping", report.inboundClaimsMapping.evidence),
             ("hole punching", report.holePunching.evidence),
         ]
         for (name, evidence) in findings {

@@ -1,0 +1,89 @@
+import Foundation
+
+/// Round trips, loss and pacing. Each server has its own round trip (a far server must not be
+/// paced, or declared silent, at a near one's speed), and loss is counted only from copies sent
+/// once that server's round trip was known: copies sent blind before its first answer may just
+/// have been slow (ARP across a slow link, a radio waking up), not lost.
+extension ClassifierMachine {
+    /// The round trip to server `server` for pacing and waits; nil before it answered. The
+    /// largest clean sample (an answer to a request sent once) when there is one, covering
+    /// jitter; otherwise the median time from first send to answer, an overestimate by one gap
+    /// per lost copy.
+    func roundTrip(toServer server: Int) -> Duration? {
+        if let clean = cleanRoundTrip(toServer: server) { return clean }
+        let bounds = requests.filter { $0.server == server && $0.test.measuresRoundTrip }.compactMap(\.roundTripBound).sorted()
+        return bounds.isEmpty ? nil : bounds[bounds.count / 2]
+    }
+
+    /// The largest round trip to `server` measured without ambiguity: an answer to a request sent once.
+    func cleanRoundTrip(toServer server: Int) -> Duration? {
+        requests.filter { $0.server == server && $0.transmissions == 1 && $0.test.measuresRoundTrip }.compactMap(\.roundTripBound).max()
+    }
+
+    /// The slowest known server's round trip: the pace for requests that have no server's own
+    /// (the hairpin test) or whose server has not answered yet. Nil before any answer.
+    var slowestRoundTrip: Duration? {
+        configuration.servers.indices.compactMap { roundTrip(toServer: $0) }.max()
+    }
+
+    /// When the first answer from `server` arrived: copies sent before it were sent blind.
+    func firstAnswer(fromServer server: Int) -> Duration? {
+        requests.filter { $0.server == server && $0.test.measuresRoundTrip }.compactMap(\.answer?.at).min()
+    }
+
+    /// Round-trip loss seen so far: copies of answered requests, sent after their server's round
+    /// trip was known and well over a round trip before their answer, had their chance and were lost.
+    var lossCounts: (lost: Int, answered: Int) {
+        var lost = 0
+        var answered = 0
+        for request in requests where request.test.measuresRoundTrip {
+            guard let answer = request.answer, let server = request.server else { continue }
+            answered += 1
+            guard let rtt = roundTrip(toServer: server), let measuredFrom = firstAnswer(fromServer: server) else { continue }
+            let expected = max(rtt * 3 / 2, rtt + .milliseconds(2))  // by then its answer was due
+            lost += request.sendTimes.filter { $0 >= measuredFrom && answer.at - $0 > expected }.count
+        }
+        return (lost, answered)
+    }
+
+    /// Loss for confidence and pacing, pulled toward 0.5 when there are few samples so a short
+    /// lucky run does not claim zero loss.
+    var smoothedLoss: Double {
+        let (lost, answered) = lossCounts
+        return min(max((Double(lost) + 0.5) / Double(lost + answered + 1), 0.01), 0.99)
+    }
+
+    /// Copies to send before a missing answer counts: the configured number, raised when loss is
+    /// high so that an answer lost every time stays below a 1-in-10,000 chance (at most 12).
+    var requiredTransmissions: Int {
+        let (lost, _) = lossCounts
+        guard lost > 0 else { return configuration.transmissions }
+        let needed = Int((log(1e-4) / log(smoothedLoss)).rounded(.up))
+        return max(configuration.transmissions, min(needed, 12))
+    }
+
+    /// The round trip that paces `request`: its server's, else the slowest known.
+    private func pace(_ request: ClassifierRequest) -> Duration? {
+        request.server.flatMap { roundTrip(toServer: $0) } ?? slowestRoundTrip
+    }
+
+    func nextSend(_ request: ClassifierRequest) -> Duration {
+        guard let last = request.sendTimes.last else { return .zero }
+        guard let rtt = pace(request) else {
+            return last + configuration.initialInterval * (1 << min(request.transmissions - 1, 2))
+        }
+        return last + configuration.pacing.gap(rtt)
+    }
+
+    /// A server that has answered gets twice its round trip; one that has not (perhaps just far
+    /// away) gets the unknown-round-trip wait, whatever the other servers' speed.
+    func giveUpTime(_ request: ClassifierRequest) -> Duration {
+        let last = request.sendTimes.last ?? .zero
+        if let server = request.server {
+            guard let rtt = roundTrip(toServer: server) else { return last + configuration.unknownRTTWait }
+            return last + configuration.pacing.answerWait(rtt)
+        }
+        guard let rtt = slowestRoundTrip else { return last + configuration.unknownRTTWait }
+        return last + configuration.pacing.answerWait(rtt)
+    }
+}
