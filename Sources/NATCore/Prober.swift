@@ -180,7 +180,8 @@ public enum Prober {
             }
             let origin = (try? message.attribute(ResponseOrigin.self))?.address ?? response.source
             result.responseOrigin = origin.description
-            outcome.otherAddress = (try? message.attribute(OtherAddress.self))?.address
+            // RFC 3489 servers (stund, and coturn to old clients) name it CHANGED-ADDRESS.
+            outcome.otherAddress = (try? message.attribute(OtherAddress.self))?.address ?? (try? message.attribute(ChangedAddress.self))?.address
             result.otherAddress = outcome.otherAddress?.description
         } catch .cancelled {
             result.error = "skipped: enough servers had answered"

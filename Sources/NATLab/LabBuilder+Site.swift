@@ -16,7 +16,7 @@ extension LabBuilder {
         let edge = carrier ?? router
         try connectEdge(edge, site: site.name, plan: plan, spec: spec, internet: internet, natctl: natctl)
         if let carrier, let cgnat = site.cgnat {
-            try buildCGNAT(carrier, behaviour: cgnat, router: router, plan: plan, hairpin: site.hairpin)
+            try buildCGNAT(carrier, behaviour: cgnat, router: router, plan: plan, hairpin: site.hairpin, inputFirewall: site.inputFirewall)
         }
         try buildLAN(router: router, host: host, plan: plan)
         if site.behaviour.isPublicHost { try ip(internet, "route", "add", plan.lan, "via", plan.wan) }
@@ -24,7 +24,7 @@ extension LabBuilder {
         let ruleset =
             site.behaviour.routerRuleset(
                 wanAddress: plan.homeWAN, lossPercent: spec.lossPercent, hairpin: site.hairpin && carrier == nil,
-                udpTimeout: site.udpTimeoutSeconds, lan: plan.lan)
+                udpTimeout: site.udpTimeoutSeconds, lan: plan.lan, inputFirewall: site.inputFirewall)
             + NATBehaviour.forwardRuleset(ports: site.forwardedPorts, host: plan.host)
             + (plan.host6.map {
                 site.behaviour.ipv6Ruleset(
@@ -37,7 +37,8 @@ extension LabBuilder {
             name: site.name, behaviour: site.behaviour, hostNamespace: host, routerNamespace: router,
             hostAddress: plan.host, publicAddress: site.behaviour.isPublicHost ? plan.host : plan.wan,
             forwardedPorts: site.forwardedPorts.isEmpty ? nil : site.forwardedPorts,
-            hairpin: site.hairpin ? true : nil, udpTimeoutSeconds: site.udpTimeoutSeconds, cgnat: site.cgnat,
+            hairpin: site.hairpin ? true : nil, noInputFirewall: site.inputFirewall ? nil : true, udpTimeoutSeconds: site.udpTimeoutSeconds,
+            cgnat: site.cgnat,
             cgnatNamespace: carrier, homeWanAddress: plan.homeWAN, hostAddress6: plan.host6)
     }
 
@@ -64,7 +65,7 @@ extension LabBuilder {
     /// ruleset on its own `wan`, and (IPv6) a route to the site's LAN via the home router.
     /// Loss and the udp-timeout stay on the home router, so a site's path drops and expires once.
     private static func buildCGNAT(
-        _ carrier: String, behaviour: NATBehaviour, router: String, plan: SiteAddresses, hairpin: Bool
+        _ carrier: String, behaviour: NATBehaviour, router: String, plan: SiteAddresses, hairpin: Bool, inputFirewall: Bool
     ) throws(LabError) {
         guard let inside = plan.cgnatInside, let link = plan.carrierLink else { return }
         try HostCommand.run(["ip", "link", "add", "lan", "netns", carrier, "type", "veth", "peer", "name", "wan", "netns", router])
@@ -76,7 +77,7 @@ extension LabBuilder {
         try enableForwarding(router, ipv6: plan.cgnatInside6 != nil)
         try ip(router, "route", "add", "default", "via", inside)
         if let inside6 = plan.cgnatInside6 { try ip(router, "-6", "route", "add", "default", "via", inside6) }
-        let ruleset = behaviour.routerRuleset(wanAddress: plan.wan, lossPercent: 0, hairpin: hairpin, lan: link)
+        let ruleset = behaviour.routerRuleset(wanAddress: plan.wan, lossPercent: 0, hairpin: hairpin, lan: link, inputFirewall: inputFirewall)
         if !ruleset.isEmpty {
             try HostCommand.run(["ip", "netns", "exec", carrier, "nft", "-f", "-"], input: ruleset)
         }

@@ -46,6 +46,8 @@ public struct LabSpec: Sendable {
         public var forwardedPorts: [UInt16] = []
         /// Whether the router loops packets for its own public address back inside (RFC 4787 §6).
         public var hairpin = false
+        /// Whether the router drops unsolicited UDP to itself before conntrack keeps it (`no-input-firewall` turns it off).
+        public var inputFirewall = true
         /// Idle UDP mapping lifetime in seconds (an nftables ct timeout policy on the home router,
         /// for IPv4 and the IPv6 firewall alike); nil: the kernel's 30/120 s.
         public var udpTimeoutSeconds: Int?
@@ -60,7 +62,7 @@ public struct LabSpec: Sendable {
             self.forwardedPorts = forwardedPorts
         }
 
-        /// Parses `a=eim-apdf`, with options: `a=eim-apdf,hairpin,udp-timeout=5,cgnat` or `cgnat=apdm-apdf`.
+        /// Parses `a=eim-apdf`, with options: `a=eim-apdf,hairpin,no-input-firewall,udp-timeout=5,cgnat` or `cgnat=apdm-apdf`.
         public init(parsing text: String) throws(LabError) {
             let parts = text.split(separator: "=", maxSplits: 1).map(String.init)
             guard parts.count == 2, LabSpec.isValidName(parts[0], maxLength: 6) else {
@@ -74,6 +76,9 @@ public struct LabSpec: Sendable {
             for option in options.dropFirst() {
                 if option == "hairpin" {
                     hairpin = true
+                } else if option == "no-input-firewall" {
+                    guard behaviour != .none else { throw .invalidSpec("no-input-firewall needs a NAT; 'none' only routes") }
+                    inputFirewall = false
                 } else if option.hasPrefix("udp-timeout="), let seconds = Int(option.dropFirst("udp-timeout=".count)), (1...3600).contains(seconds) {
                     guard behaviour != .none else { throw .invalidSpec("udp-timeout needs a NAT; 'none' has no mappings") }
                     udpTimeoutSeconds = seconds
@@ -81,7 +86,7 @@ public struct LabSpec: Sendable {
                     cgnat = try Self.carrierBehaviour(option, home: behaviour)
                 } else {
                     throw .invalidSpec(
-                        "unknown site option '\(option)' in '\(text)'; options are hairpin, udp-timeout=SECONDS (1-3600), cgnat and cgnat=BEHAVIOUR")
+                        "unknown site option '\(option)' in '\(text)'; options are hairpin, no-input-firewall, udp-timeout=SECONDS (1-3600), cgnat and cgnat=BEHAVIOUR")
                 }
             }
             // After the loop, so options may come in any order.

@@ -16,6 +16,8 @@ public struct LabState: Codable, Sendable {
         public var forwardedPorts: [UInt16]?
         /// Site options, so `verify` knows what to prove; null when off (and in older state files).
         public var hairpin: Bool?
+        /// True when the router has no input firewall (unsolicited packets can claim mappings).
+        public var noInputFirewall: Bool?
         public var udpTimeoutSeconds: Int?
         /// The carrier-grade NAT in front of the home router and its namespace; null without one.
         public var cgnat: NATBehaviour?
@@ -28,7 +30,8 @@ public struct LabState: Codable, Sendable {
 
         public init(
             name: String, behaviour: NATBehaviour, hostNamespace: String, routerNamespace: String, hostAddress: String,
-            publicAddress: String, forwardedPorts: [UInt16]? = nil, hairpin: Bool? = nil, udpTimeoutSeconds: Int? = nil,
+            publicAddress: String, forwardedPorts: [UInt16]? = nil, hairpin: Bool? = nil, noInputFirewall: Bool? = nil,
+            udpTimeoutSeconds: Int? = nil,
             cgnat: NATBehaviour? = nil, cgnatNamespace: String? = nil, homeWanAddress: String? = nil, hostAddress6: String? = nil
         ) {
             self.name = name
@@ -39,6 +42,7 @@ public struct LabState: Codable, Sendable {
             self.publicAddress = publicAddress
             self.forwardedPorts = forwardedPorts
             self.hairpin = hairpin
+            self.noInputFirewall = noInputFirewall
             self.udpTimeoutSeconds = udpTimeoutSeconds
             self.cgnat = cgnat
             self.cgnatNamespace = cgnatNamespace

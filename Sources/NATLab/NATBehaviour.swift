@@ -75,12 +75,19 @@ public enum NATBehaviour: String, CaseIterable, Sendable, Codable {
     /// Sequential ports: a counter mapped to ports (numgen used directly as a port would be
     /// byte-swapped); the plain masquerade after it catches anything the map misses, which
     /// would otherwise leave un-NATed.
-    func routerRuleset(wanAddress: String, lossPercent: Int, hairpin: Bool = false, udpTimeout: Int? = nil, lan: String = "10.0.0.0/8") -> String {
+    ///
+    /// `inputFirewall: false` leaves out the input chain, as many real routers do: an unsolicited
+    /// packet to the router's public address then stays in conntrack, and the host's next packet
+    /// to that sender gets a new external port (the mapping was claimed).
+    func routerRuleset(
+        wanAddress: String, lossPercent: Int, hairpin: Bool = false, udpTimeout: Int? = nil, lan: String = "10.0.0.0/8",
+        inputFirewall: Bool = true
+    ) -> String {
         var chains: [String] = []
         let mapsMappings = self == .eimEIF || self == .eimADF || hairpin
         let masquerade = self == .apdmAPDF ? "masquerade fully-random" : "masquerade"
-        if self != .none {
-            // Like a real router: unsolicited UDP to the router itself is dropped before
+        if self != .none, inputFirewall {
+            // Like a careful router: unsolicited UDP to the router itself is dropped before
             // conntrack confirms it, so a filtered reply leaves no entry that would later
             // collide with (and re-port) the host's own outbound mapping.
             chains.append("""
@@ -89,6 +96,8 @@ public enum NATBehaviour: String, CaseIterable, Sendable, Codable {
                     iifname "wan" meta l4proto udp ct state new drop
                 }
                 """)
+        }
+        if self != .none {
             let sequential =
                 self == .apdmAPDFSequential
                 ? "    oifname \"wan\" meta l4proto udp snat ip to \(wanAddress) : numgen inc mod \(Self.sequentialPorts) map { "

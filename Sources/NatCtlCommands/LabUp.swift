@@ -21,7 +21,7 @@ extension NatCtl.Lab {
         @Option(
             name: .long,
             help: ArgumentHelp(
-                "A site and its NAT behaviour, e.g. a=eim-apdf, with options: a=eim-apdf,hairpin,udp-timeout=5,cgnat or cgnat=apdm-apdf (repeatable, at most 2).",
+                "A site and its NAT behaviour, e.g. a=eim-apdf, with options: a=eim-apdf,hairpin,no-input-firewall,udp-timeout=5,cgnat or cgnat=apdm-apdf (repeatable, at most 2).",
                 valueName: "name=behaviour[,options]"))
         var site: [String] = ["a=eim-apdf"]
 
@@ -147,6 +147,7 @@ extension NatCtl.Lab {
 
         static let siteOptions = [
             "hairpin: the NAT whose address the world sees loops packets for it back inside (eim-* only); lab verify proves it",
+            "no-input-firewall: the router keeps conntrack state for unsolicited UDP to itself, so such a packet claims the mapping it hits (many real routers; classify warns)",
             "udp-timeout=S: idle UDP mappings (and IPv6 firewall states) expire after S s; lab verify proves S <= 10",
             "cgnat, cgnat=BEHAVIOUR: a carrier-grade NAT (default eim-apdf) in front of the home router, which gets a WAN address in 100.64.0.0/10",
             "--ipv6 (lab-wide): sites and server also get 2001:db8::/32 addresses; routers firewall IPv6 statefully instead of NATing it",

@@ -41,10 +41,14 @@ enum LabFixture {
 
     /// Runs any command on a site's host, capturing stdout.
     static func exec(_ state: LabState, site: String, _ arguments: [String]) throws -> Output {
-        let host = try state.site(site).hostNamespace
+        try run(namespace: try state.site(site).hostNamespace, arguments)
+    }
+
+    /// Runs any command in any lab namespace, capturing stdout.
+    static func run(namespace: String, _ arguments: [String]) throws -> Output {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["ip", "netns", "exec", host] + arguments
+        process.arguments = ["ip", "netns", "exec", namespace] + arguments
         let out = Pipe()
         process.standardOutput = out
         process.standardError = FileHandle.nullDevice

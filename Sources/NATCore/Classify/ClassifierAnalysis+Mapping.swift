@@ -104,7 +104,8 @@ extension ClassifierAnalysis {
     func portAllocation() -> Finding<PortAllocationValue> {
         var pairs: [(local: UInt16, external: UInt16, what: String)] = []
         var seenExternal = Set<UInt16>()
-        for request in machine.requests where request.test.measuresRoundTrip {
+        // The claim probe is left out: on a claiming NAT its port is a replacement, not an allocation.
+        for request in machine.requests where request.test.measuresRoundTrip && request.test != .claim(.probe) {
             guard let mapped = request.successMapped, seenExternal.insert(mapped.port).inserted else { continue }
             pairs.append((machine.localPorts[request.socket], mapped.port, "\(request.test)"))
         }

@@ -1,8 +1,9 @@
 import Foundation
+import NATWire
 
 /// Round trips, loss and pacing. Each server has its own round trip (a far server must not be
 /// paced, or declared silent, at a near one's speed), and loss is counted only from copies sent
-/// once that server's round trip was known: copies sent blind before its first answer may just
+/// once an answer had come back from their destination IP: copies sent before that may just
 /// have been slow (ARP across a slow link, a radio waking up), not lost.
 extension ClassifierMachine {
     /// The round trip to server `server` for pacing and waits; nil before it answered. The
@@ -26,20 +27,21 @@ extension ClassifierMachine {
         configuration.servers.indices.compactMap { roundTrip(toServer: $0) }.max()
     }
 
-    /// When the first answer from `server` arrived: copies sent before it were sent blind.
-    func firstAnswer(fromServer server: Int) -> Duration? {
-        requests.filter { $0.server == server && $0.test.measuresRoundTrip }.compactMap(\.answer?.at).min()
+    /// When the first answer to a request for `ip` arrived: copies sent there before it were
+    /// sent blind (the path to a new IP may need ARP first, even on a server that answered).
+    func firstAnswer(to ip: IPAddress) -> Duration? {
+        requests.filter { $0.destination.ip == ip && $0.test.measuresRoundTrip }.compactMap(\.answer?.at).min()
     }
 
-    /// Round-trip loss seen so far: copies of answered requests, sent after their server's round
-    /// trip was known and well over a round trip before their answer, had their chance and were lost.
+    /// Round-trip loss seen so far: copies of answered requests, sent after their destination had
+    /// answered once and well over a round trip before their answer, had their chance and were lost.
     var lossCounts: (lost: Int, answered: Int) {
         var lost = 0
         var answered = 0
         for request in requests where request.test.measuresRoundTrip {
             guard let answer = request.answer, let server = request.server else { continue }
             answered += 1
-            guard let rtt = roundTrip(toServer: server), let measuredFrom = firstAnswer(fromServer: server) else { continue }
+            guard let rtt = roundTrip(toServer: server), let measuredFrom = firstAnswer(to: request.destination.ip) else { continue }
             let expected = max(rtt * 3 / 2, rtt + .milliseconds(2))  // by then its answer was due
             lost += request.sendTimes.filter { $0 >= measuredFrom && answer.at - $0 > expected }.count
         }
