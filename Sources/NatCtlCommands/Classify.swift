@@ -62,7 +62,7 @@ extension NatCtl {
         @Option(name: .long, help: "Times a request is sent before its missing answer counts as 'no answer'.")
         var transmissions: Int = 5
 
-        @Flag(name: .long, help: "Print each test's progress on stderr.")
+        @Flag(name: .long, help: "Print each test's progress on stderr, with milliseconds since the start.")
         var verbose = false
 
         @OptionGroup var output: OutputOptions
@@ -87,7 +87,10 @@ extension NatCtl {
             return await DialBackClient.run(request)
         }
 
-        @Sendable private static func printProgress(_ note: String) { Console.error("  \(note)") }
+        /// Progress lines stamped with the time since the command started, so a slow step shows.
+        private static func printProgress(since start: ContinuousClock.Instant) -> @Sendable (String) -> Void {
+            { note in Console.error(String(format: "  %6.0f ms  ", (ContinuousClock.now - start).millisecondsDouble) + note) }
+        }
 
         func run() async throws {
             let specs = try ServerChoice.servers(named: server)
@@ -102,7 +105,7 @@ extension NatCtl {
             configuration.testHairpin = !noHairpin
             configuration.transmissions = transmissions
             configuration.timeout = .milliseconds(Int(timeout * 1000)) - (ContinuousClock.now - started)
-            let progress: (@Sendable (String) -> Void)? = verbose ? Self.printProgress : nil
+            let progress: (@Sendable (String) -> Void)? = verbose ? Self.printProgress(since: started) : nil
             var report: ClassifierReport
             do {
                 report = try await Classifier.run(configuration, progress: progress)

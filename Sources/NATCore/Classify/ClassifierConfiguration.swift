@@ -15,7 +15,8 @@ public struct ClassifierConfiguration: Sendable {
     public var testHairpin = true
     /// Times a request is sent before its missing answer counts as "no answer".
     public var transmissions = 5
-    /// Gap between transmissions before any round-trip time is known; doubled twice at most.
+    /// Gap between transmissions before any round-trip time is known: kept for the second copy,
+    /// then doubled twice at most.
     public var initialInterval: Duration = .milliseconds(100)
     /// Gaps and waits once the round-trip time is known.
     public var pacing = RoundTripPacing()

@@ -21,7 +21,7 @@ extension ClassifierMachine {
         guard let answer = requests[index].answer, answer.isSuccess else { return [] }
         var actions: [Action] = []
         let server = requests[index].server
-        if requests[index].socket == ClassifierConfiguration.primarySocket, let server, let mapped = answer.mapped {
+        if requests[index].socket == ClassifierConfiguration.primarySocket, test != .hairpin, let mapped = answer.mapped {
             startSamplesAndHairpin(server: server, mapped: mapped)
         }
         switch test {
@@ -57,7 +57,8 @@ extension ClassifierMachine {
             }
         }
         if configuration.testHairpin, request(.hairpin) == nil, !configuration.localIPs.contains(mapped.ip) {
-            add(.hairpin, socket: ClassifierConfiguration.primarySocket, server: nil, to: mapped)
+            // Paced by the server that reported the address (the hairpin itself never reaches one).
+            add(.hairpin, socket: ClassifierConfiguration.primarySocket, server: server, to: mapped)
         }
     }
 

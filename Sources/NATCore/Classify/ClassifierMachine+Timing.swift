@@ -39,7 +39,8 @@ extension ClassifierMachine {
         var lost = 0
         var answered = 0
         for request in requests where request.test.measuresRoundTrip {
-            guard let answer = request.answer, let server = request.server else { continue }
+            guard let answer = request.answer else { continue }
+            let server = request.server
             answered += 1
             guard let rtt = roundTrip(toServer: server), let measuredFrom = firstAnswer(to: request.destination.ip) else { continue }
             let expected = max(rtt * 3 / 2, rtt + .milliseconds(2))  // by then its answer was due
@@ -64,15 +65,27 @@ extension ClassifierMachine {
         return max(configuration.transmissions, min(needed, 12))
     }
 
-    /// The round trip that paces `request`: its server's, else the slowest known.
-    private func pace(_ request: ClassifierRequest) -> Duration? {
-        request.server.flatMap { roundTrip(toServer: $0) } ?? slowestRoundTrip
+    /// The round trip that spaces copies to `server`: the clean sample when there is one; else
+    /// somewhere between the upper bound (first send to answer) and the lower bound (last copy
+    /// sent before the answer to the answer): an answer to a retransmitted request may be to its
+    /// first copy, held up on the way (address resolution), so the upper bound alone would space
+    /// the next copies as if every round trip were that slow. Waits still use `roundTrip`.
+    func spacingRoundTrip(toServer server: Int) -> Duration? {
+        if let clean = cleanRoundTrip(toServer: server) { return clean }
+        guard let upper = roundTrip(toServer: server) else { return nil }
+        let lower = requests.filter { $0.server == server && $0.test.measuresRoundTrip }.compactMap { request in
+            request.answer.flatMap { answer in request.sendTimes.last { $0 <= answer.at }.map { answer.at - $0 } }
+        }.min() ?? upper
+        return max(lower, upper / 2)
     }
 
+    /// Before any answer: copies 100, 100, 200 and 400 ms apart (blind, but quick enough that a
+    /// first exchange slowed by address resolution finds most copies already sent). After: half
+    /// the spacing round trip of the request's server (else of the slowest server known).
     func nextSend(_ request: ClassifierRequest) -> Duration {
         guard let last = request.sendTimes.last else { return .zero }
-        guard let rtt = pace(request) else {
-            return last + configuration.initialInterval * (1 << min(request.transmissions - 1, 2))
+        guard let rtt = spacingRoundTrip(toServer: request.server) ?? slowestRoundTrip else {
+            return last + configuration.initialInterval * (1 << max(0, min(request.transmissions - 2, 2)))
         }
         return last + configuration.pacing.gap(rtt)
     }
@@ -81,11 +94,7 @@ extension ClassifierMachine {
     /// away) gets the unknown-round-trip wait, whatever the other servers' speed.
     func giveUpTime(_ request: ClassifierRequest) -> Duration {
         let last = request.sendTimes.last ?? .zero
-        if let server = request.server {
-            guard let rtt = roundTrip(toServer: server) else { return last + configuration.unknownRTTWait }
-            return last + configuration.pacing.answerWait(rtt)
-        }
-        guard let rtt = slowestRoundTrip else { return last + configuration.unknownRTTWait }
+        guard let rtt = roundTrip(toServer: request.server) else { return last + configuration.unknownRTTWait }
         return last + configuration.pacing.answerWait(rtt)
     }
 }

@@ -124,7 +124,7 @@ public struct ClassifierMachine: DatagramMachine {
     // MARK: Requests
 
     mutating func add(
-        _ test: ClassifierTest, socket: Int, server: Int?, to destination: TransportAddress, change: ChangeRequest? = nil
+        _ test: ClassifierTest, socket: Int, server: Int, to destination: TransportAddress, change: ChangeRequest? = nil
     ) {
         // No SOFTWARE: RFC 3489 servers such as stund read 0x8022 as SERVER-NAME and drop a
         // request whose value is not a multiple of four bytes long.

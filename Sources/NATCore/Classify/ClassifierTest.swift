@@ -61,8 +61,9 @@ struct ClassifierRequest: Sendable {
     var test: ClassifierTest
     var id: TransactionID
     var socket: Int
-    /// Index of the server (in the configuration's list) the request goes to; nil for hairpin.
-    var server: Int?
+    /// Index of the server (in the configuration's list) the request goes to; for the hairpin
+    /// test, the server whose answer gave the address, whose round trip paces it.
+    var server: Int
     var destination: TransportAddress
     var change: ChangeRequest?
     var bytes: [UInt8]
