@@ -222,8 +222,8 @@ _natctl_probe() {
 _natctl_classify() {
     repeating_flags=()
     non_repeating_flags=(--lifetime --dial-back --no-hairpin --verbose --json --version -h --help)
-    repeating_options=(--expect --listen-port)
-    non_repeating_options=(--server --family --port-samples --timeout --transmissions)
+    repeating_options=(--server --expect --listen-port)
+    non_repeating_options=(--family --port-samples --timeout --transmissions)
     __natctl_offer_flags_options 0
 
     # Offer option value completions
