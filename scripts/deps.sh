@@ -6,9 +6,10 @@
 #   iproute2, nftables: natctl lab (namespaces, veths, NAT rules)
 #   ethtool: natctl lab --delay (veth offloads off for the userspace wire)
 #   tcpdump: the trace tests read captures tcpdump made
+#   stun-server: Debian's stund, the classic RFC 3489 server classify and probe are tested against
 #   wireguard-go, wireguard-tools: the trace tests capture a real WireGuard handshake (no kernel module here)
 set -euo pipefail
-packages=(libpcap-dev pkg-config coturn jq iproute2 nftables ethtool tcpdump wireguard-go wireguard-tools)
+packages=(libpcap-dev pkg-config coturn jq iproute2 nftables ethtool tcpdump stun-server wireguard-go wireguard-tools)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
