@@ -153,6 +153,13 @@ extension ClassifierAnalysis {
             test: request.test.description,
             from: TransportAddress(ip: .unspecified(configuration.family), port: machine.localPorts[request.socket]).description,
             to: request.destination.description, change: change, transmissions: request.transmissions,
-            answeredFrom: answer?.source.description, mapped: answer?.mapped?.description, rttMs: rtt, errorCode: answer?.errorCode)
+            answeredFrom: answer?.source.description, mapped: answer?.mapped?.description, rttMs: rtt, errorCode: answer?.errorCode,
+            outcome: outcome(request))
+    }
+
+    private func outcome(_ request: ClassifierRequest) -> String {
+        if let answer = request.answer { return answer.errorCode == nil ? "answered" : "error" }
+        if request.moot { return "not-needed" }
+        return request.timedOut ? "timed-out" : "no-answer"
     }
 }

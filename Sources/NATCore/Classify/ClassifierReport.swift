@@ -127,6 +127,9 @@ public struct ClassifierTestRecord: Encodable, Sendable, Equatable {
     @Nullable public var rttMs: Double?
     /// STUN error response code, when the answer was an error.
     @Nullable public var errorCode: Int?
+    /// How the test ended: `answered`, `error`, `no-answer` (every copy sent and waited for),
+    /// `not-needed` (another answer settled it first) or `timed-out` (cut off by --timeout).
+    public var outcome: String
 
 }
 

@@ -52,6 +52,18 @@ enum ClassifyRendering {
             lines.append("  \(name):")
             lines += evidence.map { "    \($0)" }
         }
+        lines.append("")
+        lines.append("tests:")
+        lines += Table.render(
+            header: ["test", "from", "to", "change", "sent", "outcome", "answered from", "mapped", "rtt"],
+            rows: report.tests.map { test in
+                [
+                    test.test, test.from, test.to, test.change ?? "-", "\(test.transmissions)",
+                    test.errorCode.map { "error \($0)" } ?? test.outcome, test.answeredFrom ?? "-", test.mapped ?? "-",
+                    test.rttMs.map { String(format: "%.1f ms", $0) } ?? "-",
+                ]
+            }
+        ).map { "  " + $0 }
         for port in report.reachability?.ports ?? [] {
             lines.append("  dial-back \(port.transport)/\(port.port): \(port.result) (\(port.detail))")
         }
