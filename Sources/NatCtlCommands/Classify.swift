@@ -5,7 +5,10 @@ import NATWire
 
 extension NatCtl {
     /// `natctl classify`: the NAT's RFC 4787 behaviour, with confidence and evidence.
-    struct Classify: AsyncParsableCommand {
+    struct Classify: AsyncParsableCommand, JSONDocumentCommand {
+        static let schema = ClassifierReport.schema
+        var printsJSON: Bool { output.json }
+
         static let configuration = CommandConfiguration(
             abstract: "Tell what the NAT does: mapping, filtering, port allocation, hairpinning (RFC 5780).",
             discussion: """
@@ -98,13 +101,12 @@ extension NatCtl {
             do {
                 let ips = try await HostResolver.resolve(spec.host, limit: .milliseconds(Int(min(timeout, 3) * 1000)))
                 guard let ip = ips.first(where: { family == nil || $0.family == family }) else {
-                    Console.error("natctl: '\(spec.host)' has no \(family?.rawValue ?? "IP") address")
-                    throw ExitStatus.operationFailed
+                    throw CommandFailure(
+                        .noServerOfFamily, "'\(spec.host)' has no \(family?.rawValue ?? "IP") address; drop --family or name a server of that family")
                 }
                 address = TransportAddress(ip: ip, port: spec.port)
             } catch let error as ResolveError {
-                Console.error("natctl: cannot resolve '\(spec.host)': \(error)")
-                throw ExitStatus.operationFailed
+                throw CommandFailure.resolve(error)
             }
             var configuration = ClassifierConfiguration(server: address, localIPs: LocalInterfaces.addresses())
             configuration.portSamples = portSamples
@@ -116,8 +118,7 @@ extension NatCtl {
             do {
                 report = try await Classifier.run(configuration, progress: progress)
             } catch {
-                Console.error("natctl: \(error)")
-                throw ExitStatus.operationFailed
+                throw CommandFailure.socket(error, address: address.description, what: "classify against")
             }
             if lifetime, report.publicAddress != nil {
                 let budget = Duration.milliseconds(Int(timeout * 1000)) - (ContinuousClock.now - started) - .milliseconds(500)
@@ -129,18 +130,19 @@ extension NatCtl {
                 report.reachability = await reachability(report, server: address)
             }
             report.server = spec.description == address.description ? spec.description : "\(spec) (\(address))"
-            report.expectations = expect.map { .init(condition: $0.argument, met: $0.isMet(by: report)) }
+            report.expectations = expect.map { $0.result(for: report) }
+            let failure = ClassifyExpectation.failure(expect, report, noAnswer: noAnswer(report, address))
+            report.failure = failure?.object
             try output.emit(report) { ClassifyRendering.text(report) }
-            let failed = zip(expect, report.expectations).filter { !$0.1.met }
-            if !failed.isEmpty {
-                let detail = failed.map { "\($0.0.key) is \($0.0.observed(in: report) ?? "undecided"), expected \($0.0.value)" }
-                Console.error("natctl: expectation not met: \(detail.joined(separator: "; "))")
-                throw ExitStatus.assertionFailed
-            }
-            if report.udp != true {
-                Console.error("natctl: \(report.error ?? "no answer from \(address) within \(Int(timeout * 1000)) ms; check the address and the firewall, or pass --server")")
-                throw ExitStatus.operationFailed
-            }
+            if let failure { throw failure }
+        }
+
+        /// Why nothing answered, naming the cause; nil when the server answered.
+        private func noAnswer(_ report: ClassifierReport, _ address: TransportAddress) -> CommandFailure? {
+            guard report.udp != true else { return nil }
+            if let error = report.error { return CommandFailure(.failed, error) }
+            return CommandFailure(
+                .noAnswer, "no answer from \(address) within \(Int(timeout * 1000)) ms; check the address and the firewall, or pass --server")
         }
     }
 }

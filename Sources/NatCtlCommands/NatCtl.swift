@@ -40,15 +40,20 @@ extension NatCtl {
     /// pick ArgumentParser's synchronous `main()`.)
     public static func runMain(_ arguments: [String]? = nil) async {
         ProcessSignals.unblockTermination()
+        let given = arguments ?? Array(CommandLine.arguments.dropFirst())
+        var command: any ParsableCommand
+        do { command = try parseAsRoot(given) } catch {
+            FailureReport.parsing(error, arguments: given)
+            exit(withError: error)
+        }
         do {
-            var command = try parseAsRoot(arguments)
             if var asyncCommand = command as? any AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {
                 try command.run()
             }
         } catch {
-            exit(withError: error)
+            exit(withError: FailureReport.finish(error, command: command))
         }
     }
 }

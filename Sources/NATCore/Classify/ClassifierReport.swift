@@ -95,9 +95,9 @@ public struct ClassifierTestRecord: Encodable, Sendable, Equatable {
 
 }
 
-/// The verdict of `natctl classify`, encoded as `natctl.classify/1`.
+/// The verdict of `natctl classify`, encoded as `natctl.classify/2` (docs/schema/natctl.classify.2.json).
 public struct ClassifierReport: Encodable, Sendable {
-    public static let schema = "natctl.classify/1"
+    public static let schema = "natctl.classify/2"
     public var schema = ClassifierReport.schema
     /// The server the tests ran against, and its RFC 5780 alternate address (null when it sent none).
     public var server: String
@@ -113,7 +113,8 @@ public struct ClassifierReport: Encodable, Sendable {
     public var portAllocation: Finding<PortAllocationValue>
     /// Whether a packet sent to our own public address came back in (RFC 5780 §4.5).
     public var hairpin: Finding<Bool>
-    /// Binding lifetime in seconds (`--lifetime`); null when not measured.
+    /// Binding lifetime in seconds (`--lifetime`); null when not measured. Encoded in
+    /// milliseconds as `lifetime_ms`.
     public var lifetime: Finding<Double>
     /// AutoNAT-style dial-back results, when asked for.
     @Nullable public var reachability: ReachabilityReport?
@@ -131,9 +132,14 @@ public struct ClassifierReport: Encodable, Sendable {
     public var tests: [ClassifierTestRecord] = []
     /// `--expect` conditions and whether they held.
     public var expectations: [ProbeReport.RequirementResult] = []
-    /// Why nothing could be sent, when that is why nothing answered.
-    @Nullable public var error: String?
-    /// Wall time of the classification, in milliseconds.
+    /// Why nothing could be sent, when that is why nothing answered (the engine's words; the
+    /// CLI puts it into `failure`). Not encoded.
+    public var error: String?
+    /// Why the run failed or an expectation did not hold, encoded as the `error` object
+    /// `{code, message}`; null when classify did its job.
+    public var failure: ReportError?
+    /// Wall time of the classification, in milliseconds; encoded as `duration_ms`, the key of
+    /// every command's wall time.
     public var elapsedMs: Double = 0
 
     public init(server: String) {
@@ -144,5 +150,38 @@ public struct ClassifierReport: Encodable, Sendable {
         hairpin = .undecided("not run")
         lifetime = .undecided("not measured; pass --lifetime")
         holePunching = .undecided("not run")
+    }
+}
+
+extension ClassifierReport {
+    enum CodingKeys: String, CodingKey {
+        case schema, server, otherAddress, udp, publicAddress, noNat, mapping, filtering, portAllocation, hairpin
+        case lifetimeMs, reachability, rfc3489, holePunching, rttMs, lossEstimate, tests, expectations, error, durationMs
+    }
+
+    /// Every key present (null when not checked); durations in milliseconds.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(schema, forKey: .schema)
+        try container.encode(server, forKey: .server)
+        try container.encode(otherAddress, forKey: .otherAddress)
+        try container.encode(udp, forKey: .udp)
+        try container.encode(publicAddress, forKey: .publicAddress)
+        try container.encode(noNat, forKey: .noNat)
+        try container.encode(mapping, forKey: .mapping)
+        try container.encode(filtering, forKey: .filtering)
+        try container.encode(portAllocation, forKey: .portAllocation)
+        try container.encode(hairpin, forKey: .hairpin)
+        let lifetimeMs = Finding(lifetime.value.map { ($0 * 1000).rounded() }, confidence: lifetime.confidence, evidence: lifetime.evidence)
+        try container.encode(lifetimeMs, forKey: .lifetimeMs)
+        try container.encode(reachability, forKey: .reachability)
+        try container.encode(rfc3489, forKey: .rfc3489)
+        try container.encode(holePunching, forKey: .holePunching)
+        try container.encode(rttMs, forKey: .rttMs)
+        try container.encode(lossEstimate, forKey: .lossEstimate)
+        try container.encode(tests, forKey: .tests)
+        try container.encode(expectations, forKey: .expectations)
+        try container.encode(failure, forKey: .error)
+        try container.encode(elapsedMs, forKey: .durationMs)
     }
 }

@@ -41,7 +41,7 @@ enum ClassifyRendering {
             lines.append("  dial-back \(port.transport)/\(port.port): \(port.result) (\(port.detail))")
         }
         for expectation in report.expectations {
-            lines.append("expect \(expectation.condition): \(expectation.met ? "met" : "NOT met")")
+            lines.append("expect \(expectation.condition): \(expectation.met.map { $0 ? "met" : "NOT met" } ?? "NOT CHECKED (\(expectation.reason ?? ""))")")
         }
         return lines.joined(separator: "\n")
     }
