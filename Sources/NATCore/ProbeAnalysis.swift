@@ -84,7 +84,7 @@ public enum ProbeRequirement: String, Sendable, CaseIterable {
     /// Why `isMet` is nil, in words.
     public func uncheckedReason(_ report: ProbeReport) -> String {
         switch self {
-        case .udp: "no request could be sent (see error), so UDP was not tested"
+        case .udp: "no request could be sent, so UDP was not tested"
         case .ipv4, .ipv6: "no \(rawValue) server was tried"
         case .noNAT: "no server answered, so the mapping was not seen"
         case .stableMapping: "no two answers from different destinations could be compared (it needs a server with an RFC 5780 alternate address)"

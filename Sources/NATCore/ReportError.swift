@@ -18,8 +18,12 @@ public struct ReportError: Encodable, Sendable, Equatable {
 /// The errno behind a socket error, so the CLI can name the cause ("port 3478 is already in
 /// use") instead of printing `bind(descriptor:…) (errno: 98)`.
 public enum SocketErrno {
+    /// NIO's `IOError`, or an error that quotes one in its description (`... (errno: 98)`, as
+    /// the server's `bindFailed` does).
     public static func code(of error: any Error) -> Int32? {
         if let io = error as? IOError { return io.errnoCode }
-        return nil
+        let text = "\(error)"
+        guard let range = text.range(of: "(errno: ", options: .backwards) else { return nil }
+        return Int32(text[range.upperBound...].prefix { $0.isNumber })
     }
 }

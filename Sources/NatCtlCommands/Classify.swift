@@ -142,7 +142,7 @@ extension NatCtl {
             guard report.udp != true else { return nil }
             if let error = report.error { return CommandFailure(.failed, error) }
             return CommandFailure(
-                .noAnswer, "no answer from \(address) within \(Int(timeout * 1000)) ms; check the address and the firewall, or pass --server")
+                .noAnswer, "no answer from \(address) in \(Int(report.elapsedMs)) ms; check the address and the firewall, or pass --server")
         }
     }
 }

@@ -95,7 +95,8 @@ extension NatCtl {
             let asked = report.servers.filter { $0.purpose == "server" }
             let sent = asked.filter { $0.unsent == nil }
             if sent.isEmpty, let first = asked.first {
-                let reasons = asked.map { "'\($0.server)' \($0.error ?? "was not tried")" }.joined(separator: "; ")
+                let reasons = asked.map { $0.unsent == .notResolved ? ($0.error ?? "") : "'\($0.server)' \($0.error ?? "was not tried")" }
+                    .joined(separator: "; ")
                 switch first.unsent {
                 case .notResolved where asked.allSatisfy { $0.unsent == .notResolved }:
                     return CommandFailure(.nameNotResolved, "no server name resolved: \(reasons); check the name or pass --server ip:port")

@@ -107,8 +107,10 @@ extension NatCtl.Relay {
                 server = try await STUNServer.start(
                     layout, software: software.isEmpty ? nil : software, turn: relay, rendezvous: rendezvous, rates: limits.rates,
                     onTURNEvent: { event in Self.print(ServeEvent(event), json: json) })
+            } catch ServerError.bindFailed(let address, let reason) {
+                throw CommandFailure.socket(ServerError.bindFailed(address, reason: reason), address: address.description, what: "listen on")
             } catch {
-                throw CommandFailure.socket(error, address: layout.addresses.map(\.description).joined(separator: ", "))
+                throw CommandFailure.socket(error, address: layout.addresses.map(\.description).joined(separator: ", "), what: "listen on")
             }
             var listening = ServeEvent(event: "listening")
             listening.addresses = server.layout.addresses.map(\.description)
