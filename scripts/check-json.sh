@@ -118,7 +118,7 @@ if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null &&
 else
   echo "check-json: skipped trace without privilege (needs root and setpriv to drop it)"
 fi
-, now that it relayed: listening, allocated, closed.
+# The server's own lines, now that it relayed: listening, allocated, closed.
 "$python" scripts/check-schemas.py --expect-ok "$work/serve.jsonl" >/dev/null 2>"$work/serve.schema" || fail "serve: $(cat "$work/serve.schema")"
 
 if [ "$failures" -gt 0 ]; then
