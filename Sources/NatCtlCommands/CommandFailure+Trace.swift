@@ -10,7 +10,7 @@ extension CommandFailure {
             return CommandFailure(.captureFailed, "trace: \(capture)")
         case let file as CaptureFileError:
             if case .unreadable(let path, _) = file, !FileManager.default.fileExists(atPath: path) {
-                return CommandFailure(.fileNotFound, "trace: there is no file '\(path)'; check the path given to --read")
+                return CommandFailure(.fileNotFound, "trace: \(file)")
             }
             return CommandFailure(.badFile, "trace: \(file)")
         default:
