@@ -78,9 +78,17 @@ struct CommandFailure: Error, CustomStringConvertible {
         }
         let port = ports.joined(separator: " or ")
         switch SocketErrno.code(of: error) {
-        case 98: return CommandFailure(.portInUse, "port \(port) is already in use (\(address)); pick a free port, or stop what holds it (ss -lunp)")
-        case 99: return CommandFailure(.addressNotAvailable, "\(address) is not an address of this host; pick one that 'ip addr' lists")
-        case 13, 1: return CommandFailure(.notPermitted, "not permitted to \(what) \(address) (ports below 1024 need root or CAP_NET_BIND_SERVICE)")
+        case 98:
+            return CommandFailure(
+                .portInUse,
+                "port \(port) is already in use (\(address)); pick a free port, or stop what holds it (ss -lunp)")
+        case 99:
+            return CommandFailure(
+                .addressNotAvailable, "\(address) is not an address of this host; pick one that 'ip addr' lists")
+        case 13, 1:
+            return CommandFailure(
+                .notPermitted,
+                "not permitted to \(what) \(address) (ports below 1024 need root or CAP_NET_BIND_SERVICE)")
         default: return CommandFailure(.failed, "cannot \(what) \(address): \(error)")
         }
     }

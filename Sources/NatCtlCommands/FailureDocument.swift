@@ -28,7 +28,8 @@ enum FailureReport {
             // run()); an ExitCode's path printed its message already.
             let code = NatCtl.exitCode(for: error)
             if json, let schema, code != .success, !Console.hasPrintedResult {
-                let message = error is ExitCode ? "exit status \(code.rawValue); stderr says why" : NatCtl.message(for: error)
+                let message =
+                    error is ExitCode ? "exit status \(code.rawValue); stderr says why" : NatCtl.message(for: error)
                 let kind: CommandFailure.Code =
                     switch code.rawValue {
                     case 1: .assertionFailed
@@ -52,16 +53,22 @@ enum FailureReport {
     static func parsing(_ error: any Error, arguments: [String]) {
         guard NatCtl.exitCode(for: error) != .success else { return }
         let ownFlags = arguments.prefix { $0 != "--" }
-        guard ownFlags.contains("--json"), let type = commandType(arguments) as? any JSONDocumentCommand.Type else { return }
+        guard ownFlags.contains("--json"), let type = commandType(arguments) as? any JSONDocumentCommand.Type else {
+            return
+        }
         let message = NatCtl.message(for: error).split(separator: "\n").first.map(String.init) ?? "usage error"
-        print(FailureDocument(schema: type.schema, error: ReportError(code: CommandFailure.Code.usage.rawValue, message: message)))
+        print(
+            FailureDocument(
+                schema: type.schema, error: ReportError(code: CommandFailure.Code.usage.rawValue, message: message)))
     }
 
     /// The subcommand the arguments name (as far as they name one).
     private static func commandType(_ arguments: [String]) -> any ParsableCommand.Type {
         var current: any ParsableCommand.Type = NatCtl.self
         for argument in arguments where !argument.hasPrefix("-") {
-            guard let next = current.configuration.subcommands.first(where: { $0._commandName == argument }) else { break }
+            guard let next = current.configuration.subcommands.first(where: { $0._commandName == argument }) else {
+                break
+            }
             current = next
         }
         return current

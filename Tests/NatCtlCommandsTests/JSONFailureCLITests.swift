@@ -12,7 +12,8 @@ import Testing
 
     @Test func classifyExpectationAgainstADeadServerIsNotChecked() throws {
         let port = try freeUDPPort()
-        let output = try Subprocess.natctl("classify", "--server", "127.0.0.1:\(port)", "--expect", "udp=no", "--timeout", "2", "--json")
+        let output = try Subprocess.natctl(
+            "classify", "--server", "127.0.0.1:\(port)", "--expect", "udp=no", "--timeout", "2", "--json")
         #expect(output.status == 2, "a dead server is not proof that UDP is blocked: \(output.stderr)")
         let report = try ProbeCLITests.json(output.stdout)
         #expect(report["schema"] as? String == "natctl.classify/2")

@@ -53,7 +53,8 @@ struct LabDocument: Encodable {
         name = state.name
         sites = state.sites.map {
             Site(
-                name: $0.name, behaviour: $0.behaviour.rawValue, hostNamespace: $0.hostNamespace, routerNamespace: $0.routerNamespace,
+                name: $0.name, behaviour: $0.behaviour.rawValue, hostNamespace: $0.hostNamespace,
+                routerNamespace: $0.routerNamespace,
                 hostAddress: $0.hostAddress, publicAddress: $0.publicAddress, forwardedPorts: $0.forwardedPorts ?? [],
                 hairpin: $0.hairpin, udpTimeoutMs: $0.udpTimeoutSeconds.map { $0 * 1000 }, cgnat: $0.cgnat?.rawValue,
                 cgnatNamespace: $0.cgnatNamespace, homeWanAddress: $0.homeWanAddress, hostAddress6: $0.hostAddress6)
