@@ -86,8 +86,7 @@ import Testing
         #expect(requirements.first?["met"] is NSNull)
         #expect(requirements.first?["reason"] as? String == "no ipv6 server was tried")
         #expect((report["error"] as? [String: Any])?["code"] as? String == "not-checked")
-        // A checked "no": no-nat is false... on loopback there is no NAT, so ask the opposite via
-        // a dead server below (noServerAnsweringExitsTwoWithinTheTimeout).
+        // A checked "no" exits 1: see noServerAnsweringExitsTwoWithinTheTimeout (--require udp).
         let passing = try Subprocess.natctl("probe", "--server", addresses[0], "--require", "no-nat", "--require", "stable-mapping")
         #expect(passing.status == 0)
     }
