@@ -1,5 +1,8 @@
+import ArgumentParser
 import Foundation
 import Testing
+
+@testable import NatCtlCommands
 
 /// `--json` on every exit path: one document with an `error` object {code, message}, the
 /// documented exit code, and "not checked" never counted as "no" (docs/json.md). The full
@@ -66,5 +69,27 @@ import Testing
         #expect(output.status == 2)
         #expect(output.stderr.contains("port \(holder.port) is already in use"), "\(output.stderr)")
         #expect(output.stdout.isEmpty)
+    }
+}
+
+/// Every command with a JSON document names a schema that has a JSON Schema in docs/schema/
+/// (natctl.trace's is its owner's to write), and the document's `schema` constant says so.
+@Suite struct SchemaFilesTests {
+    private static func documentCommands(_ type: any ParsableCommand.Type = NatCtl.self)
+        -> [any JSONDocumentCommand.Type]
+    {
+        let own = (type as? any JSONDocumentCommand.Type).map { [$0] } ?? []
+        return own + type.configuration.subcommands.flatMap { documentCommands($0) }
+    }
+
+    @Test func everyDocumentCommandHasASchemaFile() throws {
+        let commands = Self.documentCommands()
+        #expect(commands.count >= 10, "probe, classify, punch, relay serve/test, trace, lab up/status/list/verify")
+        for command in commands where command.schema != "natctl.trace/1" {
+            let file = Subprocess.packageRoot.appendingPathComponent(
+                "docs/schema/\(command.schema.replacingOccurrences(of: "/", with: ".")).json")
+            #expect(FileManager.default.fileExists(atPath: file.path), "\(command): no \(file.lastPathComponent)")
+            #expect(command.schema.hasSuffix("/2"), "\(command.schema)")
+        }
     }
 }
