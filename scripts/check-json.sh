@@ -93,6 +93,7 @@ run relay-test-dead 2 no-answer -- relay test --server "$dead" --user json --pas
 run relay-test-nohost 2 name-not-resolved -- relay test --server nohost.invalid:3478 --json
 run serve-busy 2 port-in-use -- relay serve --listen "$primary" --duration 1 --json
 grep -q "port ${primary##*:} is already in use" "$work/serve-busy.err" || fail "serve-busy: stderr does not name the port: $(cat "$work/serve-busy.err")"
+run serve-foreign 2 address-not-available -- relay serve --listen 192.0.2.1:3478 --duration 1 --json
 
 run punch-dead 2 no-answer -- punch --server "$dead" --timeout 1 --json
 run punch-nohost 2 name-not-resolved -- punch --server nohost.invalid:3478 --json
@@ -109,11 +110,16 @@ run lab-status-none 2 no-such-lab -- lab status --name zz --json
 run lab-list 0 ok -- lab list --json
 run lab-usage 64 usage -- lab status --name zz --bogus --json
 
-# trace without the privilege to capture (root drops it with setpriv): exit 2, not-permitted.
+# Without privileges (root drops them with setpriv): trace cannot capture, relay serve cannot
+# bind port 80; both exit 2 with not-permitted.
 if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null &&
   setpriv --reuid=65534 --regid=65534 --clear-groups "$bin" --version >/dev/null 2>&1; then
   as=(setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all --bounding-set=-all)
   run trace-unprivileged 2 not-permitted -- trace --json --duration 1
+  # EACCES on a privileged port, unless this host lets anyone bind it.
+  if [ "$(cat /proc/sys/net/ipv4/ip_unprivileged_port_start 2>/dev/null || echo 1024)" -gt 80 ]; then
+    run serve-unprivileged 2 not-permitted -- relay serve --listen 127.0.0.1:80 --duration 1 --json
+  fi
   as=()
 else
   echo "check-json: skipped trace without privilege (needs root and setpriv to drop it)"
