@@ -110,12 +110,13 @@ run lab-status-none 2 no-such-lab -- lab status --name zz --json
 run lab-list 0 ok -- lab list --json
 run lab-usage 64 usage -- lab status --name zz --bogus --json
 
-# Without privileges (root drops them with setpriv): trace cannot capture, relay serve cannot
-# bind port 80; both exit 2 with not-permitted.
+# Without privileges (root drops them with setpriv): trace cannot capture, lab up cannot make
+# namespaces, relay serve cannot bind port 80; each exits 2 with not-permitted.
 if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null &&
   setpriv --reuid=65534 --regid=65534 --clear-groups "$bin" --version >/dev/null 2>&1; then
   as=(setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all --bounding-set=-all)
   run trace-unprivileged 2 not-permitted -- trace --json --duration 1
+  run lab-up-unprivileged 2 not-permitted -- lab up --name jsonnoroot --json
   # EACCES on a privileged port, unless this host lets anyone bind it.
   if [ "$(cat /proc/sys/net/ipv4/ip_unprivileged_port_start 2>/dev/null || echo 1024)" -gt 80 ]; then
     run serve-unprivileged 2 not-permitted -- relay serve --listen 127.0.0.1:80 --duration 1 --json
