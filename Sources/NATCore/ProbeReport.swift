@@ -32,7 +32,7 @@ public struct ProbeReport: Sendable, Encodable {
         public var unsent: Unsent? = nil
 
         /// Why a request never left: the CLI turns these into error codes.
-        public enum Unsent: Sendable { case notResolved, noAddressInFamily, noSocket }
+        public enum Unsent: Sendable { case notResolved, noAddressInFamily, noSocket, sendFailed }
 
         enum CodingKeys: String, CodingKey {
             case server, purpose, address, family, mapped, rttMs, transmissions, otherAddress, responseOrigin, software, error

@@ -197,6 +197,7 @@ public enum Prober {
             result.error = "skipped: enough servers had answered"
         } catch {
             result.error = error.description
+            if case .sendFailed = error { result.unsent = .sendFailed }
         }
         outcome.result = result
         return outcome

@@ -90,21 +90,22 @@ extension NatCtl {
         }
 
         /// The real reason nothing answered: names that did not resolve, no server of the family
-        /// asked for, no socket, or silence within the timeout.
+        /// asked for, no socket or no route (nothing could be sent), or silence within the timeout.
         private func noAnswer(_ report: ProbeReport, _ configuration: ProbeConfiguration) -> CommandFailure {
             let asked = report.servers.filter { $0.purpose == "server" }
             let sent = asked.filter { $0.unsent == nil }
-            if sent.isEmpty, let first = asked.first {
+            if sent.isEmpty, !asked.isEmpty {
                 let reasons = asked.map { $0.unsent == .notResolved ? ($0.error ?? "") : "'\($0.server)' \($0.error ?? "was not tried")" }
                     .joined(separator: "; ")
-                switch first.unsent {
-                case .notResolved where asked.allSatisfy { $0.unsent == .notResolved }:
+                let causes = Set(asked.compactMap(\.unsent))
+                if causes == [.notResolved] {
                     return CommandFailure(.nameNotResolved, "no server name resolved: \(reasons); check the name or pass --server ip:port")
-                case .noAddressInFamily where asked.allSatisfy { $0.unsent != .noSocket }:
-                    return CommandFailure(.noServerOfFamily, "no server of the family asked for: \(reasons); drop --family or name a server of that family")
-                default:
-                    return CommandFailure(.failed, "no request could be sent: \(reasons)")
                 }
+                if causes.isSubset(of: [.notResolved, .noAddressInFamily]) {
+                    return CommandFailure(
+                        .noServerOfFamily, "no server of the family asked for: \(reasons); drop --family or name a server of that family")
+                }
+                return CommandFailure(.failed, "no request could be sent: \(reasons)")
             }
             let names = sent.map { "'\($0.server)'" }.joined(separator: ", ")
             return CommandFailure(
