@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # First-run and later-run timing of `natctl classify` at 100 ms round trip (50 ms each way on
 # the WAN wire), in fresh labs whose neighbour entries are flushed first, as on a network where
-# nothing has resolved ARP yet. Prints one line per run: lab, run, elapsed_ms, loss_estimate,
+# nothing has resolved ARP yet. Prints one line per run: lab, run, duration_ms, loss_estimate,
 # most copies of any test, and the filtering verdict. Needs root; removes its lab.
 #   scripts/bench-classify.sh [LABS] [SITE]      (defaults: 3 labs, eim-apdf)
 set -euo pipefail
@@ -16,7 +16,7 @@ for lab in $(seq 1 "$labs"); do
   for run in 1 2 3; do
     "$natctl" lab exec --name bcls a -- "$natctl" classify --json \
       | jq -r --arg lab "$lab" --arg run "$run" \
-        '[$lab, $run, .elapsed_ms, .loss_estimate, ([.tests[].transmissions] | max), .filtering.value] | @tsv'
+        '[$lab, $run, .duration_ms, .loss_estimate, ([.tests[].transmissions] | max), .filtering.value] | @tsv'
   done
   "$natctl" lab down --name bcls >/dev/null
 done

@@ -18,7 +18,7 @@ if [ "$(id -u)" -eq 0 ]; then
   "$bin" lab exec --name demo a -- natctl classify
   echo
   echo "== natctl lab exec --name demo b -- natctl classify --json | jq   (behind a symmetric NAT)"
-  "$bin" lab exec --name demo b -- natctl classify --json | jq '{mapping: .mapping.value, filtering: .filtering.value, ports: .port_allocation.value.kind, rfc3489, hole_punching: .hole_punching.value, elapsed_ms}'
+  "$bin" lab exec --name demo b -- natctl classify --json | jq '{mapping: .mapping.value, filtering: .filtering.value, ports: .port_allocation.value.kind, rfc3489, hole_punching: .hole_punching.value, duration_ms}'
   echo
   echo "== natctl lab exec --name demo a -- natctl probe"
   "$bin" lab exec --name demo a -- natctl probe

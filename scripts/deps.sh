@@ -8,8 +8,9 @@
 #   tcpdump: the trace tests read captures tcpdump made
 #   stun-server: Debian's stund, the classic RFC 3489 server classify and probe are tested against
 #   wireguard-go, wireguard-tools: the trace tests capture a real WireGuard handshake (no kernel module here)
+#   python3-jsonschema: scripts/check-schemas.py validates every --json document against docs/schema/
 set -euo pipefail
-packages=(libpcap-dev pkg-config coturn jq iproute2 nftables ethtool tcpdump stun-server wireguard-go wireguard-tools)
+packages=(libpcap-dev pkg-config coturn jq iproute2 nftables ethtool tcpdump stun-server wireguard-go wireguard-tools python3-jsonschema)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -3,7 +3,9 @@
 # once), then every command of the installed binary once, with assertions on its JSON:
 # probe (by IP, by name, several servers), classify, relay serve/test/connect, punch (direct and
 # relayed), trace, and lab up/verify/exec/status/down. An optimiser-only failure (issue: probe
-# said "not resolved" in every release build) cannot pass this.
+# said "not resolved" in every release build) cannot pass this. Every JSON document, success
+# and failure, is validated against docs/schema/ (scripts/check-json.sh for the commands that
+# need no root, and the lab and trace documents below).
 #
 #   scripts/smoke-install.sh
 #
@@ -30,6 +32,13 @@ check() {
   jq -e "$2" "$3" >/dev/null || { echo "--- $3:" >&2; cat "$3" >&2; fail "$1 ($2)"; }
   pass "$1"
 }
+# valid NAME FILE: the document in FILE validates against its schema in docs/schema/.
+python=python3
+/usr/bin/python3 -c 'import jsonschema' 2>/dev/null && python=/usr/bin/python3
+valid() {
+  "$python" scripts/check-schemas.py --expect-ok "$2" >/dev/null 2>"$work/schema.err" || { cat "$work/schema.err" >&2; fail "$1: schema"; }
+  pass "$1 validates against docs/schema/"
+}
 
 make --no-print-directory install PREFIX="$prefix" >"$work/install.log" 2>&1 || { cat "$work/install.log" >&2; fail "make install"; }
 bin=$prefix/bin/natctl
@@ -37,6 +46,12 @@ bin=$prefix/bin/natctl
 [ -f "$prefix/share/man/man1/natctl.1" ] || fail "make install did not install the man page"
 "$bin" --version >"$work/version" || fail "--version"
 pass "make install PREFIX=$prefix: $(head -1 "$work/version")"
+
+# Every command's JSON, success and failure (exit codes, error codes), against docs/schema/.
+# (The prefix is opened so check-json.sh can run trace as nobody: the not-permitted path.)
+chmod 755 "$prefix" "$prefix/bin"
+scripts/check-json.sh "$bin" >"$work/check-json.log" 2>&1 || { cat "$work/check-json.log" >&2; fail "check-json.sh"; }
+pass "$(tail -1 "$work/check-json.log")"
 
 # A local server: RFC 5780 roles on 127.0.0.1/127.0.0.2 and a TURN relay that may reach loopback peers.
 "$bin" relay serve --listen 127.0.0.1:0 --alternate 127.0.0.2:0 --user smoke:secret --allow-loopback-peers \
@@ -100,18 +115,30 @@ fi
 # trace: the probe under capture on loopback.
 "$bin" trace --json probe --server "$primary" --timeout 5 >"$work/trace.json" || fail "trace probe exited $?"
 check "trace captures the probe's packets" '.schema == "natctl.trace/1" and (.timeline | length) >= 2' "$work/trace.json"
+jq '.operation.report' "$work/trace.json" >"$work/trace-probe.json"
+valid "the probe report inside trace" "$work/trace-probe.json"
+
 
 # lab: up, verify, exec a probe behind a real NAT, status, down.
 "$bin" lab up --name "$lab" --site a=eim-apdf --json >"$work/lab-up.json" || fail "lab up exited $?"
-pass "lab up"
+valid "lab up" "$work/lab-up.json"
+status=0; "$bin" lab up --name "$lab" --site a=eim-apdf --json >"$work/lab-up-again.json" 2>/dev/null || status=$?
+[ "$status" = 2 ] && "$python" scripts/check-schemas.py --expect-error lab-running "$work/lab-up-again.json" >/dev/null ||
+  fail "lab up on a running lab: exit $status, $(cat "$work/lab-up-again.json")"
+pass "lab up on a running lab: exit 2, error lab-running"
 "$bin" lab verify --name "$lab" --json >"$work/lab-verify.json" || fail "lab verify exited $?"
 check "lab verify proves the NAT" '.passed == true' "$work/lab-verify.json"
+valid "lab verify" "$work/lab-verify.json"
 "$bin" lab exec --name "$lab" a -- natctl probe --json >"$work/lab-probe.json" || fail "probe inside the lab exited $?"
 check "probe behind the lab NAT sees the router's address" '.udp == true and .no_nat == false' "$work/lab-probe.json"
+valid "probe behind the lab NAT" "$work/lab-probe.json"
+"$bin" lab exec --name "$lab" a -- natctl classify --json >"$work/lab-classify.json" || fail "classify inside the lab exited $?"
+valid "classify behind the lab NAT" "$work/lab-classify.json"
 "$bin" lab exec --name "$lab" a -- natctl trace --lab "$lab" --json probe >"$work/lab-trace.json" || fail "trace --lab exited $?"
 check "trace --lab captures in every namespace of the lab" '[.interfaces[] | select(.packets > 0)] | length >= 3' "$work/lab-trace.json"
 "$bin" lab status --name "$lab" --json >"$work/lab-status.json" || fail "lab status exited $?"
 check "lab status" '.name == "'"$lab"'"' "$work/lab-status.json"
+valid "lab status (every key present)" "$work/lab-status.json"
 "$bin" lab down --name "$lab" >/dev/null || fail "lab down"
 pass "lab down"
 

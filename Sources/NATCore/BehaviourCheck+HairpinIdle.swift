@@ -29,7 +29,7 @@ extension BehaviourCheck {
     /// Leaves one mapping idle for `IdleCheckMachine.controlWait` and another for `idle`, then
     /// has the server answer to each from another socket (RESPONSE-PORT); records both outcomes.
     static func idle(_ idle: Duration, server: TransportAddress, roundTrip: Duration, into observation: inout BehaviourObservation) async {
-        observation.idleSeconds = Double(idle.milliseconds) / 1000
+        observation.idleMs = Double(idle.milliseconds)
         let machine = IdleCheckMachine(server: server, idle: idle, roundTrip: roundTrip)
         do {
             let outcome = try await DatagramMachineRunner.run(socketCount: machine.socketCount, family: server.ip.family) { _ in machine }.output

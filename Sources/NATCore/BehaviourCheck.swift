@@ -2,7 +2,7 @@ import NATWire
 
 /// What a quick RFC 5780 check observed about the NAT between this host and one server.
 public struct BehaviourObservation: Sendable, Encodable {
-    public static let schema = "natctl.behaviour-check/1"
+    public static let schema = "natctl.behaviour-check/2"
     public var schema = BehaviourObservation.schema
     /// Whether any Binding request was answered.
     public var udp: Bool
@@ -16,8 +16,8 @@ public struct BehaviourObservation: Sendable, Encodable {
     public var evidence: [String] = []
     /// Whether our datagram to our own mapped address came back (RFC 5780 §4.5); null when not tested.
     @Nullable public var hairpin: Bool?
-    /// How long the idle test left a mapping idle, in seconds; null when not tested.
-    @Nullable public var idleSeconds: Double?
+    /// How long the idle test left a mapping idle, in milliseconds; null when not tested.
+    @Nullable public var idleMs: Double?
     /// Whether the server's answer reached a mapping idle 0.5 s (the control); null when not tested or no mapping.
     @Nullable public var aliveAfterControl: Bool?
     /// Whether it reached a mapping idle `idle_seconds`; false proves the mapping expired.

@@ -13,8 +13,8 @@ public enum ResolveError: Error, Equatable, Sendable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .notFound(let host, let reason): "cannot resolve '\(host)': \(reason)"
-        case .timedOut(let host, let ms): "resolving '\(host)' took longer than \(ms) ms"
+        case .notFound(let host, let reason): "the name '\(host)' did not resolve (\(reason))"
+        case .timedOut(let host, let ms): "the name '\(host)' did not resolve within \(ms) ms"
         }
     }
 }

@@ -65,16 +65,29 @@ public enum ProbeRequirement: String, Sendable, CaseIterable {
     case noNAT = "no-nat"
     case stableMapping = "stable-mapping"
 
-    /// Whether the condition holds; "not checked" counts as not holding, since CI asked for proof.
-    public func isMet(by report: ProbeReport) -> Bool {
+    /// Whether the condition holds: true or false when the probe checked it, nil when it could
+    /// not (the servers did not resolve, no server of that family was tried, nothing answered to
+    /// compare). Unchecked is never "no": CI asked a question the run could not answer (exit 2).
+    /// `udp` false (requests left and nothing came back) is a checked "no".
+    public func isMet(by report: ProbeReport) -> Bool? {
         switch self {
-        case .udp: report.udp == true
-        case .ipv4: report.ipv4 == true
-        case .ipv6: report.ipv6 == true
-        case .noNAT: report.noNat == true
+        case .udp: report.udp
+        case .ipv4: report.ipv4
+        case .ipv6: report.ipv6
+        case .noNAT: report.noNat
         case .stableMapping:
-            report.answered.count > 0 && report.mappingVariesByDestIp != true && report.mappingVariesByDestPort != true
-                && (report.mappingVariesByDestIp != nil || report.mappingVariesByDestPort != nil)
+            report.mappingVariesByDestIp == true || report.mappingVariesByDestPort == true
+                ? false : (report.mappingVariesByDestIp != nil || report.mappingVariesByDestPort != nil ? true : nil)
+        }
+    }
+
+    /// Why `isMet` is nil, in words.
+    public func uncheckedReason(_ report: ProbeReport) -> String {
+        switch self {
+        case .udp: "no request could be sent, so UDP was not tested"
+        case .ipv4, .ipv6: "no \(rawValue) server was tried"
+        case .noNAT: "no server answered, so the mapping was not seen"
+        case .stableMapping: "no two answers from different destinations could be compared (it needs a server with an RFC 5780 alternate address)"
         }
     }
 }

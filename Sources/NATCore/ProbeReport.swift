@@ -1,8 +1,8 @@
 import NATWire
 
-/// What `natctl probe` found: per server and overall. Encoded as `natctl.probe/1`.
+/// What `natctl probe` found: per server and overall. Encoded as `natctl.probe/2`.
 public struct ProbeReport: Sendable, Encodable {
-    public static let schema = "natctl.probe/1"
+    public static let schema = "natctl.probe/2"
 
     /// One Binding transaction to one server address.
     public struct ServerResult: Sendable, Encodable {
@@ -14,8 +14,8 @@ public struct ProbeReport: Sendable, Encodable {
         @Nullable public var address: String?
         /// `ipv4` or `ipv6`; null when unresolved.
         @Nullable public var family: IPAddress.Family?
-        /// Our reflexive transport address as this server saw it; null without an answer.
-        @Nullable public var reflexive: String?
+        /// Our reflexive transport address as this server saw it (XOR-MAPPED-ADDRESS); null without an answer.
+        @Nullable public var mapped: String?
         /// Round-trip time in milliseconds; null without an answer.
         @Nullable public var rttMs: Double?
         /// How many times the request was sent (retransmissions + 1).
@@ -28,18 +28,30 @@ public struct ProbeReport: Sendable, Encodable {
         @Nullable public var software: String?
         /// Why there is no answer; null when there is one.
         @Nullable public var error: String?
+        /// Why the request could not be sent at all (not encoded: `error` says it in words).
+        public var unsent: Unsent? = nil
 
+        /// Why a request never left: the CLI turns these into error codes.
+        public enum Unsent: Sendable { case notResolved, noAddressInFamily, noSocket, sendFailed }
 
+        enum CodingKeys: String, CodingKey {
+            case server, purpose, address, family, mapped, rttMs, transmissions, otherAddress, responseOrigin, software, error
+        }
     }
 
-    /// A `--require` condition and whether it held.
+    /// A `--require` (or classify `--expect`) condition and whether it held.
     public struct RequirementResult: Sendable, Encodable {
         public var condition: String
-        public var met: Bool
+        /// true: it held; false: it was checked and did not hold (exit 1); null: it could not
+        /// be checked (exit 2), never counted as either.
+        @Nullable public var met: Bool?
+        /// Why `met` is null (what was not checked, and why); null when it was checked.
+        @Nullable public var reason: String?
 
-        public init(condition: String, met: Bool) {
+        public init(condition: String, met: Bool?, reason: String? = nil) {
             self.condition = condition
             self.met = met
+            self.reason = met == nil ? (reason ?? "not checked") : nil
         }
     }
 
@@ -68,13 +80,15 @@ public struct ProbeReport: Sendable, Encodable {
     public var servers: [ServerResult] = []
     /// The `--require` conditions, if any, and whether each held.
     public var requirements: [RequirementResult] = []
+    /// Why the probe could not be done or a requirement failed; null when it did its job.
+    @Nullable public var error: ReportError?
     /// Wall time of the whole probe, in milliseconds.
     public var durationMs: Double = 0
 
     public init() {}
 
     /// Servers that answered.
-    public var answered: [ServerResult] { servers.filter { $0.reflexive != nil } }
+    public var answered: [ServerResult] { servers.filter { $0.mapped != nil } }
 
 
 }

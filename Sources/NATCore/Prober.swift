@@ -76,17 +76,20 @@ public enum Prober {
                         Target(order: order + n, spec: spec, purpose: "server", address: TransportAddress(ip: ip, port: spec.port)))
                 }
                 if chosen.isEmpty {
-                    failures.append(failure(order, spec, "has no address in the families asked for (\(configuration.families.map(\.rawValue).joined(separator: ", ")))"))
+                    failures.append(
+                        failure(
+                            order, spec, "has no \(configuration.families.map(\.rawValue).joined(separator: " or ")) address",
+                            unsent: .noAddressInFamily))
                 }
             case .failure(let error):
-                failures.append(failure(order, spec, error.description))
+                failures.append(failure(order, spec, error.description, unsent: .notResolved))
             }
         }
         return (targets, failures)
     }
 
-    private static func failure(_ order: Int, _ spec: ServerSpec, _ message: String) -> Outcome {
-        let result = ProbeReport.ServerResult(server: spec.description, purpose: "server", error: message)
+    private static func failure(_ order: Int, _ spec: ServerSpec, _ message: String, unsent: ProbeReport.ServerResult.Unsent) -> Outcome {
+        let result = ProbeReport.ServerResult(server: spec.description, purpose: "server", error: message, unsent: unsent)
         return Outcome(
             order: order, result: result, observation: nil,
             target: Target(order: order, spec: spec, purpose: "server", address: TransportAddress(ip: .unspecified(.ipv4), port: 0)))
@@ -157,6 +160,7 @@ public enum Prober {
         var outcome = Outcome(order: target.order, result: result, observation: nil, target: target)
         guard let socket else {
             outcome.result.error = bindError ?? "no socket"
+            outcome.result.unsent = .noSocket
             return outcome
         }
         // No SOFTWARE: RFC 3489 servers such as stund read 0x8022 as SERVER-NAME and drop a
@@ -173,7 +177,7 @@ public enum Prober {
                 let code = try? message.attribute(ErrorCode.self)
                 result.error = "server answered with error \(code.map { "\($0.code) \($0.reason)" } ?? "(no ERROR-CODE)")"
             } else if let mapped = response.reflexiveAddress {
-                result.reflexive = mapped.description
+                result.mapped = mapped.description
                 outcome.observation = MappingObservation(local: socket.localAddress, destination: target.address, mapped: mapped)
             } else {
                 result.error = "answer carried no usable (XOR-)MAPPED-ADDRESS"
@@ -187,6 +191,7 @@ public enum Prober {
             result.error = "skipped: enough servers had answered"
         } catch {
             result.error = error.description
+            if case .sendFailed = error { result.unsent = .sendFailed }
         }
         outcome.result = result
         return outcome

@@ -47,11 +47,14 @@ public struct LabVerification: Encodable, Sendable {
         public var evidence: [String]
     }
 
-    public var schema = "natctl.lab-verify/1"
+    public static let schema = "natctl.lab-verify/2"
+    public var schema = LabVerification.schema
     public var lab: String
     public var sites: [SiteResult]
     /// Whether every site behaved as labelled.
     public var passed: Bool
+    /// `{code, message}` when a site did not behave as labelled (`assertion-failed`); else null.
+    @Nullable public var error: ReportError? = nil
 
     /// Runs `natctl lab check` on every site's host (IPv4, then IPv6 when the lab has it) and
     /// compares the result with the label.

@@ -21,6 +21,19 @@ public struct TimeoutResult: Encodable, Sendable {
     /// Why it was not tested, or not proven.
     @Nullable public var note: String?
 
+    enum CodingKeys: String, CodingKey { case timeoutMs, idleMs, aliveAfterControl, aliveAfterIdle, proven, note }
+
+    /// Durations in milliseconds (`timeout_ms`, `idle_ms`), every key present.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(seconds.map { $0 * 1000 }, forKey: .timeoutMs)
+        try container.encode(idleSeconds.map { $0 * 1000 }, forKey: .idleMs)
+        try container.encode(aliveAfterControl, forKey: .aliveAfterControl)
+        try container.encode(aliveAfterIdle, forKey: .aliveAfterIdle)
+        try container.encode(proven, forKey: .proven)
+        try container.encode(note, forKey: .note)
+    }
+
     /// What to test on `site`, before any packet.
     static func plan(_ site: LabState.Site) -> TimeoutResult {
         guard site.expectsUdp else { return TimeoutResult(seconds: site.udpTimeoutSeconds, note: "no UDP to time out") }

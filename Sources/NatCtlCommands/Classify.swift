@@ -5,7 +5,10 @@ import NATWire
 
 extension NatCtl {
     /// `natctl classify`: the NAT's RFC 4787 behaviour, with confidence and evidence.
-    struct Classify: AsyncParsableCommand {
+    struct Classify: AsyncParsableCommand, JSONDocumentCommand {
+        static let schema = ClassifierReport.schema
+        var printsJSON: Bool { output.json }
+
         static let configuration = CommandConfiguration(
             abstract: "Tell what the NAT does: mapping, filtering, port allocation, hairpinning (RFC 5780).",
             discussion: """
@@ -96,10 +99,7 @@ extension NatCtl {
             let specs = try ServerChoice.servers(named: server)
             let started = ContinuousClock.now
             let choice = await ClassifyServers.resolve(specs, family: family, limit: .milliseconds(Int(min(timeout, 3) * 1000)))
-            guard !choice.addresses.isEmpty else {
-                Console.error("natctl: \(choice.failure)")
-                throw ExitStatus.operationFailed
-            }
+            guard !choice.addresses.isEmpty else { throw choice.failure }
             var configuration = ClassifierConfiguration(servers: choice.addresses, localIPs: LocalInterfaces.addresses())
             configuration.portSamples = portSamples
             configuration.testHairpin = !noHairpin
@@ -110,32 +110,35 @@ extension NatCtl {
             do {
                 report = try await Classifier.run(configuration, progress: progress)
             } catch {
-                Console.error("natctl: \(error)")
-                throw ExitStatus.operationFailed
+                throw CommandFailure.socket(error, address: choice.addresses.map(\.description).joined(separator: ", "), what: "classify against")
             }
             let main = TransportAddress(report.server) ?? choice.addresses[0]
             if lifetime, report.publicAddress != nil {
                 let budget = Duration.milliseconds(Int(timeout * 1000)) - (ContinuousClock.now - started) - .milliseconds(500)
                 let roundTrip = Duration.microseconds(Int((report.rttMs ?? 50) * 1000))
                 let lifetimeConfiguration = LifetimeMachine.Configuration(server: main, budget: budget, roundTrip: roundTrip)
-                if let finding = try? await Classifier.lifetime(lifetimeConfiguration, progress: progress) { report.lifetime = finding }
+                if let seconds = try? await Classifier.lifetime(lifetimeConfiguration, progress: progress) {
+                    report.lifetimeMs = Finding(seconds.value.map { ($0 * 1000).rounded() }, confidence: seconds.confidence, evidence: seconds.evidence)
+                }
             }
             if dialBack || !listenPort.isEmpty {
                 report.reachability = await reachability(report, server: main)
             }
             choice.label(&report)
-            report.expectations = expect.map { .init(condition: $0.argument, met: $0.isMet(by: report)) }
+            report.expectations = expect.map { $0.result(for: report) }
+            let failure = ClassifyExpectation.failure(expect, report, noAnswer: noAnswer(report, choice.addresses))
+            report.error = failure?.object ?? report.error
             try output.emit(report) { ClassifyRendering.text(report) }
-            let failed = zip(expect, report.expectations).filter { !$0.1.met }
-            if !failed.isEmpty {
-                let detail = failed.map { "\($0.0.key) is \($0.0.observed(in: report) ?? "undecided"), expected \($0.0.value)" }
-                Console.error("natctl: expectation not met: \(detail.joined(separator: "; "))")
-                throw ExitStatus.assertionFailed
-            }
-            if report.udp != true {
-                Console.error("natctl: \(report.error ?? "no answer from \(choice.addresses.map(\.description).joined(separator: ", ")) within \(Int(timeout * 1000)) ms; check the address and the firewall, or pass --server")")
-                throw ExitStatus.operationFailed
-            }
+            if let failure { throw failure }
+        }
+
+        /// Why nothing answered, naming the cause; nil when a server answered.
+        private func noAnswer(_ report: ClassifierReport, _ addresses: [TransportAddress]) -> CommandFailure? {
+            guard report.udp != true else { return nil }
+            if let error = report.error { return CommandFailure(.failed, error.message) }
+            let names = addresses.map(\.description).joined(separator: ", ")
+            return CommandFailure(
+                .noAnswer, "no answer from \(names) in \(Int(report.durationMs)) ms; check the address and the firewall, or pass --server")
         }
     }
 }

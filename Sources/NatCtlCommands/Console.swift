@@ -1,3 +1,5 @@
+import NIOConcurrencyHelpers
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -10,9 +12,16 @@ import Darwin
 /// `write(2)`, and stdout is flushed after each result so pipes see it at once.
 enum Console {
     static func result(_ text: String) {
+        printed.withLockedValue { $0 = true }
         print(text)
         fflush(nil)
     }
+
+    /// Whether anything went to stdout: `runMain` prints a `{schema, error}` document for a
+    /// failed `--json` run only when the command printed no document of its own.
+    static var hasPrintedResult: Bool { printed.withLockedValue { $0 } }
+
+    private static let printed = NIOLockedValueBox(false)
 
     static func error(_ text: String) {
         let line = text.hasSuffix("\n") ? text : text + "\n"

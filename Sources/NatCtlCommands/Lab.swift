@@ -30,11 +30,18 @@ struct LabNameOptions: ParsableArguments {
     var name: String = "lab"
 }
 
-/// Turns a `LabError` into natctl's message and exit code: usage problems 64, the rest 2.
-func labFailure(_ error: LabError) -> ExitCode {
-    Console.error("natctl: \(error)")
-    if case .invalidSpec = error { return ExitStatus.usage }
-    return ExitStatus.operationFailed
+/// Turns a `LabError` into natctl's failure: usage problems 64, the rest 2, each with its code.
+func labFailure(_ error: LabError) -> CommandFailure {
+    let code: CommandFailure.Code =
+        switch error {
+        case .notRoot: .notPermitted
+        case .unknownLab: .noSuchLab
+        case .unknownSite: .noSuchSite
+        case .invalidSpec: .usage
+        case .labRunning: .labRunning
+        default: .failed
+        }
+    return CommandFailure(code, error.description)
 }
 
 /// The running binary, so the lab starts the same natctl in its namespaces.

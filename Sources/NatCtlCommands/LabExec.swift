@@ -50,7 +50,10 @@ extension NatCtl.Lab {
         }
     }
 
-    struct Verify: AsyncParsableCommand {
+    struct Verify: AsyncParsableCommand, JSONDocumentCommand {
+        static let schema = LabVerification.schema
+        var printsJSON: Bool { output.json }
+
         static let configuration = CommandConfiguration(
             abstract: "Prove each site's NAT behaviour with packets before anyone trusts its label.",
             discussion: """
@@ -68,7 +71,7 @@ extension NatCtl.Lab {
         @OptionGroup var output: OutputOptions
 
         func run() async throws {
-            let report: LabVerification
+            var report: LabVerification
             let name = lab.name
             let natctl = currentExecutable
             do throws(LabError) {
@@ -77,8 +80,13 @@ extension NatCtl.Lab {
             } catch {
                 throw labFailure(error)
             }
+            let mismatched = report.sites.filter { !$0.passed }.map(\.site)
+            let failure =
+                mismatched.isEmpty
+                ? nil : CommandFailure(.assertionFailed, "lab '\(name)': site \(mismatched.joined(separator: ", ")) did not behave as labelled")
+            report.error = failure?.object
             try output.emit(report) { LabRendering.verification(report) }
-            if !report.passed { throw ExitStatus.assertionFailed }
+            if let failure { throw failure }
         }
     }
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import NATCore
 import NATLab
+import NATWire
 import NIOConcurrencyHelpers
 
 #if canImport(Glibc)
@@ -8,7 +9,10 @@ import Glibc
 #endif
 
 extension NatCtl.Lab {
-    struct Up: AsyncParsableCommand {
+    struct Up: AsyncParsableCommand, JSONDocumentCommand {
+        static let schema = LabDocument.schema
+        var printsJSON: Bool { output.json }
+
         static let configuration = CommandConfiguration(
             abstract: "Create a lab: one or two sites behind NATs, and natctl's server on the lab internet.",
             discussion: """
@@ -83,15 +87,14 @@ extension NatCtl.Lab {
             }
             if let number = interrupted.withLockedValue({ $0 }) {
                 await Blocking.run { LabBuilder.down(name) }
-                Console.error("natctl: lab '\(name)' removed after \(signalName(number))")
-                throw ExitStatus.interrupted
+                throw CommandFailure(.interrupted, "lab '\(name)' removed after \(signalName(number))")
             }
             let state: LabState
             switch built {
             case .success(let up): state = up
             case .failure(let error): throw labFailure(error)
             }
-            try output.emit(state) { LabRendering.status(state) }
+            try output.emit(LabDocument(state)) { LabRendering.status(state) }
         }
     }
 
@@ -110,7 +113,10 @@ extension NatCtl.Lab {
         }
     }
 
-    struct Status: AsyncParsableCommand {
+    struct Status: AsyncParsableCommand, JSONDocumentCommand {
+        static let schema = LabDocument.schema
+        var printsJSON: Bool { output.json }
+
         static let configuration = CommandConfiguration(abstract: "Show a lab's sites, addresses and server.")
 
         @OptionGroup var lab: LabNameOptions
@@ -119,14 +125,17 @@ extension NatCtl.Lab {
         func run() async throws {
             do {
                 let state = try LabState.load(lab.name)
-                try output.emit(state) { LabRendering.status(state) }
+                try output.emit(LabDocument(state)) { LabRendering.status(state) }
             } catch let error as LabError {
                 throw labFailure(error)
             }
         }
     }
 
-    struct List: AsyncParsableCommand {
+    struct List: AsyncParsableCommand, JSONDocumentCommand {
+        static let schema = "natctl.lab-list/2"
+        var printsJSON: Bool { output.json }
+
         static let configuration = CommandConfiguration(abstract: "List the NAT behaviours a lab site can have.")
 
         @OptionGroup var output: OutputOptions
@@ -134,12 +143,12 @@ extension NatCtl.Lab {
         struct Entry: Encodable {
             var name: String
             var description: String
-            var mapping: String?
-            var filtering: String?
+            @Nullable var mapping: String?
+            @Nullable var filtering: String?
         }
 
         struct Listing: Encodable {
-            var schema = "natctl.lab-list/1"
+            var schema = List.schema
             var behaviours: [Entry]
             var siteOptions: [String]
             var notAvailable: [String]

@@ -18,12 +18,15 @@ public struct NatCtl: AsyncParsableCommand {
             each other, using standard STUN (RFC 8489, RFC 5780) on the wire.
 
             Every command prints human text, or one JSON document with --json (keys in \
-            snake_case, a "schema" field, null meaning "not checked").
+            snake_case, a "schema" field, null meaning "not checked"), on every exit path: a \
+            failed run's document has an "error" object {code, message}, e.g. code \
+            "name-not-resolved" (docs/json.md, docs/schema/).
 
             EXIT CODES
               0   done
               1   an --expect or --require assertion failed
-              2   the operation could not be done (no server answered, bind refused, ...)
+              2   the operation could not be done (no server answered, bind refused, ...), or an
+                  --expect or --require value could not be checked
               64  usage error (bad flag or value)
               130 stopped by SIGINT or SIGTERM (lab exec: 128 + n when signal n killed its command)
             """,
@@ -40,15 +43,20 @@ extension NatCtl {
     /// pick ArgumentParser's synchronous `main()`.)
     public static func runMain(_ arguments: [String]? = nil) async {
         ProcessSignals.unblockTermination()
+        let given = arguments ?? Array(CommandLine.arguments.dropFirst())
+        var command: any ParsableCommand
+        do { command = try parseAsRoot(given) } catch {
+            FailureReport.parsing(error, arguments: given)
+            exit(withError: error)
+        }
         do {
-            var command = try parseAsRoot(arguments)
             if var asyncCommand = command as? any AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {
                 try command.run()
             }
         } catch {
-            exit(withError: error)
+            exit(withError: FailureReport.finish(error, command: command))
         }
     }
 }

@@ -8,7 +8,10 @@ extension ProbeRequirement: ExpressibleByArgument {}
 
 extension NatCtl {
     /// `natctl probe`: the reflexive address per server and what it says about the NAT.
-    struct Probe: AsyncParsableCommand {
+    struct Probe: AsyncParsableCommand, JSONDocumentCommand {
+        static let schema = ProbeReport.schema
+        var printsJSON: Bool { output.json }
+
         static let configuration = CommandConfiguration(
             abstract: "Ask STUN servers what address they see, over IPv4 and IPv6, and what that says about the NAT.",
             discussion: """
@@ -24,7 +27,7 @@ extension NatCtl {
                 Examples:
                   natctl probe --server 127.0.0.1:3478
                   natctl probe --json | jq -r .public_ipv4
-                  natctl probe --require udp --require stable-mapping   # exit 1 if not
+                  natctl probe --require udp --require stable-mapping   # exit 1 if not, 2 if not checked
                 """
         )
 
@@ -34,7 +37,7 @@ extension NatCtl {
         @Option(name: .long, help: "Only this IP family (ipv4 or ipv6); both by default.")
         var family: IPAddress.Family?
 
-        @Option(name: .long, help: "Exit 1 unless this holds: udp, ipv4, ipv6, no-nat, stable-mapping (repeatable).")
+        @Option(name: .long, help: "Exit 1 unless this holds, 2 when it could not be checked: udp, ipv4, ipv6, no-nat, stable-mapping (repeatable).")
         var require: [ProbeRequirement] = []
 
         @Option(name: .long, help: "Stop early once this many servers answered per family.")
@@ -58,29 +61,56 @@ extension NatCtl {
             configuration.enoughServers = enough
             if let family { configuration.families = [family] }
             var report = await Prober.run(configuration)
-            report.requirements = require.map { .init(condition: $0.rawValue, met: $0.isMet(by: report)) }
+            report.requirements = require.map { requirement in
+                .init(condition: requirement.rawValue, met: requirement.isMet(by: report), reason: requirement.uncheckedReason(report))
+            }
+            let failure = failure(report, configuration)
+            report.error = failure?.object
             try output.emit(report) { ProbeRendering.text(report) }
-            // A definite "no" to a question CI asked is an assertion failure (1), even when the
-            // "no" is that nothing answered; without --require, no answer means the probe could not be done (2).
-            let failed = report.requirements.filter { !$0.met }.map(\.condition)
+            if let failure { throw failure }
+        }
+
+        /// Why the run fails, if it does. A definite "no" to a question CI asked is an assertion
+        /// failure (1), even when the "no" is that nothing answered; a question the probe could
+        /// not answer (a name that did not resolve, no server of that family) exits 2 with its
+        /// cause, as does no answer at all without --require.
+        private func failure(_ report: ProbeReport, _ configuration: ProbeConfiguration) -> CommandFailure? {
+            let unchecked = report.requirements.filter { $0.met == nil }
+            let failed = report.requirements.filter { $0.met == false }.map(\.condition)
+            if !unchecked.isEmpty {
+                let cause = report.answered.isEmpty ? noAnswer(report, configuration) : nil
+                let list = unchecked.map { "\($0.condition) (\($0.reason ?? "not checked"))" }.joined(separator: ", ")
+                return CommandFailure(cause?.code ?? .notChecked, "requirement not checked: \(list)" + (cause.map { "; \($0.message)" } ?? ""))
+            }
             if !failed.isEmpty {
-                Console.error("natctl: requirement not met: \(failed.joined(separator: ", "))\(noAnswerHint(report, configuration))")
-                throw ExitStatus.assertionFailed
+                let hint = report.answered.isEmpty ? " (\(noAnswer(report, configuration).message))" : ""
+                return CommandFailure(.assertionFailed, "requirement not met: \(failed.joined(separator: ", "))\(hint)")
             }
-            if report.answered.isEmpty {
-                Console.error("natctl: \(noAnswerMessage(configuration))")
-                throw ExitStatus.operationFailed
-            }
+            return report.answered.isEmpty ? noAnswer(report, configuration) : nil
         }
 
-        private func noAnswerMessage(_ configuration: ProbeConfiguration) -> String {
-            let names = configuration.servers.map { "'\($0)'" }.joined(separator: ", ")
-            return "no STUN server answered at \(names) within \(Int(timing.timeout * 1000)) ms; "
-                + "check the address, the firewall, or pass --server"
-        }
-
-        private func noAnswerHint(_ report: ProbeReport, _ configuration: ProbeConfiguration) -> String {
-            report.answered.isEmpty ? " (\(noAnswerMessage(configuration)))" : ""
+        /// The real reason nothing answered: names that did not resolve, no server of the family
+        /// asked for, no socket or no route (nothing could be sent), or silence within the timeout.
+        private func noAnswer(_ report: ProbeReport, _ configuration: ProbeConfiguration) -> CommandFailure {
+            let asked = report.servers.filter { $0.purpose == "server" }
+            let sent = asked.filter { $0.unsent == nil }
+            if sent.isEmpty, !asked.isEmpty {
+                let reasons = asked.map { $0.unsent == .notResolved ? ($0.error ?? "") : "'\($0.server)' \($0.error ?? "was not tried")" }
+                    .joined(separator: "; ")
+                let causes = Set(asked.compactMap(\.unsent))
+                if causes == [.notResolved] {
+                    return CommandFailure(.nameNotResolved, "no server name resolved: \(reasons); check the name or pass --server ip:port")
+                }
+                if causes.isSubset(of: [.notResolved, .noAddressInFamily]) {
+                    return CommandFailure(
+                        .noServerOfFamily, "no server of the family asked for: \(reasons); drop --family or name a server of that family")
+                }
+                return CommandFailure(.failed, "no request could be sent: \(reasons)")
+            }
+            let names = sent.map { "'\($0.server)'" }.joined(separator: ", ")
+            return CommandFailure(
+                .noAnswer,
+                "no STUN server answered at \(names) within \(Int(timing.timeout * 1000)) ms; check the address, the firewall, or pass --server")
         }
     }
 }

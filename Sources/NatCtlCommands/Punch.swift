@@ -5,7 +5,10 @@ import NATWire
 
 extension NatCtl {
     /// `natctl punch`: a direct UDP path to a peer behind its own NAT, or the relay.
-    struct Punch: AsyncParsableCommand {
+    struct Punch: AsyncParsableCommand, JSONDocumentCommand {
+        static let schema = PunchReport.schema
+        var printsJSON: Bool { json }
+
         static let configuration = CommandConfiguration(
             abstract: "Connect two hosts behind NATs: rendezvous by a short code, punch a direct UDP path, or fall back to the relay.",
             discussion: """
@@ -78,7 +81,7 @@ extension NatCtl {
         @Flag(name: .long, help: "After connecting, send stdin to the peer and write what it sends to stdout.")
         var stdio = false
 
-        @Flag(name: .long, help: "Print one JSON document (schema natctl.punch/1).")
+        @Flag(name: .long, help: "Print one JSON document (schema natctl.punch/2).")
         var json = false
 
         func validate() throws {
@@ -135,19 +138,28 @@ extension NatCtl {
             let stop = session.stop
             let watcher = Task.detached { stop(await termination.wait()) }
             defer { watcher.cancel() }
-            let report = await session.run()
+            var report = await session.run()
+            let failure = Self.failure(report, requireDirect: require == "direct")
+            report.failure = failure?.object
             if json {
-                Console.result((try? ReportJSON.encode(report)) ?? "{}")
+                Console.result(try ReportJSON.encode(report))
             } else if !stdio || report.outcome != .success {
                 Console.result(PunchRendering.text(report))
             }
-            guard report.outcome == .success else {
-                if json || stdio { Console.error("natctl punch: \(report.outcome.rawValue): \(report.error ?? "no path")") }
-                throw report.outcome == .interrupted ? ExitStatus.interrupted : ExitStatus.operationFailed
-            }
-            if require == "direct", report.path == .relayed {
-                if !json { Console.error("natctl punch: --require direct: only the relay worked") }
-                throw ExitStatus.assertionFailed
+            if let failure { throw failure }
+        }
+
+        /// Why the run fails: any outcome but SUCCESS (2, 130 when interrupted), or
+        /// `--require direct` when only the relay worked (1).
+        static func failure(_ report: PunchReport, requireDirect: Bool) -> CommandFailure? {
+            let message = "punch: \(report.outcome.rawValue): \(report.error ?? "no path")"
+            switch report.outcome {
+            case .success:
+                guard requireDirect, report.path == .relayed else { return nil }
+                return CommandFailure(.assertionFailed, "punch: --require direct: only the relay worked")
+            case .interrupted: return CommandFailure(.interrupted, message)
+            case .serverUnreachable: return CommandFailure(.noAnswer, message)
+            default: return CommandFailure(.punchFailed, message)
             }
         }
 

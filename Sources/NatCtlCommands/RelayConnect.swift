@@ -62,8 +62,8 @@ extension NatCtl.Relay {
                 client = try await TURNClient.allocate(server: try await turn.serverAddress(limit: limit), credential: turn.credential, limit: limit)
                 if let named { try await client.bindChannel(to: named) } else { try await client.createPermission(accepted) }
             } catch let error as TURNClientError {
-                Console.error("natctl: relay connect: \(error)")
-                throw ExitStatus.operationFailed
+                if case .transaction(.timedOut) = error { throw CommandFailure(.noAnswer, "relay connect: \(error)") }
+                throw CommandFailure(.relayFailed, "relay connect: \(error)")
             }
             let talking = named.map { "talking to \($0)" } ?? "waiting for \(accepted.map(\.description).joined(separator: ", "))"
             Console.error("natctl relay connect: relayed address \(client.relayedAddress) (the peer sends here); \(talking)")

@@ -12,7 +12,10 @@ import Glibc
 
 extension NatCtl.Relay {
     /// `natctl relay serve`: a STUN server with RFC 5780 roles, until SIGINT/SIGTERM.
-    struct Serve: AsyncParsableCommand {
+    struct Serve: AsyncParsableCommand, JSONDocumentCommand {
+        static let schema = ServeEvent.schema
+        var printsJSON: Bool { json }
+
         static let configuration = CommandConfiguration(
             abstract: "Serve STUN (with RFC 5780 when given an alternate address), dial-back, and a TURN relay when given credentials.",
             discussion: """
@@ -39,7 +42,7 @@ extension NatCtl.Relay {
                 credentials for falling back to it.
 
                 Prints one line when listening (with --json: one JSON object per line, \
-                schema natctl.serve/1) and runs until SIGINT or SIGTERM, or for --duration seconds.
+                schema natctl.serve/2) and runs until SIGINT or SIGTERM, or for --duration seconds.
 
                 Examples:
                   natctl relay serve --listen 127.0.0.1:3478 --alternate 127.0.0.2:3479
@@ -104,9 +107,10 @@ extension NatCtl.Relay {
                 server = try await STUNServer.start(
                     layout, software: software.isEmpty ? nil : software, turn: relay, rendezvous: rendezvous, rates: limits.rates,
                     onTURNEvent: { event in Self.print(ServeEvent(event), json: json) })
+            } catch ServerError.bindFailed(let address, let reason) {
+                throw CommandFailure.socket(ServerError.bindFailed(address, reason: reason), address: address.description, what: "listen on")
             } catch {
-                Console.error("natctl: \(error); pick a free port or an address of this host (ip addr)")
-                throw ExitStatus.operationFailed
+                throw CommandFailure.socket(error, address: layout.addresses.map(\.description).joined(separator: ", "), what: "listen on")
             }
             var listening = ServeEvent(event: "listening")
             listening.addresses = server.layout.addresses.map(\.description)

@@ -4,7 +4,10 @@ import NATWire
 
 extension NatCtl.Relay {
     /// `natctl relay test`: allocate, echo through the relay, report.
-    struct Test: AsyncParsableCommand {
+    struct Test: AsyncParsableCommand, JSONDocumentCommand {
+        static let schema = RelayTestReport.schema
+        var printsJSON: Bool { output.json }
+
         static let configuration = CommandConfiguration(
             abstract: "Allocate on a TURN server and measure the relayed path (RTT, loss, throughput).",
             discussion: """
@@ -63,12 +66,15 @@ extension NatCtl.Relay {
             options.payloadBytes = size
             options.rate = rate
             options.timeout = limit
-            let report = await RelayProbe.run(options)
-            try output.emit(report) { RelayRendering.text(report) }
-            if let error = report.error {
-                Console.error("natctl: relay test: \(error)")
-                throw ExitStatus.operationFailed
+            var report = await RelayProbe.run(options)
+            let failure = report.error.map { error in
+                CommandFailure(
+                    report.noAnswer ? .noAnswer : .relayFailed,
+                    "relay test: \(error)" + (report.noAnswer ? "; check the address and the firewall" : ""))
             }
+            report.failure = failure?.object
+            try output.emit(report) { RelayRendering.text(report) }
+            if let failure { throw failure }
         }
     }
 }

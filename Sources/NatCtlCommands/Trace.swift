@@ -121,8 +121,7 @@ extension NatCtl {
             if let read {
                 let capture: Capture
                 do { capture = try await Blocking.run { () throws(CaptureFileError) in try CaptureFileReader.read(path: read) } } catch {
-                    Console.error("natctl: trace: \(error)")
-                    throw ExitStatus.operationFailed
+                    throw CommandFailure.trace(error)
                 }
                 return try explain(capture, source: read)
             }
@@ -176,10 +175,7 @@ extension NatCtl {
                 } catch { saveError = error }
             }
             try output.emit(report) { TraceRendering.text(report, packets: packets) }
-            if let saveError {
-                Console.error("natctl: trace: \(saveError)")
-                throw ExitStatus.operationFailed
-            }
+            if let saveError { throw CommandFailure.trace(saveError) }
         }
     }
 }

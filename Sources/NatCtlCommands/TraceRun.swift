@@ -37,8 +37,7 @@ struct TraceRun {
         let exit = ChildExit(watching: process)
         do { try process.run() } catch {
             _ = await Blocking.run { capture.stop() }
-            Console.error("natctl: trace: cannot start '\(command.joined(separator: " "))': \(error.localizedDescription)")
-            throw ExitStatus.operationFailed
+            throw CommandFailure(.failed, "trace: cannot start '\(command.joined(separator: " "))': \(error.localizedDescription)")
         }
         // Read the child's stdout while it runs, so a large report cannot fill the pipe and stall
         // it; the read blocks until the child closes it, so it gets a Dispatch thread of its own.
@@ -50,10 +49,7 @@ struct TraceRun {
 
     /// Opens the capture, or says why not (exit 2).
     static func open(targets: [CaptureTarget], filter: String, limit: Int) throws -> LiveCapture {
-        do { return try LiveCapture(targets: targets, filter: filter, frameLimit: limit) } catch {
-            Console.error("natctl: trace: \(error)")
-            throw ExitStatus.operationFailed
-        }
+        do { return try LiveCapture(targets: targets, filter: filter, frameLimit: limit) } catch { throw CommandFailure.trace(error) }
     }
 
     /// `--interface` devices, else the routes' devices (not with `--lab` alone and no
@@ -103,8 +99,7 @@ struct TraceRun {
             do {
                 targets += try NamespaceInterfaces.list(namespace: namespace).map { CaptureTarget(interface: $0, namespace: namespace) }
             } catch {
-                Console.error("natctl: trace: \(error)")
-                throw ExitStatus.operationFailed
+                throw CommandFailure(.captureFailed, "trace: \(error)")
             }
         }
         return targets

@@ -77,7 +77,7 @@ import Testing
         #expect(report.udp == false)
         #expect(report.rfc3489 == "udp-blocked")
         #expect(report.mapping.value == nil)
-        #expect(report.elapsedMs < 2000, "gives up after 5 paced copies and a 0.5 s wait, not RFC 8489's 39.5 s")
+        #expect(report.durationMs < 2000, "gives up after 5 paced copies and a 0.5 s wait, not RFC 8489's 39.5 s")
     }
 
     /// Answers that never come cost a few round trips, not fixed seconds.
@@ -87,7 +87,7 @@ import Testing
             simulation.oneWayDelay = .milliseconds(delay)
             let report = simulation.run()
             #expect(report.filtering.value == .addressAndPortDependent)
-            #expect(report.elapsedMs < bound, "one-way delay \(delay) ms took \(report.elapsedMs) ms of virtual time")
+            #expect(report.durationMs < bound, "one-way delay \(delay) ms took \(report.durationMs) ms of virtual time")
         }
     }
 
@@ -124,7 +124,7 @@ import Testing
         simulation.oneWayDelay = .milliseconds(200)
         simulation.configure = { $0.timeout = .milliseconds(600) }
         let report = simulation.run()
-        #expect(report.elapsedMs <= 600.001)
+        #expect(report.durationMs <= 600.001)
         #expect(report.publicAddress != nil, "mapping test I was answered at 400 ms")
         #expect(report.filtering.value == nil, "filtering tests II/III had not sent all copies: undecided, not 'filtered'")
         #expect(report.filtering.evidence.contains { $0.contains("timed out") })

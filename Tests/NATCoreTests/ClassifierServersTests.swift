@@ -105,6 +105,6 @@ import Testing
         #expect(coldReport.lossEstimate == 0, "\(coldReport.tests.map { "\($0.test) x\($0.transmissions)" })")
         #expect(coldReport.tests.allSatisfy { $0.transmissions <= 5 })
         #expect(coldReport.filtering.value == .addressAndPortDependent)
-        #expect(coldReport.elapsedMs <= warmReport.elapsedMs + 250, "the warm-up costs its own delay, not extra rounds")
+        #expect(coldReport.durationMs <= warmReport.durationMs + 250, "the warm-up costs its own delay, not extra rounds")
     }
 }

@@ -62,14 +62,20 @@ import Testing
         #expect(ProbeAnalysis.noNAT(rewritten, localAddresses: [IPAddress("10.0.0.2")!]) == false)
     }
 
-    @Test func requirementsTreatNotCheckedAsNotMet() {
+    @Test func requirementsKeepNotCheckedApartFromNo() {
         var report = ProbeReport()
-        #expect(!ProbeRequirement.udp.isMet(by: report))
+        #expect(ProbeRequirement.udp.isMet(by: report) == nil, "nothing sent: not checked")
+        report.udp = false
+        #expect(ProbeRequirement.udp.isMet(by: report) == false, "sent and nothing came back: a checked no")
         report.udp = true
         report.ipv4 = true
-        #expect(ProbeRequirement.udp.isMet(by: report))
-        #expect(ProbeRequirement.ipv4.isMet(by: report))
-        #expect(!ProbeRequirement.ipv6.isMet(by: report))
-        #expect(!ProbeRequirement.stableMapping.isMet(by: report))
+        #expect(ProbeRequirement.udp.isMet(by: report) == true)
+        #expect(ProbeRequirement.ipv4.isMet(by: report) == true)
+        #expect(ProbeRequirement.ipv6.isMet(by: report) == nil, "no IPv6 server tried")
+        #expect(ProbeRequirement.stableMapping.isMet(by: report) == nil, "nothing compared")
+        report.mappingVariesByDestIp = false
+        #expect(ProbeRequirement.stableMapping.isMet(by: report) == true)
+        report.mappingVariesByDestPort = true
+        #expect(ProbeRequirement.stableMapping.isMet(by: report) == false)
     }
 }

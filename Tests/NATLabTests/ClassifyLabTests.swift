@@ -101,8 +101,8 @@ extension LabTests {
         @Test func lifetimeFindsAFiveSecondTimeout() async throws {
             try await LabFixture.with(name: "tlife", ["a=eim-apdf,udp-timeout=5"]) { state in
                 let output = try LabFixture.natctl(state, site: "a", ["classify", "--lifetime", "--timeout", "25", "--json"])
-                let lifetime = try #require(try LabFixture.json(output.stdout)["lifetime"] as? [String: Any])
-                let seconds = try #require(lifetime["value"] as? Double, "\(lifetime)")
+                let lifetime = try #require(try LabFixture.json(output.stdout)["lifetime_ms"] as? [String: Any])
+                let seconds = try #require(lifetime["value"] as? Double, "\(lifetime)") / 1000
                 #expect((3.5...6.5).contains(seconds), "\(lifetime)")
             }
         }

@@ -38,7 +38,7 @@ extension LabTests {
         try await LabFixture.with(name: "tseq", ["a=apdm-apdf-seq"]) { state in
             let output = try LabFixture.natctl(state, site: "a", ["probe", "--json"])
             let servers = try #require(try LabFixture.json(output.stdout)["servers"] as? [[String: Any]])
-            let ports = servers.compactMap { ($0["reflexive"] as? String)?.split(separator: ":").last.flatMap { Int($0) } }.sorted()
+            let ports = servers.compactMap { ($0["mapped"] as? String)?.split(separator: ":").last.flatMap { Int($0) } }.sorted()
             #expect(ports.count == 4)
             #expect(ports == Array(ports[0]..<ports[0] + ports.count), "one new port per destination, in sequence: \(ports)")
             #expect(ports.allSatisfy { (50000..<51024).contains($0) })

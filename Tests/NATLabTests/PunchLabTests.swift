@@ -48,7 +48,7 @@ extension LabTests {
                 #expect(output.status == 2)
                 let report = try LabFixture.json(output.stdout)
                 #expect(report["outcome"] as? String == "NO_PEER")
-                #expect((report["error"] as? String)?.contains("77") == true)
+                #expect(((report["error"] as? [String: Any])?["message"] as? String)?.contains("77") == true)
             }
         }
 

@@ -25,7 +25,7 @@ struct PunchPair {
     }
 
     var outcomes: [String] { reports.map { $0["outcome"] as? String ?? "?" } }
-    var errors: [String] { reports.map { $0["error"] as? String ?? "" } }
+    var errors: [String] { reports.map { ($0["error"] as? [String: Any])?["message"] as? String ?? "" } }
     var succeeded: Bool { outcomes == ["SUCCESS", "SUCCESS"] && statuses == [0, 0] }
 
     /// "direct" or "relayed" when both sides agree, else what each saw.

@@ -50,11 +50,11 @@ struct CoturnInteropTests {
         let first = try #require(servers.first)
         let local = try #require((report["local_sockets"] as? [String])?.first)
         let localPort = try #require(local.split(separator: ":").last)
-        #expect(first["reflexive"] as? String == "127.0.0.1:\(localPort)")
+        #expect(first["mapped"] as? String == "127.0.0.1:\(localPort)")
         #expect(first["other_address"] as? String == "127.0.0.2:\(coturn.port + 1)")
         #expect((first["software"] as? String)?.contains("Coturn") == true)
         #expect(servers.count == 3, "natctl also asks coturn's alternate IP and alternate port")
-        for entry in servers { #expect(entry["reflexive"] as? String == "127.0.0.1:\(localPort)") }
+        for entry in servers { #expect(entry["mapped"] as? String == "127.0.0.1:\(localPort)") }
         #expect(report["mapping_varies_by_dest_ip"] as? Bool == false)
         #expect(report["mapping_varies_by_dest_port"] as? Bool == false)
         #expect(report["no_nat"] as? Bool == true)

@@ -91,7 +91,7 @@ struct CoturnTURNInteropTests {
         let output = try Subprocess.natctl("relay", "test", "--json", "--server", "127.0.0.1:\(coturn.port)", "--user", "alice", "--password", "nope")
         #expect(output.status == 2)
         let report = try ProbeCLITests.json(output.stdout)
-        #expect(report["error_code"] as? Int == 401)
+        #expect(report["stun_error_code"] as? Int == 401)
         #expect(output.stderr.contains("username or password"))
     }
 

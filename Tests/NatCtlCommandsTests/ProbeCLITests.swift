@@ -26,9 +26,10 @@ import Testing
         let output = try Subprocess.natctl("probe", "--server", primary, "--server", addresses[3], "--json", "--timeout", "5")
         #expect(output.status == 0, "stderr: \(output.stderr)")
         let report = try Self.json(output.stdout)
-        #expect(report["schema"] as? String == "natctl.probe/1")
+        #expect(report["schema"] as? String == "natctl.probe/2")
         #expect(report["udp"] as? Bool == true)
         #expect(report["ipv4"] as? Bool == true)
+        #expect(report["error"] is NSNull)
         #expect(report["ipv6"] is NSNull, "no IPv6 server was given, so IPv6 is not checked")
         #expect(report["public_ipv4"] as? String == "127.0.0.1")
         #expect(report["no_nat"] as? Bool == true)
@@ -42,7 +43,7 @@ import Testing
         let local = try #require((report["local_sockets"] as? [String])?.first)
         let localPort = local.split(separator: ":").last.map(String.init)
         for entry in servers {
-            #expect((entry["reflexive"] as? String)?.hasSuffix(":\(localPort ?? "?")") == true)
+            #expect((entry["mapped"] as? String)?.hasSuffix(":\(localPort ?? "?")") == true)
             #expect(entry["rtt_ms"] is Double)
             #expect(entry["error"] is NSNull)
         }
@@ -75,11 +76,17 @@ import Testing
     @Test func failedRequirementExitsOneWithAWellFormedDocument() throws {
         let (server, addresses) = try Self.startServer()
         defer { _ = server.stop() }
+        // IPv6 is not checked when no IPv6 server was tried: exit 2, met null, never "no".
         let output = try Subprocess.natctl("probe", "--server", addresses[0], "--require", "ipv6", "--require", "udp", "--json")
-        #expect(output.status == 1)
-        #expect(output.stderr.contains("requirement not met: ipv6"))
-        let requirements = try #require(try Self.json(output.stdout)["requirements"] as? [[String: Any]])
-        #expect(requirements.map { $0["met"] as? Bool } == [false, true])
+        #expect(output.status == 2)
+        #expect(output.stderr.contains("requirement not checked: ipv6 (no ipv6 server was tried)"))
+        let report = try Self.json(output.stdout)
+        let requirements = try #require(report["requirements"] as? [[String: Any]])
+        #expect(requirements.map { $0["met"] as? Bool } == [nil, true])
+        #expect(requirements.first?["met"] is NSNull)
+        #expect(requirements.first?["reason"] as? String == "no ipv6 server was tried")
+        #expect((report["error"] as? [String: Any])?["code"] as? String == "not-checked")
+        // A checked "no" exits 1: see noServerAnsweringExitsTwoWithinTheTimeout (--require udp).
         let passing = try Subprocess.natctl("probe", "--server", addresses[0], "--require", "no-nat", "--require", "stable-mapping")
         #expect(passing.status == 0)
     }
@@ -90,27 +97,67 @@ import Testing
         #expect(output.status == 2)
         #expect(output.stderr.contains("no STUN server answered at '127.0.0.1:\(port)' within 500 ms"))
         let report = try Self.json(output.stdout)
+        #expect((report["error"] as? [String: Any])?["code"] as? String == "no-answer")
         #expect(report["udp"] as? Bool == false)
         #expect(report["public_ipv4"] is NSNull)
         let servers = try #require(report["servers"] as? [[String: Any]])
         #expect((servers.first?["error"] as? String)?.hasPrefix("no answer from 127.0.0.1:\(port)") == true)
         // Asked as a CI question, the same silence is a definite "UDP does not work": exit 1.
-        let gated = try Subprocess.natctl("probe", "--server", "127.0.0.1:\(port)", "--timeout", "0.3", "--require", "udp")
+        let gated = try Subprocess.natctl("probe", "--server", "127.0.0.1:\(port)", "--timeout", "0.3", "--require", "udp", "--json")
         #expect(gated.status == 1)
         #expect(gated.stderr.contains("requirement not met: udp (no STUN server answered"))
+        let gatedReport = try Self.json(gated.stdout)
+        #expect((gatedReport["error"] as? [String: Any])?["code"] as? String == "assertion-failed")
+        #expect((gatedReport["requirements"] as? [[String: Any]])?.first?["met"] as? Bool == false)
     }
 
     @Test func unresolvableServerIsReportedNotHung() throws {
         let output = try Subprocess.natctl("probe", "--server", "no-such-host.invalid:3478", "--timeout", "1", "--json")
         #expect(output.status == 2)
-        let servers = try #require(try Self.json(output.stdout)["servers"] as? [[String: Any]])
+        #expect(output.stderr.contains("did not resolve"))
+        #expect(!output.stderr.contains("within 1000 ms"), "a name that did not resolve is not a server that did not answer")
+        let report = try Self.json(output.stdout)
+        let servers = try #require(report["servers"] as? [[String: Any]])
         #expect((servers.first?["error"] as? String)?.contains("no-such-host.invalid") == true)
+        #expect((report["error"] as? [String: Any])?["code"] as? String == "name-not-resolved")
+    }
+
+    /// A typo in the server name is not blocked UDP: `--require udp` exits 2, not 1.
+    @Test func requireOnAnUnresolvedNameExitsTwo() throws {
+        let output = try Subprocess.natctl("probe", "--server", "nohost.invalid:3478", "--timeout", "1", "--require", "udp", "--json")
+        #expect(output.status == 2, "stderr: \(output.stderr)")
+        let report = try Self.json(output.stdout)
+        #expect((report["error"] as? [String: Any])?["code"] as? String == "name-not-resolved")
+        let requirement = try #require((report["requirements"] as? [[String: Any]])?.first)
+        #expect(requirement["met"] is NSNull)
+        #expect(requirement["reason"] is String)
+    }
+
+    @Test func familyWithoutAServerIsNamed() throws {
+        let output = try Subprocess.natctl("probe", "--server", "127.0.0.1:3478", "--family", "ipv6", "--json")
+        #expect(output.status == 2)
+        let report = try Self.json(output.stdout)
+        #expect((report["error"] as? [String: Any])?["code"] as? String == "no-server-of-family")
+    }
+
+    @Test func busyPortIsNamed() throws {
+        let (server, addresses) = try Self.startServer()
+        defer { _ = server.stop() }
+        let output = try Subprocess.natctl("relay", "serve", "--listen", addresses[0], "--duration", "1", "--json")
+        #expect(output.status == 2)
+        let port = addresses[0].split(separator: ":").last.map(String.init) ?? "?"
+        #expect(output.stderr.contains("port \(port) is already in use"), "stderr: \(output.stderr)")
+        #expect(!output.stderr.contains("errno"))
+        let document = try Self.json(output.stdout)
+        #expect(document["schema"] as? String == "natctl.serve/2")
+        #expect((document["error"] as? [String: Any])?["code"] as? String == "port-in-use")
     }
 
     @Test func serveStopsCleanlyOnSIGTERM() throws {
         let (server, _) = try Self.startServer()
         let (status, rest) = server.stop()
         #expect(status == 0)
-        #expect(rest.contains(#""event":"stopped","reason":"SIGTERM""#))
+        let stopped = rest.split(separator: "\n").compactMap { try? Self.json(String($0)) }.first { $0["event"] as? String == "stopped" }
+        #expect(stopped?["reason"] as? String == "SIGTERM", "\(rest)")
     }
 }

@@ -13,7 +13,7 @@ public enum Classifier {
             socketCount: configuration.socketCount, family: configuration.family, progress: progress, group: group
         ) { ClassifierMachine(configuration: configuration, localPorts: $0) }
         var result = report
-        if result.udp != true, let first = errors.first { result.error = first }
+        if result.udp != true, let first = errors.first { result.error = ReportError(code: "failed", message: first) }
         return result
     }
 

@@ -20,7 +20,7 @@ struct ClassifierAnalysis {
         var report = ClassifierReport(server: configuration.servers[main ?? 0].description)
         report.servers = configuration.servers.indices.map(serverRecord)
         report.otherAddress = fullTest?.other.description
-        report.elapsedMs = roundedMilliseconds(elapsed)
+        report.durationMs = roundedMilliseconds(elapsed)
         report.tests = machine.requests.filter { !$0.sendTimes.isEmpty }.map(record)
         report.rttMs = main.flatMap { machine.cleanRoundTrip(toServer: $0) ?? machine.roundTrip(toServer: $0) }.map(roundedMilliseconds)
         let (lost, answered) = machine.lossCounts

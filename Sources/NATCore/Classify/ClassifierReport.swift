@@ -133,9 +133,9 @@ public struct ClassifierTestRecord: Encodable, Sendable, Equatable {
 
 }
 
-/// The verdict of `natctl classify`, encoded as `natctl.classify/1`.
+/// The verdict of `natctl classify`, encoded as `natctl.classify/2` (docs/schema/natctl.classify.2.json).
 public struct ClassifierReport: Encodable, Sendable {
-    public static let schema = "natctl.classify/1"
+    public static let schema = "natctl.classify/2"
     public var schema = ClassifierReport.schema
     /// The server the verdicts rest on: the one that ran the RFC 5780 tests, else the first that
     /// answered, else the first given; and its alternate address (null when none ran the tests).
@@ -157,8 +157,8 @@ public struct ClassifierReport: Encodable, Sendable {
     /// Whether an unsolicited inbound packet claims the mapping it reaches, so the host's next
     /// packet to that sender gets a new external port (routers without an input firewall).
     public var inboundClaimsMapping: Finding<Bool>
-    /// Binding lifetime in seconds (`--lifetime`); null when not measured.
-    public var lifetime: Finding<Double>
+    /// Binding lifetime in milliseconds (`--lifetime`); null when not measured.
+    public var lifetimeMs: Finding<Double>
     /// AutoNAT-style dial-back results, when asked for.
     @Nullable public var reachability: ReachabilityReport?
     /// The RFC 3489 name of this mapping × filtering pair (`full-cone`, `symmetric`, ...), or
@@ -178,10 +178,11 @@ public struct ClassifierReport: Encodable, Sendable {
     public var expectations: [ProbeReport.RequirementResult] = []
     /// Conditions that break peer-to-peer software though the verdicts look fine.
     public var warnings: [String] = []
-    /// Why nothing could be sent, when that is why nothing answered.
-    @Nullable public var error: String?
-    /// Wall time of the classification, in milliseconds.
-    public var elapsedMs: Double = 0
+    /// Why the run failed or an expectation did not hold, `{code, message}`; null when classify
+    /// did its job. The engine sets it when nothing could be sent; the CLI when nothing answered.
+    @Nullable public var error: ReportError?
+    /// Wall time of the classification, in milliseconds (the key of every command's wall time).
+    public var durationMs: Double = 0
 
     public init(server: String) {
         self.server = server
@@ -190,7 +191,7 @@ public struct ClassifierReport: Encodable, Sendable {
         portAllocation = .undecided("not run")
         hairpin = .undecided("not run")
         inboundClaimsMapping = .undecided("not run")
-        lifetime = .undecided("not measured; pass --lifetime")
+        lifetimeMs = .undecided("not measured; pass --lifetime")
         holePunching = .undecided("not run")
     }
 }

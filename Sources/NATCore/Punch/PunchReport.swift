@@ -20,9 +20,10 @@ public enum PunchOutcome: String, Sendable, Codable {
     case interrupted = "INTERRUPTED"
 }
 
-/// What `natctl punch` did (schema natctl.punch/1, docs/json.md).
+/// What `natctl punch` did (schema natctl.punch/2, docs/json.md, docs/schema/).
 public struct PunchReport: Encodable, Sendable {
-    public var schema = "natctl.punch/1"
+    public static let schema = "natctl.punch/2"
+    public var schema = PunchReport.schema
     public var outcome: PunchOutcome = .failed
     /// The rendezvous server; null in serverless mode (`--peer`).
     @Nullable public var server: String?
@@ -57,9 +58,48 @@ public struct PunchReport: Encodable, Sendable {
     public var keepalivesSent = 0
     /// Things the user should know: probes that look like a port scan, a relay that failed.
     public var warnings: [String] = []
-    /// Why the run did not succeed, in a sentence.
-    @Nullable public var error: String?
+    /// Why the run did not succeed, in a sentence (not encoded: the CLI puts it in `failure`).
+    public var error: String?
+    /// The `error` object `{code, message}`; null when the run did its job.
+    public var failure: ReportError?
+    /// Wall time of the whole run, in milliseconds.
     public var durationMs: Double = 0
+
+    enum CodingKeys: String, CodingKey {
+        case schema, outcome, server, nameplate, role, strategy, localMapping, peerMapping, localCandidates, peerCandidates
+        case path, localBase, remote, pairMs, connectMs, rttMs, upgraded, attempts, packets, proof, proofAfterHold
+        case keepalivesSent, warnings, durationMs
+        case failure = "error"
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(schema, forKey: .schema)
+        try c.encode(outcome, forKey: .outcome)
+        try c.encode(server, forKey: .server)
+        try c.encode(nameplate, forKey: .nameplate)
+        try c.encode(role, forKey: .role)
+        try c.encode(strategy, forKey: .strategy)
+        try c.encode(localMapping, forKey: .localMapping)
+        try c.encode(peerMapping, forKey: .peerMapping)
+        try c.encode(localCandidates, forKey: .localCandidates)
+        try c.encode(peerCandidates, forKey: .peerCandidates)
+        try c.encode(path, forKey: .path)
+        try c.encode(localBase, forKey: .localBase)
+        try c.encode(remote, forKey: .remote)
+        try c.encode(pairMs, forKey: .pairMs)
+        try c.encode(connectMs, forKey: .connectMs)
+        try c.encode(rttMs, forKey: .rttMs)
+        try c.encode(upgraded, forKey: .upgraded)
+        try c.encode(attempts, forKey: .attempts)
+        try c.encode(packets, forKey: .packets)
+        try c.encode(proof, forKey: .proof)
+        try c.encode(proofAfterHold, forKey: .proofAfterHold)
+        try c.encode(keepalivesSent, forKey: .keepalivesSent)
+        try c.encode(warnings, forKey: .warnings)
+        try c.encode(failure, forKey: .failure)
+        try c.encode(durationMs, forKey: .durationMs)
+    }
 
     public init() {}
 

@@ -38,6 +38,7 @@ public enum RelayProbe {
         } catch {
             report.error = error.description
             report.errorCode = error.code
+            if case .transaction(.timedOut) = error { report.noAnswer = true }
             report.durationMs = (ContinuousClock.now - started).millisecondsDouble
             return report
         }

@@ -1,30 +1,70 @@
 import NATWire
 
-/// What `natctl relay test` found (schema natctl.relay-test/1, docs/json.md).
+/// What `natctl relay test` found (schema natctl.relay-test/2, docs/json.md, docs/schema/).
 public struct RelayTestReport: Encodable, Sendable {
-    public var schema = "natctl.relay-test/1"
+    public static let schema = "natctl.relay-test/2"
+    public var schema = RelayTestReport.schema
     public var server: String
     @Nullable public var allocation: Allocation?
     /// Who echoed: a named peer or this host's second socket.
     @Nullable public var echoPeer: String?
     @Nullable public var channel: Int?
     @Nullable public var echo: Echo?
-    /// Why the test stopped short; null when it ran through.
-    @Nullable public var error: String?
-    /// The STUN error code behind `error`, when the server sent one (401, 437, 486, ...).
+    /// Why the test stopped short, in the engine's words; null when it ran through. The CLI
+    /// encodes it in the `error` object (not encoded itself).
+    public var error: String?
+    /// The STUN error code behind `error`, when the server sent one (401, 437, 486, ...);
+    /// encoded as `stun_error_code`.
     @Nullable public var errorCode: Int?
+    /// The `error` object `{code, message}`; null when the test ran through.
+    public var failure: ReportError?
+    /// Whether `error` is that the server never answered (not encoded).
+    public var noAnswer = false
+    /// Wall time of the whole run, in milliseconds.
     public var durationMs: Double = 0
+
+    enum CodingKeys: String, CodingKey {
+        case schema, server, allocation, echoPeer, channel, echo, addedRttMs, durationMs
+        case failure = "error"
+        case errorCode = "stunErrorCode"
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(schema, forKey: .schema)
+        try container.encode(server, forKey: .server)
+        try container.encode(allocation, forKey: .allocation)
+        try container.encode(echoPeer, forKey: .echoPeer)
+        try container.encode(channel, forKey: .channel)
+        try container.encode(echo, forKey: .echo)
+        try container.encode(addedRttMs, forKey: .addedRttMs)
+        try container.encode(failure, forKey: .failure)
+        try container.encode(errorCode, forKey: .errorCode)
+        try container.encode(durationMs, forKey: .durationMs)
+    }
 
     public init(server: String) { self.server = server }
 
     public struct Allocation: Encodable, Sendable {
         public var relayedAddress: String
         @Nullable public var mappedAddress: String?
+        /// The allocation's lifetime as granted, in seconds; encoded as `lifetime_ms`.
         public var lifetimeSeconds: Int
         /// From the first Allocate to the allocation, the 401 challenge included.
         public var allocateMs: Double
         /// The shortest TURN transaction round trip: the direct path to the server.
         public var serverRttMs: Double
+
+        enum CodingKeys: String, CodingKey { case relayedAddress, mappedAddress, lifetimeMs, allocateMs, serverRttMs }
+
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(relayedAddress, forKey: .relayedAddress)
+            try container.encode(mappedAddress, forKey: .mappedAddress)
+            try container.encode(lifetimeSeconds * 1000, forKey: .lifetimeMs)
+            try container.encode(allocateMs, forKey: .allocateMs)
+            try container.encode(serverRttMs, forKey: .serverRttMs)
+        }
     }
 
     public struct Echo: Encodable, Sendable {

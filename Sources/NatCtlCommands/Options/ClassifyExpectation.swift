@@ -58,7 +58,39 @@ struct ClassifyExpectation: ExpressibleByArgument, Sendable {
         }
     }
 
-    func isMet(by report: ClassifierReport) -> Bool { observed(in: report) == value }
+    /// Whether the verdict has the expected value: nil when it was not checked. Nothing is
+    /// checked when the server never answered: a dead server looks like blocked UDP, so even
+    /// `udp=no` is not "met" then.
+    func isMet(by report: ClassifierReport) -> Bool? {
+        guard report.udp == true else { return nil }
+        return observed(in: report).map { $0 == value }
+    }
+
+    /// The `expectations` record: `met` null with the reason when it was not checked.
+    func result(for report: ClassifierReport) -> ProbeReport.RequirementResult {
+        let reason =
+            report.udp == true
+            ? "\(key) was not decided (see its evidence)" : "the server never answered, so nothing was checked (a dead server looks like blocked UDP)"
+        return .init(condition: argument, met: isMet(by: report), reason: reason)
+    }
+
+    /// Why the run fails: an expectation not checked (2, with the cause when nothing answered),
+    /// one that did not hold (1), or no answer at all (2); nil when classify did its job.
+    static func failure(_ expectations: [ClassifyExpectation], _ report: ClassifierReport, noAnswer: CommandFailure?) -> CommandFailure? {
+        let results = expectations.map { ($0, $0.isMet(by: report)) }
+        let unchecked = results.filter { $0.1 == nil }.map(\.0)
+        if !unchecked.isEmpty {
+            let list = unchecked.map(\.argument).joined(separator: ", ")
+            if let noAnswer { return CommandFailure(noAnswer.code, "expectation not checked: \(list); \(noAnswer.message)") }
+            return CommandFailure(.notChecked, "expectation not checked: \(list) (undecided; see the evidence)")
+        }
+        let failed = results.filter { $0.1 == false }.map(\.0)
+        if !failed.isEmpty {
+            let detail = failed.map { "\($0.key) is \($0.observed(in: report) ?? "undecided"), expected \($0.value)" }
+            return CommandFailure(.assertionFailed, "expectation not met: \(detail.joined(separator: "; "))")
+        }
+        return noAnswer
+    }
 }
 
 extension MappingBehaviour {

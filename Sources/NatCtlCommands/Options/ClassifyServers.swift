@@ -10,10 +10,14 @@ struct ClassifyServers {
     /// Names that could not be used, with why, as report records.
     var unusable: [ClassifierServerRecord] = []
 
-    /// Why no server could be used: one line naming the real cause of each.
-    var failure: String {
-        let causes = unusable.map { "\($0.server): \($0.error ?? "unusable")" }
-        return "no usable server: " + causes.joined(separator: "; ")
+    /// Why no server could be used, naming the real cause of each: a family mismatch when any
+    /// name resolved, else names that did not resolve.
+    var failure: CommandFailure {
+        let causes = unusable.map { "\($0.server): \($0.error ?? "unusable")" }.joined(separator: "; ")
+        guard unusable.contains(where: { $0.error?.hasPrefix("has only") == true }) else {
+            return CommandFailure(.nameNotResolved, "no server name resolved: \(causes); check the names, or give IP addresses")
+        }
+        return CommandFailure(.noServerOfFamily, "no server of that family: \(causes); drop --family or name a server of that family")
     }
 
     static func resolve(_ specs: [ServerSpec], family: IPAddress.Family?, limit: Duration) async -> ClassifyServers {

@@ -26,18 +26,12 @@ enum ServerChoice {
     }
 
     /// The first named server (see `named`), resolved to an address; nil when none is named.
-    /// A name that does not resolve is reported on stderr and exits 2.
+    /// A name that does not resolve fails with `name-not-resolved` (exit 2).
     static func firstNamed(_ flags: [String], limit: Duration) async throws -> TransportAddress? {
         guard let spec = try named(flags).first else { return nil }
         let ips: [IPAddress]
-        do { ips = try await HostResolver.resolve(spec.host, limit: limit) } catch {
-            Console.error("natctl: \(error)")
-            throw ExitStatus.operationFailed
-        }
-        guard let ip = ips.first else {
-            Console.error("natctl: '\(spec.host)' has no address")
-            throw ExitStatus.operationFailed
-        }
+        do { ips = try await HostResolver.resolve(spec.host, limit: limit) } catch { throw CommandFailure.resolve(error) }
+        guard let ip = ips.first else { throw CommandFailure(.nameNotResolved, "'\(spec.host)' has no address") }
         return TransportAddress(ip: ip, port: spec.port)
     }
 }

@@ -6,7 +6,7 @@ enum ClassifyRendering {
     static func text(_ report: ClassifierReport) -> String {
         var lines = ["NAT toward \(report.server)" + (report.otherAddress.map { " (alternate \($0))" } ?? "")]
         if report.udp != true {
-            lines.append("  UDP: no answer — \(report.error ?? report.mapping.evidence.first ?? "")")
+            lines.append("  UDP: no answer — \(report.error?.message ?? report.mapping.evidence.first ?? "")")
         }
         var rows: [[String]] = []
         func row(_ label: String, _ value: String?, _ confidence: Double?) {
@@ -19,14 +19,14 @@ enum ClassifyRendering {
         row("port allocation", report.portAllocation.value.map(portText), report.portAllocation.confidence)
         row("hairpinning", report.hairpin.value.map { $0 ? "yes" : "no" }, report.hairpin.confidence)
         row("inbound claims mapping", report.inboundClaimsMapping.value.map { $0 ? "yes" : "no" }, report.inboundClaimsMapping.confidence)
-        row("binding lifetime", report.lifetime.value.map { String(format: "%.1f s", $0) }, report.lifetime.confidence)
+        row("binding lifetime", report.lifetimeMs.value.map { String(format: "%.1f s", $0 / 1000) }, report.lifetimeMs.confidence)
         if let reachability = report.reachability { row("reachability", reachability.overall, nil) }
         row("RFC 3489 name", report.rfc3489, nil)
         row("hole punching", report.holePunching.value, report.holePunching.confidence)
         lines += Table.render(header: ["", "verdict", "confidence"], rows: rows).map { "  " + $0 }
         let rtt = report.rttMs.map { String(format: "%.1f ms", $0) } ?? "-"
         let loss = report.lossEstimate.map { String(format: "%.0f%%", $0 * 100) } ?? "-"
-        lines.append("  round trip \(rtt), loss estimate \(loss), \(report.tests.count) tests in \(String(format: "%.0f", report.elapsedMs)) ms")
+        lines.append("  round trip \(rtt), loss estimate \(loss), \(report.tests.count) tests in \(String(format: "%.0f", report.durationMs)) ms")
         for warning in report.warnings { lines.append("  warning: \(warning)") }
         lines.append("")
         lines.append("servers:")
@@ -68,7 +68,7 @@ enum ClassifyRendering {
             lines.append("  dial-back \(port.transport)/\(port.port): \(port.result) (\(port.detail))")
         }
         for expectation in report.expectations {
-            lines.append("expect \(expectation.condition): \(expectation.met ? "met" : "NOT met")")
+            lines.append("expect \(expectation.condition): \(expectation.met.map { $0 ? "met" : "NOT met" } ?? "NOT CHECKED (\(expectation.reason ?? ""))")")
         }
         return lines.joined(separator: "\n")
     }

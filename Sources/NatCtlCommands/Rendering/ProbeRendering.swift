@@ -7,7 +7,7 @@ enum ProbeRendering {
         let rows = report.servers.map { result -> [String] in
             let name = result.purpose == "server" ? result.server : "  \(result.server) via \(result.purpose.replacingOccurrences(of: "_", with: " "))"
             let target = result.address ?? "-"
-            let seen = result.reflexive ?? "no answer"
+            let seen = result.mapped ?? "no answer"
             let rtt = result.rttMs.map { String(format: "%.1f ms", $0) } ?? "-"
             return [name, target, seen, rtt]
         }
@@ -28,7 +28,7 @@ enum ProbeRendering {
         let width = facts.map(\.0.count).max() ?? 0
         for (label, value) in facts { lines.append("\(label.padding(toLength: width, withPad: " ", startingAt: 0))  \(value)") }
         for requirement in report.requirements {
-            lines.append("require \(requirement.condition): \(requirement.met ? "met" : "NOT met")")
+            lines.append("require \(requirement.condition): \(requirement.met.map { $0 ? "met" : "NOT met" } ?? "NOT CHECKED (\(requirement.reason ?? ""))")")
         }
         lines.append(String(format: "(%.0f ms)", report.durationMs))
         return lines.joined(separator: "\n")

@@ -2,9 +2,11 @@ import NATCore
 import NATServer
 import NATWire
 
-/// One line of `relay serve` output (schema natctl.serve/1 with --json).
+/// One line of `relay serve` output (schema natctl.serve/2 with --json): every key on every
+/// line, null when it does not apply to the event.
 struct ServeEvent: Encodable {
-    var schema = "natctl.serve/1"
+    static let schema = "natctl.serve/2"
+    var schema = ServeEvent.schema
     var event: String
     var addresses: [String]? = nil
     var rfc5780: Bool? = nil
@@ -13,8 +15,29 @@ struct ServeEvent: Encodable {
     var client: String? = nil
     var relayed: String? = nil
     var username: String? = nil
+    /// The allocation's lifetime in seconds; encoded in milliseconds as `lifetime_ms`.
     var lifetime: UInt32? = nil
     var traffic: TURNTraffic? = nil
+
+    enum CodingKeys: String, CodingKey {
+        case schema, event, addresses, rfc5780, turn, reason, client, relayed, username, lifetimeMs, traffic, error
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(schema, forKey: .schema)
+        try container.encode(event, forKey: .event)
+        try container.encode(addresses, forKey: .addresses)
+        try container.encode(rfc5780, forKey: .rfc5780)
+        try container.encode(turn, forKey: .turn)
+        try container.encode(reason, forKey: .reason)
+        try container.encode(client, forKey: .client)
+        try container.encode(relayed, forKey: .relayed)
+        try container.encode(username, forKey: .username)
+        try container.encode(lifetime.map { Int($0) * 1000 }, forKey: .lifetimeMs)
+        try container.encode(traffic, forKey: .traffic)
+        try container.encode(ReportError?.none, forKey: .error)
+    }
 
     struct TURNSummary: Encodable {
         var relayIP: String
