@@ -23,6 +23,14 @@ public struct TraceFinding: Sendable, Encodable {
         case punchInboundArrived = "punch_inbound_arrived"
         case wireGuardNoResponse = "wireguard_no_response"
         case wireGuardHandshake = "wireguard_handshake"
+        /// classify's hairpin test: a request to this host's own public address, and its outcome.
+        case hairpinTest = "hairpin_test"
+        /// An RFC 5780 filtering test (CHANGE-REQUEST, RESPONSE-PORT) and what reached this host.
+        case filteringTest = "filtering_test"
+        /// Datagrams for this host seen outside it (a lab router's WAN) and never on it.
+        case droppedAtNAT = "dropped_at_nat"
+        /// An ICMP error for punch checks toward a peer candidate that cannot be routed from here.
+        case punchCandidateUnreachable = "punch_candidate_unreachable"
     }
 
     public enum Severity: String, Sendable, Codable, Comparable {
