@@ -102,7 +102,7 @@ import Testing
         #expect(problems(findings).isEmpty, "\(findings.map(\.sentence))")
         let test = findings.first { $0.kind == .filteringTest }
         #expect(test?.severity == .info)
-        #expect(test?.sentence.contains("CHANGE-REQUEST (change IP and port)") == true)
+        #expect(test?.sentence.contains("CHANGE-REQUEST change IP and port") == true)
         #expect(test?.sentence.contains("natctl trace --lab") == true)
     }
 
@@ -150,7 +150,7 @@ import Testing
         #expect(dropped.severity == .info)
         #expect(dropped.by == "rt-a/wan")
         #expect(dropped.remote == "203.0.113.2:3479")
-        #expect(dropped.sentence.contains("the NAT in rt-a dropped them"))
+        #expect(dropped.sentence.contains("the NAT in rt-a dropped it"))
         #expect(dropped.sentence.contains("address-dependent or address-and-port-dependent"))
         #expect(dropped.frames.contains(10))
         #expect(!findings.contains { $0.kind == .filteringTest }, "the drop at the NAT says it all")

@@ -5,13 +5,22 @@ import NATWire
 /// answers by design, so silence here is the test's evidence, not a fault; when the capture
 /// covers the NAT (`--lab`), the answers are followed to the interface where they stopped.
 enum FilteringRules {
-    /// What a group of such requests asked for.
+    /// What a group of such requests asked for, as the attribute says it.
     static func label(_ stun: STUNSummary) -> String {
         if let change = stun.changeRequest, change.changeIP || change.changePort {
             let what = change.changeIP && change.changePort ? "IP and port" : change.changeIP ? "IP" : "port"
-            return "CHANGE-REQUEST (change \(what))"
+            return "CHANGE-REQUEST change \(what)"
         }
         return stun.responsePort.map { "RESPONSE-PORT \($0)" } ?? "another endpoint"
+    }
+
+    /// The same in words: "to answer from its other IP address and port".
+    static func request(_ stun: STUNSummary) -> String {
+        if let change = stun.changeRequest, change.changeIP || change.changePort {
+            let what = change.changeIP && change.changePort ? "IP address and port" : change.changeIP ? "IP address" : "port"
+            return "to answer from its other \(what)"
+        }
+        return stun.responsePort.map { "to answer to this host's port \($0)" } ?? "to answer elsewhere"
     }
 
     /// What a dropped answer says about the NAT's filtering (RFC 5780 §4.4).
@@ -57,14 +66,13 @@ enum FilteringRules {
             }
             let arrived = local.filter { isAnswer($0) && context.isIncoming($0) }
             let outside = context.packets.filter { !context.localInterfaces.contains($0.interface) && isAnswer($0) }
-            let transactions = counted(ids.count, "request")
-            let asked = "\(transactions) to \(key.server) with \(key.label)"
+            let asked = "this host asked \(key.server) \(request(stun)) (\(key.label); \(counted(ids.count, "request")), \(counted(requests.count, "transmission")))"
             if !arrived.isEmpty {
                 let from = Set(arrived.compactMap(\.udpSource)).sorted().map(\.description).joined(separator: ", ")
                 let answeredIDs = Set(arrived.compactMap(\.stun?.transactionID)).count
                 findings.append(TraceFinding(
                     kind: .filteringTest, severity: .info,
-                    sentence: "Filtering test: \(asked) got \(answeredIDs) answered from \(from), which reached this host: \(meaning(stun, dropped: false)).",
+                    sentence: "Filtering test: \(asked); \(answeredIDs) of them were answered from \(from), and the answers reached this host: \(meaning(stun, dropped: false)).",
                     frames: (requests + arrived).map(\.frame).sorted(), local: requests.first?.udpSource?.description, remote: key.server.description))
                 continue
             }
@@ -78,7 +86,7 @@ enum FilteringRules {
             if stopped.isEmpty {
                 findings.append(TraceFinding(
                     kind: .filteringTest, severity: .info,
-                    sentence: "Filtering test: \(asked) got no answer at this host. If the server answered, \(meaning(stun, dropped: true)); \(context.localInterfaces.count < context.interfaces.count ? "the capture saw no answer on the way either, so the server may not have sent one" : "capture the NAT too (natctl trace --lab) to see the answers dropped there").",
+                    sentence: "Filtering test: \(asked); no answer reached this host. If the server answered, \(meaning(stun, dropped: true)); \(context.localInterfaces.count < context.interfaces.count ? "the capture saw no answer on the way either, so the server may not have sent one" : "capture the NAT too (natctl trace --lab) to see the answers dropped there").",
                     frames: requests.map(\.frame), local: requests.first?.udpSource?.description, remote: key.server.description))
                 continue
             }
@@ -88,7 +96,7 @@ enum FilteringRules {
             let answers = Set(stopped.compactMap(\.stun?.transactionID)).count
             findings.append(TraceFinding(
                 kind: .droppedAtNAT, severity: .info,
-                sentence: "Filtering test: \(asked) were answered from \(from); \(counted(answers, "answer")) reached \(where_) at \(to) and never reached this host: the NAT\(namespace(where_).map { " in \($0)" } ?? "") dropped them, so \(meaning(stun, dropped: true)).",
+                sentence: "Filtering test: \(asked); the server answered from \(from), and \(answers == 1 ? "the answer" : "\(answers) answers") reached \(where_) (to \(to)) but never this host: the NAT\(namespace(where_).map { " in \($0)" } ?? "") dropped \(answers == 1 ? "it" : "them"). So \(meaning(stun, dropped: true)).",
                 frames: (requests.prefix(4) + stopped).map(\.frame).sorted(), local: requests.first?.udpSource?.description, remote: from, by: where_))
         }
         return (findings, covered)
