@@ -76,7 +76,8 @@ enum TraceRendering {
                 let path = entry.hops.dropFirst().map { hop -> String in
                     defer { previous = (hop.source, hop.destination) }
                     let changed = (hop.source, hop.destination) != previous
-                    return "\(hop.interface) #\(hop.frame)" + (changed ? " as \(hop.source ?? "?") → \(hop.destination ?? "?")" : "")
+                    let time = hop.timeMs.formatted(.number.precision(.fractionLength(1)))
+                    return "\(hop.interface) #\(hop.frame) \(time) ms" + (changed ? " as \(hop.source ?? "?") → \(hop.destination ?? "?")" : "")
                 }
                 lines.append(String(repeating: " ", count: 19) + "also seen on " + path.joined(separator: ", "))
             }

@@ -1,0 +1,66 @@
+import Foundation
+import NATLab
+import Testing
+
+/// `natctl trace` of a successful classify behind a real filtering NAT: the operation's own
+/// deliberate probes are information, not problems, and with `--lab` the filtering tests'
+/// answers are followed to the router that dropped them, one timeline row per datagram.
+extension LabTests {
+    @Suite struct TraceTruthLabTests {
+        typealias Traced = TraceLabTests.Traced
+
+        /// Findings of one severity.
+        static func severity(_ traced: Traced, _ severity: String) -> [[String: Any]] {
+            traced.findings.filter { $0["severity"] as? String == severity }
+        }
+
+        @Test func classifyBehindAFilteringNATHasNoProblemsAndNamesTheRouterThatDroppedTheAnswers() async throws {
+            try await LabFixture.with(name: "trtruth", ["a=eim-apdf"]) { lab in
+                let site = try lab.site("a")
+                // Host only: the hairpin test's ICMP port unreachable and the unanswered
+                // filtering tests are the test's answers.
+                let plain = try TraceLabTests.trace(lab, site: "a", ["classify", "--timeout", "8"])
+                #expect(plain.status == 0)
+                #expect(Self.severity(plain, "problem").isEmpty, "\(Self.severity(plain, "problem").map { $0["sentence"] ?? "" })")
+                let hairpin = try #require(plain.first("hairpin_test"), "\(plain.kinds)")
+                #expect(hairpin["severity"] as? String == "info")
+                #expect(hairpin["remote"] as? String == "\(site.publicAddress):\((hairpin["local"] as? String ?? "").split(separator: ":").last ?? "")")
+                #expect((hairpin["sentence"] as? String ?? "").contains("the NAT does not hairpin"))
+                #expect(!plain.kinds.contains("icmp_error"))
+                #expect(!plain.kinds.contains("no_reply"))
+                let filtering = plain.findings.filter { $0["kind"] as? String == "filtering_test" }
+                #expect(filtering.count == 2, "change IP and port, change port: \(plain.kinds)")
+                #expect(filtering.allSatisfy { $0["severity"] as? String == "info" })
+
+                // With the lab captured: the alternate server's answers reached the router's WAN.
+                let traced = try TraceLabTests.trace(lab, site: "a", ["--lab", "trtruth", "classify", "--timeout", "8"])
+                #expect(traced.status == 0)
+                #expect(Self.severity(traced, "problem").isEmpty, "\(Self.severity(traced, "problem").map { $0["sentence"] ?? "" })")
+                let dropped = traced.findings.filter { $0["kind"] as? String == "dropped_at_nat" }
+                #expect(dropped.count == 2, "\(traced.kinds)")
+                #expect(dropped.allSatisfy { $0["by"] as? String == "\(site.routerNamespace)/wan" }, "\(dropped)")
+                #expect(Set(dropped.compactMap { $0["remote"] as? String }) == ["203.0.113.2:3479", "203.0.113.1:3479"], "\(dropped)")
+                let changeBoth = try #require(dropped.first { $0["remote"] as? String == "203.0.113.2:3479" })
+                #expect((changeBoth["sentence"] as? String ?? "").contains("the NAT in \(site.routerNamespace) dropped"))
+                #expect(!traced.kinds.contains("filtering_test"), "the drop at the NAT explains those tests")
+
+                // One row per datagram: every frame in exactly one row, never twice on one
+                // interface, and a request crossing the NAT is one row with its hops.
+                let rows = traced.report["timeline"] as? [[String: Any]] ?? []
+                let hops = rows.map { $0["hops"] as? [[String: Any]] ?? [] }
+                let frames = hops.flatMap { $0.compactMap { $0["frame"] as? Int } }
+                #expect(frames.count == traced.report["packets"] as? Int)
+                #expect(Set(frames).count == frames.count)
+                #expect(rows.count < frames.count / 2, "datagrams are seen on several interfaces")
+                #expect(hops.allSatisfy { row in Set(row.compactMap { $0["interface"] as? String }).count == row.count })
+                let request = try #require(rows.firstIndex { ($0["summary"] as? String ?? "").hasPrefix("STUN Binding request") && $0["direction"] as? String == "out" })
+                let path = hops[request].compactMap { $0["interface"] as? String }
+                #expect(path.starts(with: ["eth0", "\(site.routerNamespace)/lan", "\(site.routerNamespace)/wan"]), "\(path)")
+                #expect((hops[request][2]["source"] as? String ?? "").hasPrefix(site.publicAddress + ":"), "translated on the WAN")
+                let background = rows.map { $0["background"] as? Bool ?? false }
+                #expect(background == background.sorted { !$0 && $1 }, "background traffic comes last")
+                #expect(traced.report["schema"] as? String == "natctl.trace/2")
+            }
+        }
+    }
+}
