@@ -123,7 +123,13 @@ extension NatCtl {
                 let budget = Duration.milliseconds(Int(timeout * 1000)) - (ContinuousClock.now - started) - .milliseconds(500)
                 let roundTrip = Duration.microseconds(Int((report.rttMs ?? 50) * 1000))
                 let lifetimeConfiguration = LifetimeMachine.Configuration(server: address, budget: budget, roundTrip: roundTrip)
-                if let finding = try? await Classifier.lifetime(lifetimeConfiguration, progress: progress) { report.lifetime = finding }
+                // A wait of minutes: on a terminal, what it waits for and how much budget is left.
+                let line = ProgressLine.start(json: output.json)
+                let waiting = "binding lifetime: leaving mappings idle until the NAT forgets them"
+                line?.wait(for: waiting, budget: budget)
+                let notes = line.map { $0.notes(indent: "  ") } ?? progress
+                if let finding = try? await Classifier.lifetime(lifetimeConfiguration, progress: notes) { report.lifetime = finding }
+                line?.finish()
             }
             if dialBack || !listenPort.isEmpty {
                 report.reachability = await reachability(report, server: address)
