@@ -19,7 +19,7 @@ import Testing
         b.add(1, Craft.udp(server, host, Craft.bindingResponse(Craft.id(id), mapped: mapped)))
     }
 
-    @Test func hairpinPortUnreachableIsTheTestsAnswerNotAProblem() {
+    @Test func hairpinPortUnreachableIsTheTestsAnswerNotAProblem() throws {
         var b = Craft.Builder()
         answered(&b)
         let hairpin = Craft.udp(host, mapped, Craft.bindingRequest(Craft.id(2)))
@@ -27,12 +27,12 @@ import Testing
         b.add(11, Craft.icmpError(from: mapped.ip, type: 3, code: 3, quoting: hairpin))
         let findings = b.findings(locals: ["10.0.1.2"])
         #expect(problems(findings).isEmpty, "\(findings.map(\.sentence))")
-        let test = try? #require(findings.first { $0.kind == .hairpinTest })
-        #expect(test?.severity == .info)
-        #expect(test?.by == "203.0.113.11")
-        #expect(test?.remote == "203.0.113.11:40000")
-        #expect(test?.sentence.contains("the NAT does not hairpin") == true)
-        #expect(test?.frames == [3, 4])
+        let test = try #require(findings.first { $0.kind == .hairpinTest })
+        #expect(test.severity == .info)
+        #expect(test.by == "203.0.113.11")
+        #expect(test.remote == "203.0.113.11:40000")
+        #expect(test.sentence.contains("the NAT does not hairpin"))
+        #expect(test.frames == [3, 4])
         #expect(!findings.contains { $0.kind == .icmpError })
     }
 
@@ -175,6 +175,21 @@ import Testing
         var b = Craft.Builder(siteInterfaces())
         exchangeAcrossTheNAT(&b, id: 1, at: 0)
         exchangeAcrossTheNAT(&b, id: 2, at: 100)
+        #expect(!b.findings().contains { $0.kind == .droppedAtNAT })
+    }
+
+    /// Negative control: a rendezvous message naming the peer's public address does not make
+    /// that address this host's, so datagrams the peer's NAT drops are not this host's loss.
+    @Test func aPeersAddressInRendezvousIsNotThisHostsPublicAddress() {
+        var interfaces = siteInterfaces()
+        interfaces.append(CaptureInterface(name: "rt-b/wan", linkType: .ethernet, addresses: [Craft.ip("203.0.113.12")]))
+        var b = Craft.Builder(interfaces)
+        exchangeAcrossTheNAT(&b, id: 1, at: 0)
+        var message = STUNMessage(type: STUNMessageType(method: .rendezvous, messageClass: .indication), transactionID: Craft.id(8))
+        message.append(XORMappedAddress(Craft.at("203.0.113.12:46251")))
+        let indication = message.encoded(fingerprint: true)
+        b.add(10, Craft.udp(server, host, indication), on: 0)
+        b.add(20, Craft.udp(server, Craft.at("203.0.113.12:46251"), Craft.bindingResponse(Craft.id(9), mapped: mapped)), on: 3)
         #expect(!b.findings().contains { $0.kind == .droppedAtNAT })
     }
 

@@ -60,7 +60,52 @@ extension LabTests {
                 let background = rows.map { $0["background"] as? Bool ?? false }
                 #expect(background == background.sorted { !$0 && $1 }, "background traffic comes last")
                 #expect(traced.report["schema"] as? String == "natctl.trace/2")
+                try Self.expectValid(traced.report)
             }
+        }
+
+        /// A punch between two sites behind filtering NATs: the checks to the peer's private
+        /// host candidate get ICMP network unreachable from the lab internet, which is expected.
+        @Test func punchChecksToThePeersPrivateCandidateAreNotAProblem() async throws {
+            try await LabFixture.with(name: "trcand", ["a=eim-apdf", "b=eim-apdf"]) { lab in
+                let code = ["--code", "\(Int.random(in: 1000...9999))-trace-private-candidate", "--timeout", "8"]
+                let traced = try LabProcess(lab, site: "a", ["trace", "--json", "--lab", "trcand", "punch"] + code, captureStderr: false)
+                let peer = try LabProcess(lab, site: "b", ["punch", "--json"] + code, captureStderr: false)
+                async let tracedOutput = traced.finish()
+                async let peerOutput = peer.finish()
+                let (output, _) = await (tracedOutput, peerOutput)
+                #expect(output.status == 0, "two port-preserving EIM NATs punch through")
+                let report = Traced(status: output.status, report: try LabFixture.json(output.stdout))
+                #expect(Self.severity(report, "problem").isEmpty, "\(Self.severity(report, "problem").map { $0["sentence"] ?? "" })")
+                let unreachable = try #require(report.first("punch_candidate_unreachable"), "\(report.kinds)")
+                #expect(unreachable["severity"] as? String == "info")
+                #expect((unreachable["remote"] as? String ?? "").hasPrefix(lab.sites[1].hostAddress + ":"), "the peer's host candidate")
+                #expect(!report.kinds.contains("icmp_error"))
+                #expect(!report.kinds.contains("dropped_at_nat"), "the peer's NAT dropping its own traffic is not this host's: \(report.kinds)")
+                #expect(report.kinds.contains("punch_inbound_arrived"))
+                try Self.expectValid(report.report)
+            }
+        }
+
+        /// Validates a report against docs/schema/natctl.trace.2.json with python3-jsonschema.
+        static func expectValid(_ report: [String: Any]) throws {
+            let file = TraceLabTests.temporary("report.json")
+            defer { try? FileManager.default.removeItem(atPath: file) }
+            try JSONSerialization.data(withJSONObject: report).write(to: URL(fileURLWithPath: file))
+            let schema = LabFixture.packageRoot.appendingPathComponent("docs/schema/natctl.trace.2.json").path
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = [
+                "python3", "-c",
+                "import json, sys, jsonschema; jsonschema.validate(json.load(open(sys.argv[1])), json.load(open(sys.argv[2])))",
+                file, schema,
+            ]
+            let errors = Pipe()
+            process.standardError = errors
+            try process.run()
+            let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            #expect(process.terminationStatus == 0, "not valid against natctl.trace.2.json: \(message.suffix(1500))")
         }
     }
 }

@@ -6,7 +6,9 @@ import NATWire
 /// RESPONSE-PORT), and punch checks toward the peer's candidates. Their failures are what
 /// the test measures, so rules report them as information, not problems.
 struct ExpectedProbes {
-    /// Endpoints STUN servers reported for this host, with when the first such answer arrived.
+    /// Endpoints STUN servers reported for this host (XOR-MAPPED-ADDRESS in Binding success
+    /// responses it received; rendezvous messages carry a peer's addresses, not ours), with
+    /// when the first such answer arrived.
     let reflexive: [TransportAddress: Int64]
     /// Outgoing flows of the hairpin test: a STUN request to a reflexive address of this host,
     /// sent after an answer reported that address.
@@ -19,7 +21,8 @@ struct ExpectedProbes {
     init(_ context: TraceContext) {
         var reflexive: [TransportAddress: Int64] = [:]
         for packet in context.localPackets where context.isIncoming(packet) {
-            guard let stun = packet.stun, stun.messageClass == .successResponse, !stun.isPeerCheck, let mapped = stun.reflexive else { continue }
+            guard let stun = packet.stun, stun.method == .binding, stun.messageClass == .successResponse, !stun.isPeerCheck, let mapped = stun.reflexive
+            else { continue }
             reflexive[mapped] = min(reflexive[mapped] ?? .max, packet.timestampNanos)
         }
         var hairpin: Set<Flow> = []

@@ -4,10 +4,14 @@ import NATWire
 /// (with `--lab`: on a router's WAN) and this host never did: the NAT dropped them. Punch
 /// checks (PunchRules) and the filtering tests' answers (FilteringRules) are explained there.
 enum NATDropRules {
-    static func findings(_ context: TraceContext, mappings: [TranslationRules.Mapping], covered: Set<TransactionID>) -> [TraceFinding] {
+    static func findings(
+        _ context: TraceContext, mappings: [TranslationRules.Mapping], expected: ExpectedProbes, covered: Set<TransactionID>
+    ) -> [TraceFinding] {
         guard context.localInterfaces.count < context.interfaces.count else { return [] }
         let local = context.localPackets
-        let publicIPs = Set(mappings.map(\.outside.ip)).union(local.compactMap { $0.stun?.reflexive?.ip }).subtracting(context.locals)
+        // This host's public addresses: what its NAT rewrote it to, and what Binding answers
+        // reported (never addresses other messages carry, such as a peer's in rendezvous).
+        let publicIPs = Set(mappings.map(\.outside.ip)).union(expected.reflexive.keys.map(\.ip)).subtracting(context.locals)
         guard !publicIPs.isEmpty else { return [] }
         let localPayloads = context.localPayloads
         let requested = Set(local.filter { context.isOutgoing($0) && $0.stun?.messageClass == .request }.compactMap(\.stun?.transactionID))

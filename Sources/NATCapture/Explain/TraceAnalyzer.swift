@@ -12,7 +12,7 @@ public enum TraceAnalyzer {
             + TransactionRules.findings(context, icmpFlows: icmpFlows, expected: expected)
             + HairpinRules.findings(context, expected: expected)
             + filtering.findings
-            + NATDropRules.findings(context, mappings: mappings, covered: filtering.covered)
+            + NATDropRules.findings(context, mappings: mappings, expected: expected, covered: filtering.covered)
             + TranslationRules.findings(mappings)
             + PunchRules.findings(context, mappings: mappings)
             + WireGuardRules.findings(context)
