@@ -65,8 +65,8 @@ public struct LabVerification: Encodable, Sendable {
         var results: [SiteResult] = []
         for site in state.sites {
             let timeout = TimeoutResult.plan(site)
-            let idle = timeout.idleSeconds.map { ", leaving a mapping idle \($0) s to prove udp-timeout" } ?? ""
-            progress?(.checking("lab verify: site \(site.name) (\(site.behaviour.rawValue)): IPv4 check against \(state.servers[0])\(idle)"))
+            let idle = timeout.idleSeconds.map { " (a mapping idles \($0) s)" } ?? ""
+            progress?(.checking("lab verify: site \(site.name), IPv4\(idle)"))
             let v4 = try check(
                 site, server: state.servers[0], natctl: natctl, hairpin: site.expectedHairpin != nil, idle: timeout.idleSeconds)
             var result = SiteResult(
@@ -76,7 +76,7 @@ public struct LabVerification: Encodable, Sendable {
                 observedPublicIp: v4.publicIP, expectedHairpin: site.expectedHairpin, observedHairpin: v4.hairpin,
                 udpTimeout: timeout.judged(v4, udp: site.expectsUdp), ipv6: nil, passed: false, evidence: v4.evidence)
             if let server6 = state.servers6?.first, let host6 = site.hostAddress6 {
-                progress?(.checking("lab verify: site \(site.name) (\(site.behaviour.rawValue)): IPv6 check against \(server6)\(idle)"))
+                progress?(.checking("lab verify: site \(site.name), IPv6\(idle)"))
                 let v6 = try check(site, server: server6, natctl: natctl, hairpin: false, idle: timeout.idleSeconds)
                 var family = FamilyResult(
                     expectedUdp: site.expectsUdp6, observedUdp: v6.udp, expectedMapping: site.expectedMapping6,

@@ -125,7 +125,7 @@ extension NatCtl {
                 let lifetimeConfiguration = LifetimeMachine.Configuration(server: address, budget: budget, roundTrip: roundTrip)
                 // A wait of minutes: on a terminal, what it waits for and how much budget is left.
                 let line = ProgressLine.start(json: output.json)
-                let waiting = "binding lifetime: leaving mappings idle until the NAT forgets them"
+                let waiting = "binding lifetime: waiting for mappings to expire"
                 line?.wait(for: waiting, budget: budget)
                 let notes = line.map { $0.notes(indent: "  ") } ?? progress
                 if let finding = try? await Classifier.lifetime(lifetimeConfiguration, progress: notes) { report.lifetime = finding }

@@ -21,16 +21,20 @@ final class ProgressLine: Sendable {
         return (true, environment["NO_COLOR"] == nil && environment["TERM"] != "dumb")
     }
 
-    /// "binding lifetime: waiting … · 1m05s elapsed, 2m55s of 4m00s left" (pure).
-    static func status(_ what: String, elapsed: Duration, budget: Duration?) -> String {
+    /// "binding lifetime: waiting … · 1m05s elapsed, 2m55s of 4m00s left" (pure). Fits in
+    /// `width` columns by shortening `what`, never the times.
+    static func status(_ what: String, elapsed: Duration, budget: Duration?, width: Int = .max) -> String {
         // Whole seconds throughout, so elapsed and left always add up to the budget.
         let seconds = max(elapsed.components.seconds, 0)
-        var text = "\(what) · \(clock(.seconds(seconds))) elapsed"
+        var times = " · \(clock(.seconds(seconds))) elapsed"
         if let budget {
             let left = max(budget.components.seconds - seconds, 0)
-            text += ", \(clock(.seconds(left))) of \(clock(budget)) left"
+            times += ", \(clock(.seconds(left))) of \(clock(budget)) left"
         }
-        return text
+        // One terminal row (less one column, so the cursor never wraps), or "\r" cannot take it back.
+        let room = max(width - 1 - times.count, 12)
+        let shown = what.count <= room ? what : String(what.prefix(room - 1)) + "…"
+        return shown + times
     }
 
     /// "7s", "1m05s", "1h02m".
@@ -115,10 +119,7 @@ final class ProgressLine: Sendable {
 
     private func render(_ state: State) -> String {
         guard let what = state.what else { return "" }
-        var text = Self.status(what, elapsed: ContinuousClock.now - state.since, budget: state.budget)
-        // One terminal row, or "\r" cannot take it back.
-        let width = Self.columns()
-        if text.count >= width { text = String(text.prefix(max(width - 2, 10))) + "…" }
+        let text = Self.status(what, elapsed: ContinuousClock.now - state.since, budget: state.budget, width: Self.columns())
         return colour ? "\u{1B}[2m\(text)\u{1B}[0m" : text
     }
 

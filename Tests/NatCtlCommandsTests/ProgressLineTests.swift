@@ -20,6 +20,10 @@ import Testing
         #expect(ProgressLine.status("site a", elapsed: .seconds(7), budget: nil) == "site a · 7s elapsed")
         #expect(ProgressLine.status("late", elapsed: .seconds(9), budget: .seconds(5)) == "late · 9s elapsed, 0s of 5s left")
         #expect(ProgressLine.clock(.seconds(3725)) == "1h02m")
+        // A narrow terminal shortens what it waits for, never the times.
+        let narrow = ProgressLine.status(String(repeating: "w", count: 100), elapsed: .seconds(3), budget: .seconds(60), width: 50)
+        #expect(narrow.count == 49)
+        #expect(narrow.hasSuffix("… · 3s elapsed, 57s of 1m00s left"))
     }
 
     /// Runs natctl under script(1), so its stderr is a terminal; the transcript has both streams.
