@@ -156,6 +156,34 @@ import Testing
         #expect(!findings.contains { $0.kind == .filteringTest }, "the drop at the NAT says it all")
     }
 
+    /// Behind a double NAT the answer is named where it stopped: past the carrier's NAT, at
+    /// the home router's WAN.
+    @Test func behindADoubleNATTheInnermostRouterIsNamed() throws {
+        let interfaces = [
+            CaptureInterface(name: "host/eth0", linkType: .ethernet, addresses: [Craft.ip("10.0.1.2")], isLocal: true),
+            CaptureInterface(name: "home/wan", linkType: .ethernet, addresses: [Craft.ip("100.64.0.2")]),
+            CaptureInterface(name: "cgnat/wan", linkType: .ethernet, addresses: [Craft.ip("203.0.113.11")]),
+        ]
+        var b = Craft.Builder(interfaces)
+        let home = Craft.at("100.64.0.2:40000")
+        let request = Craft.bindingRequest(Craft.id(1))
+        b.add(0, Craft.udp(host, server, request), on: 0)
+        b.add(0.1, Craft.udp(home, server, request), on: 1)
+        b.add(0.2, Craft.udp(mapped, server, request), on: 2)
+        b.add(1, Craft.udp(server, host, Craft.bindingResponse(Craft.id(1), mapped: mapped)), on: 0)
+        let change = Craft.bindingRequest(Craft.id(6), change: ChangeRequest(changeIP: true, changePort: true))
+        b.add(10, Craft.udp(host, server, change), on: 0)
+        b.add(10.1, Craft.udp(home, server, change), on: 1)
+        b.add(10.2, Craft.udp(mapped, server, change), on: 2)
+        let answer = Craft.bindingResponse(Craft.id(6), mapped: mapped)
+        b.add(11, Craft.udp(alternate, mapped, answer), on: 2)
+        b.add(11.1, Craft.udp(alternate, home, answer), on: 1)
+        let dropped = try #require(b.findings().first { $0.kind == .droppedAtNAT })
+        #expect(dropped.by == "home/wan")
+        #expect(dropped.remote == "203.0.113.2:3479")
+        #expect(dropped.sentence.contains("the NAT in home dropped it"))
+    }
+
     @Test func anAnswerToAPlainRequestDroppedAtTheNATIsAProblem() throws {
         var b = Craft.Builder(siteInterfaces())
         exchangeAcrossTheNAT(&b, id: 1, at: 0)

@@ -76,13 +76,15 @@ enum FilteringRules {
                     frames: (requests + arrived).map(\.frame).sorted(), local: requests.first?.udpSource?.description, remote: key.server.description))
                 continue
             }
-            // Where the answers were last seen: the NAT's outside (the interface holding their
-            // destination address), else anywhere on the path outside this host.
-            let atNAT = outside.filter { packet in
-                guard let destination = packet.ip?.destination, context.interfaces.indices.contains(packet.interface) else { return false }
-                return context.interfaces[packet.interface].addresses.contains(destination)
+            // Where each answer was last seen: the innermost place it got to (behind a double NAT,
+            // the home router's WAN when the carrier's NAT let it through).
+            var last: [TransactionID: DecodedPacket] = [:]
+            for packet in outside {
+                guard let id = packet.stun?.transactionID else { continue }
+                if let known = last[id], known.timestampNanos >= packet.timestampNanos { continue }
+                last[id] = packet
             }
-            let stopped = atNAT.isEmpty ? outside : atNAT
+            let stopped = last.values.sorted { $0.frame < $1.frame }
             if stopped.isEmpty {
                 findings.append(TraceFinding(
                     kind: .filteringTest, severity: .info,
@@ -91,13 +93,13 @@ enum FilteringRules {
                 continue
             }
             let where_ = Set(stopped.map { context.interfaceName($0.interface) }).sorted().joined(separator: ", ")
-            let from = Set(stopped.compactMap(\.udpSource)).sorted().map(\.description).joined(separator: ", ")
+            let from = Set(outside.compactMap(\.udpSource)).sorted().map(\.description).joined(separator: ", ")
             let to = Set(stopped.compactMap(\.udpDestination)).sorted().map(\.description).joined(separator: ", ")
-            let answers = Set(stopped.compactMap(\.stun?.transactionID)).count
+            let answers = stopped.count
             findings.append(TraceFinding(
                 kind: .droppedAtNAT, severity: .info,
                 sentence: "Filtering test: \(asked); the server answered from \(from), and \(answers == 1 ? "the answer" : "\(answers) answers") reached \(where_) (to \(to)) but never this host: the NAT\(namespace(where_).map { " in \($0)" } ?? "") dropped \(answers == 1 ? "it" : "them"). So \(meaning(stun, dropped: true)).",
-                frames: (requests.prefix(4) + stopped).map(\.frame).sorted(), local: requests.first?.udpSource?.description, remote: from, by: where_))
+                frames: (requests.prefix(4) + outside).map(\.frame).sorted(), local: requests.first?.udpSource?.description, remote: from, by: where_))
         }
         return (findings, covered)
     }
