@@ -64,6 +64,17 @@ extension LabTests {
             }
         }
 
+        /// Negative control for the hairpin rule: a NAT that hairpins loops the request back.
+        @Test func hairpinningNATIsSaidToHairpin() async throws {
+            try await LabFixture.with(name: "trhair", ["a=eim-apdf,hairpin"]) { lab in
+                let traced = try TraceLabTests.trace(lab, site: "a", ["classify", "--timeout", "8"])
+                #expect(traced.status == 0)
+                let hairpin = try #require(traced.first("hairpin_test"), "\(traced.kinds)")
+                #expect((hairpin["sentence"] as? String ?? "").contains("the NAT hairpins"), "\(hairpin)")
+                #expect(Self.severity(traced, "problem").isEmpty, "\(Self.severity(traced, "problem").map { $0["sentence"] ?? "" })")
+            }
+        }
+
         /// A punch between two sites behind filtering NATs: the checks to the peer's private
         /// host candidate get ICMP network unreachable from the lab internet, which is expected.
         @Test func punchChecksToThePeersPrivateCandidateAreNotAProblem() async throws {
