@@ -61,6 +61,20 @@ extension LabTests {
                 #expect(background == background.sorted { !$0 && $1 }, "background traffic comes last")
                 #expect(traced.report["schema"] as? String == "natctl.trace/2")
                 try Self.expectValid(traced.report)
+
+                // The text leads with the findings, shows the evidence the JSON has (kind,
+                // frames, endpoints, who), then one row per datagram with where else it was seen.
+                let text = try LabFixture.natctl(lab, site: "a", ["trace", "--lab", "trtruth", "--packets", "500", "classify", "--timeout", "8"]).stdout
+                let findings = try #require(text.range(of: "\nfindings:\n"), "\(text)")
+                let firstRow = try #require(text.range(of: " ms  eth0 "), "\(text)")
+                #expect(findings.lowerBound < firstRow.lowerBound, "findings first")
+                #expect(text.contains("[info hairpin_test; frames "))
+                #expect(text.contains("by \(site.routerNamespace)/wan]"))
+                #expect(text.contains("also seen on \(site.routerNamespace)/lan #"))
+                #expect(text.contains(" as \(site.publicAddress):"), "the translated address on the WAN")
+                #expect(text.contains("interfaces:\n  eth0: "))
+                #expect(text.contains("operation: natctl classify --timeout 8 exited 0"))
+                #expect(!text.contains("✗"), "no problems")
             }
         }
 
