@@ -20,11 +20,18 @@ enum Timeline {
                 rows.append([packet])
                 continue
             }
-            let window = packet.udpPayload != nil ? udpWindowNanos : otherWindowNanos
-            let joined = (open[key] ?? []).reversed().first { index in
+            let window = (packet.udpPayload != nil ? udpWindowNanos : otherWindowNanos).magnitude
+            var joined: Int?
+            // Newest first; rows that started longer ago than the window are closed for good,
+            // so a flood of look-alike packets (ICMP errors of one size) stays linear.
+            for index in (open[key] ?? []).reversed() {
                 let row = rows[index]
-                guard let last = row.last, packet.timestampNanos.subtractingReportingOverflow(last.timestampNanos).partialValue.magnitude <= window.magnitude else { return false }
-                return !row.contains { $0.interface == packet.interface }
+                if packet.timestampNanos.subtractingReportingOverflow(row[0].timestampNanos).partialValue > Int64(window) { break }
+                guard let last = row.last, packet.timestampNanos.subtractingReportingOverflow(last.timestampNanos).partialValue.magnitude <= window,
+                    !row.contains(where: { $0.interface == packet.interface })
+                else { continue }
+                joined = index
+                break
             }
             if let joined {
                 rows[joined].append(packet)
