@@ -114,7 +114,8 @@ fi
 
 # trace: the probe under capture on loopback.
 "$bin" trace --json probe --server "$primary" --timeout 5 >"$work/trace.json" || fail "trace probe exited $?"
-check "trace captures the probe's packets" '.schema == "natctl.trace/1" and (.timeline | length) >= 2' "$work/trace.json"
+check "trace captures the probe's packets" '.schema == "natctl.trace/2" and (.timeline | length) >= 2' "$work/trace.json"
+valid "trace" "$work/trace.json"
 jq '.operation.report' "$work/trace.json" >"$work/trace-probe.json"
 valid "the probe report inside trace" "$work/trace-probe.json"
 
@@ -136,6 +137,7 @@ valid "probe behind the lab NAT" "$work/lab-probe.json"
 valid "classify behind the lab NAT" "$work/lab-classify.json"
 "$bin" lab exec --name "$lab" a -- natctl trace --lab "$lab" --json probe >"$work/lab-trace.json" || fail "trace --lab exited $?"
 check "trace --lab captures in every namespace of the lab" '[.interfaces[] | select(.packets > 0)] | length >= 3' "$work/lab-trace.json"
+valid "trace --lab" "$work/lab-trace.json"
 "$bin" lab status --name "$lab" --json >"$work/lab-status.json" || fail "lab status exited $?"
 check "lab status" '.name == "'"$lab"'"' "$work/lab-status.json"
 valid "lab status (every key present)" "$work/lab-status.json"

@@ -56,12 +56,20 @@ public struct LabVerification: Encodable, Sendable {
     /// `{code, message}` when a site did not behave as labelled (`assertion-failed`); else null.
     @Nullable public var error: ReportError? = nil
 
+    /// What `run` is doing, for a progress line: a check starting, or a site's verdict.
+    public enum Progress: Sendable {
+        case checking(String)
+        case finished(String)
+    }
+
     /// Runs `natctl lab check` on every site's host (IPv4, then IPv6 when the lab has it) and
     /// compares the result with the label.
-    public static func run(_ state: LabState, natctl: String) throws(LabError) -> LabVerification {
+    public static func run(_ state: LabState, natctl: String, progress: (@Sendable (Progress) -> Void)? = nil) throws(LabError) -> LabVerification {
         var results: [SiteResult] = []
         for site in state.sites {
             let timeout = TimeoutResult.plan(site)
+            let idle = timeout.idleSeconds.map { " (a mapping idles \($0) s)" } ?? ""
+            progress?(.checking("lab verify: site \(site.name), IPv4\(idle)"))
             let v4 = try check(
                 site, server: state.servers[0], natctl: natctl, hairpin: site.expectedHairpin != nil, idle: timeout.idleSeconds)
             var result = SiteResult(
@@ -71,6 +79,7 @@ public struct LabVerification: Encodable, Sendable {
                 observedPublicIp: v4.publicIP, expectedHairpin: site.expectedHairpin, observedHairpin: v4.hairpin,
                 udpTimeout: timeout.judged(v4, udp: site.expectsUdp), ipv6: nil, passed: false, evidence: v4.evidence)
             if let server6 = state.servers6?.first, let host6 = site.hostAddress6 {
+                progress?(.checking("lab verify: site \(site.name), IPv6\(idle)"))
                 let v6 = try check(site, server: server6, natctl: natctl, hairpin: false, idle: timeout.idleSeconds)
                 var family = FamilyResult(
                     expectedUdp: site.expectsUdp6, observedUdp: v6.udp, expectedMapping: site.expectedMapping6,
@@ -90,6 +99,7 @@ public struct LabVerification: Encodable, Sendable {
                 && result.expectedHairpin == result.observedHairpin && result.udpTimeout.proven != false
                 && result.ipv6?.passed != false
             results.append(result)
+            progress?(.finished("lab verify: site \(site.name): \(result.passed ? "behaves as labelled" : "does NOT behave as labelled")"))
         }
         return LabVerification(lab: state.name, sites: results, passed: results.allSatisfy(\.passed))
     }

@@ -117,9 +117,15 @@ extension NatCtl {
                 let budget = Duration.milliseconds(Int(timeout * 1000)) - (ContinuousClock.now - started) - .milliseconds(500)
                 let roundTrip = Duration.microseconds(Int((report.rttMs ?? 50) * 1000))
                 let lifetimeConfiguration = LifetimeMachine.Configuration(server: main, budget: budget, roundTrip: roundTrip)
-                if let seconds = try? await Classifier.lifetime(lifetimeConfiguration, progress: progress) {
+                // A wait of minutes: on a terminal, what it waits for and how much budget is left.
+                let line = ProgressLine.start(json: output.json)
+                let waiting = "binding lifetime: waiting for mappings to expire"
+                line?.wait(for: waiting, budget: budget)
+                let notes = line.map { $0.notes(indent: "  ") } ?? progress
+                if let seconds = try? await Classifier.lifetime(lifetimeConfiguration, progress: notes) {
                     report.lifetimeMs = Finding(seconds.value.map { ($0 * 1000).rounded() }, confidence: seconds.confidence, evidence: seconds.evidence)
                 }
+                line?.finish()
             }
             if dialBack || !listenPort.isEmpty {
                 report.reachability = await reachability(report, server: main)

@@ -21,7 +21,6 @@ extension CommandFailure {
 
 /// `trace --json` failures that happen before a report print `{schema, error}` of the trace schema.
 extension NatCtl.Trace: JSONDocumentCommand {
-    /// TraceReport's schema (it has no static copy; trace's owner keeps the two in step).
-    static let schema = "natctl.trace/1"
+    static let schema = TraceReport.schema
     var printsJSON: Bool { output.json }
 }

@@ -74,12 +74,19 @@ extension NatCtl.Lab {
             var report: LabVerification
             let name = lab.name
             let natctl = currentExecutable
+            // Minutes of checks: on a terminal, which site is being checked and for how long.
+            let line = ProgressLine.start(json: output.json)
+            let progress = line.map(NatCtl.Lab.verifyProgress(on:))
             do throws(LabError) {
                 // Minutes of child processes and waits: off the cooperative pool.
-                report = try await Blocking.run { () throws(LabError) in try LabVerification.run(try LabState.load(name), natctl: natctl) }
+                report = try await Blocking.run { () throws(LabError) in
+                    try LabVerification.run(try LabState.load(name), natctl: natctl, progress: progress)
+                }
             } catch {
+                line?.finish()
                 throw labFailure(error)
             }
+            line?.finish()
             let mismatched = report.sites.filter { !$0.passed }.map(\.site)
             let failure =
                 mismatched.isEmpty
@@ -87,6 +94,16 @@ extension NatCtl.Lab {
             report.error = failure?.object
             try output.emit(report) { LabRendering.verification(report) }
             if let failure { throw failure }
+        }
+    }
+
+    /// Shows a check starting as what `lab verify` waits for, and each site's verdict as a note.
+    static func verifyProgress(on line: ProgressLine) -> @Sendable (LabVerification.Progress) -> Void {
+        { event in
+            switch event {
+            case .checking(let what): line.wait(for: what)
+            case .finished(let verdict): line.note(verdict)
+            }
         }
     }
 

@@ -120,8 +120,15 @@ extension NatCtl {
             configuration.hold = .milliseconds(Int(duration * 1000))
             configuration.keepalive = keepalive > 0 ? .milliseconds(Int(keepalive * 1000)) : nil
             configuration.stdio = stdio
-            let verbose = !json && isatty(STDERR_FILENO) != 0 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
-            let session = PunchSession(configuration) { progress in if verbose { Console.error(PunchRendering.progress(progress)) } }
+            // On a terminal: each event, and how long the punch has been at it out of --timeout.
+            let line = ProgressLine.start(json: json)
+            let started = ContinuousClock.now
+            let budget = configuration.timeout
+            line?.wait(for: "natctl punch: meeting the peer", budget: budget)
+            let session = PunchSession(configuration) { progress in
+                line?.note(PunchRendering.progress(progress))
+                if let next = Self.waitingFor(after: progress) { line?.wait(for: next, budget: budget, since: started) }
+            }
             if stdio {
                 session.onStream = { bytes in FileHandle.standardOutput.write(Data(bytes)) }
                 let input = session.input
@@ -141,6 +148,7 @@ extension NatCtl {
             var report = await session.run()
             let failure = Self.failure(report, requireDirect: require == "direct")
             report.failure = failure?.object
+            line?.finish()
             if json {
                 Console.result(try ReportJSON.encode(report))
             } else if !stdio || report.outcome != .success {
@@ -160,6 +168,17 @@ extension NatCtl {
             case .interrupted: return CommandFailure(.interrupted, message)
             case .serverUnreachable: return CommandFailure(.noAnswer, message)
             default: return CommandFailure(.punchFailed, message)
+            }
+        }
+
+        /// What the punch waits for after an event, for the progress line.
+        static func waitingFor(after progress: PunchProgress) -> String? {
+            switch progress {
+            case .waitingForPeer: "natctl punch: waiting for the peer to join"
+            case .paired: "natctl punch: checking paths to the peer"
+            case .relayAllocated: "natctl punch: checking paths (the relay is ready as a fallback)"
+            case .connected: "natctl punch: proving the path"
+            case .warning: nil
             }
         }
 

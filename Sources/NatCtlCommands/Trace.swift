@@ -12,11 +12,15 @@ extension NatCtl {
             discussion: """
                 Runs probe, classify, punch or relay test (with their own flags) while capturing \
                 on the interfaces their packets use, chosen from the routing table. It prints the \
-                operation's normal result, then the packets it saw and plain sentences about them: \
-                requests that got no reply, replies dropped by a local firewall, ICMP errors and \
-                who sent them, rewritten ports, mappings that change per destination, punch checks \
-                dropped at a NAT or never sent, fragmentation and path MTU, WireGuard handshakes \
-                that were never answered. --write saves the capture for Wireshark (.pcapng keeps \
+                operation's normal result, then plain sentences about its packets, problems \
+                first: requests that got no reply, replies dropped by a local firewall, ICMP errors \
+                and who sent them, rewritten ports, mappings that change per destination, punch \
+                checks dropped at a NAT or never sent, fragmentation and path MTU, WireGuard \
+                handshakes that were never answered. The operation's own deliberate probes \
+                (classify's hairpin and filtering tests, punch checks to a peer's private \
+                candidates) are reported as information, with what their outcome means. Then the \
+                packets, one row per datagram; IPv6 neighbour discovery and other background \
+                traffic comes last. --write saves the capture for Wireshark (.pcapng keeps \
                 interface names and addresses; anything else is classic pcap).
 
                 With --duration and no operation, it captures for that long and explains what \
@@ -29,7 +33,10 @@ extension NatCtl {
 
                 Inside a lab site (natctl lab exec SITE -- natctl trace --lab NAME ...), --lab \
                 also captures on every interface of every lab namespace, so a packet can be \
-                followed across each NAT: before and after translation, and where it stopped.
+                followed across each NAT: each datagram is one row listing where it was seen \
+                and its translated addresses, and datagrams that reached a router's WAN but \
+                never this host (such as the answers to classify's filtering tests) are named \
+                with the router that dropped them.
 
                 SIGINT or SIGTERM (Ctrl-C, kill) stops a live trace early: the signal is passed \
                 on to the operation, the capture stops, --write still saves it, and the report \
@@ -66,7 +73,9 @@ extension NatCtl {
         @Option(name: .long, help: ArgumentHelp("Also capture on every interface of this lab's namespaces.", valueName: "lab"))
         var lab: String?
 
-        @Option(name: .long, help: ArgumentHelp("BPF capture filter (pcap-filter(7)); default: the operation's UDP, ICMP and fragments.", valueName: "expression"))
+        @Option(name: .long, help: ArgumentHelp(
+                "BPF capture filter (pcap-filter(7)); default: all UDP, ICMP, ICMPv6 errors (no neighbour discovery), IP fragments, and TCP to the operation's servers.",
+                valueName: "expression"))
         var filter: String?
 
         @Option(name: .long, help: ArgumentHelp("With no operation: capture this long, then explain (a running WireGuard, a lab).", valueName: "seconds"))

@@ -107,10 +107,11 @@ struct TraceRun {
 
     /// All UDP (RFC 5780 tests also talk to the server's alternate address, hairpin tests to the
     /// mapped address, punch to peers: none known in advance), TCP to the servers (dial-back),
-    /// every ICMP error, and fragments of either IP version (later pieces carry no ports, and
-    /// libpcap's `udp` does not follow IPv6 extension headers).
+    /// ICMP, ICMPv6 errors (types below 128: not router or neighbour discovery), and fragments of
+    /// either IP version (later pieces carry no ports, and libpcap's `udp` does not follow IPv6
+    /// extension headers). `--filter`'s help says the same; keep them in step.
     static func defaultFilter(destinations: [IPAddress]) -> String {
-        let rest = "udp or icmp or icmp6 or (ip[6:2] & 0x1fff != 0) or (ip6 and ip6[6] == 44)"
+        let rest = "udp or icmp or (icmp6 and ip6[40] < 128) or (ip[6:2] & 0x1fff != 0) or (ip6 and ip6[6] == 44)"
         guard !destinations.isEmpty else { return rest }
         let hosts = destinations.map { "host \($0)" }.joined(separator: " or ")
         return "(tcp and (\(hosts))) or \(rest)"

@@ -53,6 +53,11 @@ enum Craft {
         return ipv4(router, destination, proto: 1, body)
     }
 
+    /// An ICMPv6 router solicitation (type 133) from `source` to all routers.
+    static func routerSolicitation(from source: IPAddress) -> [UInt8] {
+        ipv6(source, ip("ff02::2"), next: 58, [133, 0, 0, 0, 0, 0, 0, 0])
+    }
+
     static func ethernet(_ ip: [UInt8]) -> [UInt8] {
         let type: UInt16 = ip.first.map { $0 >> 4 == 6 ? 0x86DD : 0x0800 } ?? 0x0800
         var out: [UInt8] = [2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2]
@@ -60,9 +65,10 @@ enum Craft {
         return out + ip
     }
 
-    static func bindingRequest(_ id: TransactionID, peerCheck: Bool = false) -> [UInt8] {
+    static func bindingRequest(_ id: TransactionID, peerCheck: Bool = false, change: ChangeRequest? = nil) -> [UInt8] {
         var message = STUNMessage(type: STUNMessageType(method: .binding, messageClass: .request), transactionID: id)
         if peerCheck { message.append(Priority(1_853_824_767)) }
+        if let change { message.append(change) }
         return message.encoded(fingerprint: true)
     }
 

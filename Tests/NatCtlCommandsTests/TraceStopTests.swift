@@ -37,7 +37,7 @@ struct TraceStopTests {
         let (end, stdout, stderr) = await trace.finish()
         #expect(end == .exited(130), "stderr: \(stderr)")
         let report = try Self.json(stdout)
-        #expect(report["schema"] as? String == "natctl.trace/1")
+        #expect(report["schema"] as? String == "natctl.trace/2")
         #expect(report["interrupted"] as? String == "SIGINT")
         #expect(report["packets"] as? Int == 3)
         #expect(report["packets_not_kept"] as? Int == 0)

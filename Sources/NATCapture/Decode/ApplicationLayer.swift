@@ -20,6 +20,17 @@ public struct STUNSummary: Sendable, Hashable {
     public var isPeerCheck: Bool
     /// RFC 3489 framing (no magic cookie).
     public var isLegacy: Bool
+    /// CHANGE-REQUEST (RFC 5780 filtering tests): the request asks for an answer from the
+    /// server's other IP and/or port; nil when the attribute is absent.
+    public var changeRequest: ChangeRequest? = nil
+    /// RESPONSE-PORT (RFC 5780): the request asks for the answer on another client port.
+    public var responsePort: UInt16? = nil
+
+    /// The request asks to be answered from, or to, another endpoint than the one it used:
+    /// one of the RFC 5780 tests whose answer a filtering NAT is expected to drop.
+    public var asksForAnswerElsewhere: Bool {
+        (changeRequest.map { $0.changeIP || $0.changePort } ?? false) || responsePort != nil
+    }
 
     /// e.g. "STUN Binding request", "TURN Allocate error response 401".
     public var title: String {
@@ -72,7 +83,8 @@ enum ApplicationLayer {
         return STUNSummary(
             method: message.type.method, messageClass: message.type.messageClass, transactionID: message.transactionID,
             reflexive: message.reflexiveAddress, errorCode: (try? message.attribute(ErrorCode.self))?.code,
-            isPeerCheck: check, isLegacy: message.isLegacy)
+            isPeerCheck: check, isLegacy: message.isLegacy,
+            changeRequest: try? message.attribute(ChangeRequest.self), responsePort: (try? message.attribute(ResponsePort.self))?.port)
     }
 
     /// The fixed sizes of WireGuard's messages, with their three reserved zero bytes, make

@@ -17,7 +17,9 @@ enum ICMPRules {
         var flow: Flow?
     }
 
-    static func findings(_ context: TraceContext) -> [TraceFinding] {
+    /// Errors about the hairpin test are HairpinRules' to explain; errors about punch checks
+    /// toward a candidate that cannot be routed (a peer's private host address) are expected.
+    static func findings(_ context: TraceContext, expected: ExpectedProbes) -> [TraceFinding] {
         var groups: [Key: [DecodedPacket]] = [:]
         var order: [Key] = []
         for packet in context.localPackets {
@@ -26,6 +28,7 @@ enum ICMPRules {
             if let quoted = icmp.quoted, let sourcePort = quoted.sourcePort, let destinationPort = quoted.destinationPort {
                 flow = Flow(source: TransportAddress(ip: quoted.source, port: sourcePort), destination: TransportAddress(ip: quoted.destination, port: destinationPort))
             }
+            if let flow, expected.hairpinFlows.contains(flow) { continue }
             let key = Key(sender: sender, kind: icmp.kind, flow: flow)
             if groups[key] == nil { order.append(key) }
             groups[key, default: []].append(packet)
@@ -38,7 +41,18 @@ enum ICMPRules {
             let count = counted(errors.count, "ICMP error")
             let sentence: String
             let kind: TraceFinding.Kind
+            var severity = TraceFinding.Severity.problem
+            let unroutableCandidate = key.flow.map { flow in
+                expected.punchFlows.contains(flow) && key.kind != .fragmentationNeeded
+                    && (flow.destination.ip.isNonGlobal || key.kind == .networkUnreachable || key.kind == .hostUnreachable)
+            } ?? false
             switch key.kind {
+            case _ where unroutableCandidate:
+                kind = .punchCandidateUnreachable
+                severity = .info
+                let candidate = key.flow?.destination
+                let scope = candidate.map { $0.ip.isNonGlobal ? " (a private address: the peer's host candidate, which only works on the peer's own network)" : "" } ?? ""
+                sentence = "Punch checks to the peer's candidate \(candidate?.description ?? "?")\(scope) got ICMP \(icmp.meaning) from \(key.sender) (\(count)): expected, since punch tries every candidate the peer listed and this one cannot be reached from here; the checks to its other candidates decide."
             case .fragmentationNeeded:
                 kind = .pathMTU
                 let largest = causes.compactMap(\.ip?.totalLength).max()
@@ -54,7 +68,7 @@ enum ICMPRules {
                 sentence = "\(key.sender) answered \(about) with ICMP \(icmp.meaning) (\(count))."
             }
             findings.append(TraceFinding(
-                kind: kind, severity: .problem, sentence: sentence, frames: (causes.prefix(3) + errors).map(\.frame).sorted(),
+                kind: kind, severity: severity, sentence: sentence, frames: (causes.prefix(3) + errors).map(\.frame).sorted(),
                 local: key.flow?.source.description, remote: key.flow?.destination.description, by: key.sender.description))
         }
         return findings + fragments(context)

@@ -1,28 +1,65 @@
 import Foundation
 import NATWire
 
-/// One packet, one line: when, where, which way, and what it was.
+/// One datagram, one row: when and where it was first seen, which way, what it was, and every
+/// place the capture saw it (with `--lab`, before and after each NAT, with the translated
+/// addresses), so a datagram crossing three namespaces is one row with three hops.
 public struct TimelineEntry: Sendable, Encodable {
+    /// The first sighting's frame (Wireshark's number).
     public var frame: Int
-    /// Milliseconds since the capture's first packet.
+    /// Milliseconds since the capture's first packet, at the first sighting.
     public var timeMs: Double
+    /// Where it was first seen.
     public var interface: String
-    /// "out" (this host sent it), "in" (sent to this host), or nil on other vantage points.
+    /// "out" (this host sent it), "in" (it reached this host), or nil when it was never seen on
+    /// this host's own interfaces.
     @Nullable public var direction: String?
-    /// "ip:port" for UDP/TCP, "ip" otherwise; nil for non-IP frames.
+    /// "ip:port" for UDP/TCP, "ip" otherwise, as first seen; nil for non-IP frames.
     @Nullable public var source: String?
     @Nullable public var destination: String?
     public var summary: String
+    /// Every sighting in time order, the first one included.
+    public var hops: [Hop]
+    /// Not the operation's traffic (IPv6 router and neighbour discovery, multicast listener
+    /// reports, IGMP, non-IP frames): listed after the operation's packets.
+    public var background: Bool
 
-    init(_ packet: DecodedPacket, context: TraceContext, start: Int64) {
+    /// One sighting of the datagram on one interface.
+    public struct Hop: Sendable, Encodable {
+        public var frame: Int
+        public var timeMs: Double
+        public var interface: String
+        @Nullable public var source: String?
+        @Nullable public var destination: String?
+    }
+
+    init(_ sightings: [DecodedPacket], context: TraceContext, start: Int64) {
+        let packet = sightings[0]
+        hops = sightings.map { seen in
+            Hop(
+                frame: seen.frame, timeMs: Self.milliseconds(seen.timestampNanos - start), interface: context.interfaceName(seen.interface),
+                source: Self.endpoint(seen, source: true), destination: Self.endpoint(seen, source: false))
+        }
         frame = packet.frame
-        timeMs = (Double(packet.timestampNanos - start) / 1e3).rounded() / 1e3
-        interface = context.interfaceName(packet.interface)
-        let local = context.localInterfaces.contains(packet.interface)
-        direction = !local ? nil : context.isOutgoing(packet) ? "out" : context.isIncoming(packet) ? "in" : nil
-        source = packet.udpSource?.description ?? packet.ip?.source.description
-        destination = packet.udpDestination?.description ?? packet.ip?.destination.description
+        timeMs = hops[0].timeMs
+        interface = hops[0].interface
+        source = hops[0].source
+        destination = hops[0].destination
+        let onHost = sightings.filter { context.localInterfaces.contains($0.interface) }
+        direction = onHost.contains { context.isOutgoing($0) } ? "out" : onHost.contains { context.isIncoming($0) } ? "in" : nil
         summary = Self.summary(packet)
+        background = Timeline.isBackground(packet)
+    }
+
+    static func milliseconds(_ nanos: Int64) -> Double { (Double(nanos) / 1e3).rounded() / 1e3 }
+
+    static func endpoint(_ packet: DecodedPacket, source: Bool) -> String? {
+        let ip = source ? packet.ip?.source : packet.ip?.destination
+        guard let ip else { return nil }
+        switch packet.transport {
+        case .udp(let s, let d, _)?, .tcp(let s, let d, _)?: return TransportAddress(ip: ip, port: source ? s : d).description
+        default: return ip.description
+        }
     }
 
     static func summary(_ packet: DecodedPacket) -> String {

@@ -6,8 +6,13 @@ public enum TraceAnalyzer {
     public static func findings(_ context: TraceContext) -> [TraceFinding] {
         let icmpFlows = ICMPRules.flows(context)
         let mappings = TranslationRules.mappings(context)
-        let all = ICMPRules.findings(context)
-            + TransactionRules.findings(context, icmpFlows: icmpFlows)
+        let expected = ExpectedProbes(context)
+        let filtering = FilteringRules.findings(context, expected: expected)
+        let all = ICMPRules.findings(context, expected: expected)
+            + TransactionRules.findings(context, icmpFlows: icmpFlows, expected: expected)
+            + HairpinRules.findings(context, expected: expected)
+            + filtering.findings
+            + NATDropRules.findings(context, mappings: mappings, expected: expected, covered: filtering.covered)
             + TranslationRules.findings(mappings)
             + PunchRules.findings(context, mappings: mappings)
             + WireGuardRules.findings(context)

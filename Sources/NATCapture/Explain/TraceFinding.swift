@@ -23,6 +23,14 @@ public struct TraceFinding: Sendable, Encodable {
         case punchInboundArrived = "punch_inbound_arrived"
         case wireGuardNoResponse = "wireguard_no_response"
         case wireGuardHandshake = "wireguard_handshake"
+        /// classify's hairpin test: a request to this host's own public address, and its outcome.
+        case hairpinTest = "hairpin_test"
+        /// An RFC 5780 filtering test (CHANGE-REQUEST, RESPONSE-PORT) and what reached this host.
+        case filteringTest = "filtering_test"
+        /// Datagrams for this host seen outside it (a lab router's WAN) and never on it.
+        case droppedAtNAT = "dropped_at_nat"
+        /// An ICMP error for punch checks toward a peer candidate that cannot be routed from here.
+        case punchCandidateUnreachable = "punch_candidate_unreachable"
     }
 
     public enum Severity: String, Sendable, Codable, Comparable {
@@ -36,7 +44,7 @@ public struct TraceFinding: Sendable, Encodable {
     public var severity: Severity
     /// The explanation, one or two sentences.
     public var sentence: String
-    /// Frame numbers (Wireshark's) of the packets that show it, at most 20.
+    /// Frame numbers (Wireshark's) of the packets that show it, each once, at most 20.
     public var frames: [Int]
     /// This host's endpoint, when one is involved ("10.0.1.2:40000").
     @Nullable public var local: String?
@@ -49,7 +57,9 @@ public struct TraceFinding: Sendable, Encodable {
         self.kind = kind
         self.severity = severity
         self.sentence = sentence
-        self.frames = Array(frames.prefix(20))
+        // Once each, in the order given: several rules list a frame once per sighting.
+        var seen: Set<Int> = []
+        self.frames = Array(frames.filter { seen.insert($0).inserted }.prefix(20))
         self.local = local
         self.remote = remote
         self.by = by

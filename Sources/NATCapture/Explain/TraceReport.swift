@@ -1,9 +1,11 @@
 import NATWire
 
-/// `natctl trace`'s result (schema natctl.trace/1, docs/json.md): the capture's interfaces,
-/// a timeline of the packets on this host's interfaces, and the findings.
+/// `natctl trace`'s result (schema natctl.trace/2, docs/json.md and
+/// docs/schema/natctl.trace.2.json): the capture's interfaces, a timeline with one row per
+/// datagram (and where it was seen), and the findings.
 public struct TraceReport: Sendable, Encodable {
-    public var schema = "natctl.trace/1"
+    public static let schema = "natctl.trace/2"
+    public var schema = TraceReport.schema
     /// "live", or the file that was read.
     public var source: String
     /// The file the capture was written to; nil when it was not.
@@ -48,8 +50,7 @@ public struct TraceReport: Sendable, Encodable {
                 kernelDrops: drops?.kernel ?? nil, interfaceDrops: drops?.interface ?? nil)
         }
         self.packets = capture.frames.count
-        let start = context.packets.first?.timestampNanos ?? 0
-        self.timeline = context.packets.map { TimelineEntry($0, context: context, start: start) }
+        self.timeline = Timeline.rows(context)
         self.findings = findings
     }
 

@@ -12,7 +12,8 @@ enum TransactionRules {
         var responses: [DecodedPacket] = []
     }
 
-    static func findings(_ context: TraceContext, icmpFlows: Set<Flow>) -> [TraceFinding] {
+    /// The hairpin test and the filtering tests are left to their own rules: their silence is expected.
+    static func findings(_ context: TraceContext, icmpFlows: Set<Flow>, expected: ExpectedProbes) -> [TraceFinding] {
         var byServer: [TransportAddress: [TransactionID: Exchange]] = [:]
         var serverOf: [TransactionID: TransportAddress] = [:]
         var clientOf: [TransactionID: TransportAddress] = [:]
@@ -20,6 +21,7 @@ enum TransactionRules {
         for packet in local {
             guard let stun = packet.stun, !stun.isPeerCheck, let destination = packet.udpDestination else { continue }
             if stun.messageClass == .request, context.isOutgoing(packet) {
+                guard !expected.isHairpin(packet), !expected.answerElsewhere.contains(stun.transactionID) else { continue }
                 byServer[destination, default: [:]][stun.transactionID, default: Exchange()].requests.append(packet)
                 serverOf[stun.transactionID] = destination
                 clientOf[stun.transactionID] = packet.udpSource
