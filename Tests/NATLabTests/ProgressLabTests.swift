@@ -31,7 +31,7 @@ extension LabTests {
                 #expect(verify.contains("as labelled"))
                 let quiet = try Self.onATerminal([LabFixture.natctl, "lab", "verify", "--name", "trprog", "--json"])
                 #expect(!quiet.contains("elapsed"), "never with --json")
-                #expect(quiet.contains("natctl.lab-verify/1"))
+                #expect(quiet.contains("natctl.lab-verify/2"))
 
                 let host = try lab.site("a").hostNamespace
                 let lifetime = try Self.onATerminal(
