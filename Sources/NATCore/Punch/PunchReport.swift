@@ -61,44 +61,16 @@ public struct PunchReport: Encodable, Sendable {
     /// Why the run did not succeed, in a sentence (not encoded: the CLI puts it in `failure`).
     public var error: String?
     /// The `error` object `{code, message}`; null when the run did its job.
-    public var failure: ReportError?
+    @Nullable public var failure: ReportError?
     /// Wall time of the whole run, in milliseconds.
     public var durationMs: Double = 0
 
+    /// Only these are encoded (the engine's `error` sentence is not), every optional as null when nil.
     enum CodingKeys: String, CodingKey {
         case schema, outcome, server, nameplate, role, strategy, localMapping, peerMapping, localCandidates, peerCandidates
         case path, localBase, remote, pairMs, connectMs, rttMs, upgraded, attempts, packets, proof, proofAfterHold
         case keepalivesSent, warnings, durationMs
         case failure = "error"
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(schema, forKey: .schema)
-        try c.encode(outcome, forKey: .outcome)
-        try c.encode(server, forKey: .server)
-        try c.encode(nameplate, forKey: .nameplate)
-        try c.encode(role, forKey: .role)
-        try c.encode(strategy, forKey: .strategy)
-        try c.encode(localMapping, forKey: .localMapping)
-        try c.encode(peerMapping, forKey: .peerMapping)
-        try c.encode(localCandidates, forKey: .localCandidates)
-        try c.encode(peerCandidates, forKey: .peerCandidates)
-        try c.encode(path, forKey: .path)
-        try c.encode(localBase, forKey: .localBase)
-        try c.encode(remote, forKey: .remote)
-        try c.encode(pairMs, forKey: .pairMs)
-        try c.encode(connectMs, forKey: .connectMs)
-        try c.encode(rttMs, forKey: .rttMs)
-        try c.encode(upgraded, forKey: .upgraded)
-        try c.encode(attempts, forKey: .attempts)
-        try c.encode(packets, forKey: .packets)
-        try c.encode(proof, forKey: .proof)
-        try c.encode(proofAfterHold, forKey: .proofAfterHold)
-        try c.encode(keepalivesSent, forKey: .keepalivesSent)
-        try c.encode(warnings, forKey: .warnings)
-        try c.encode(failure, forKey: .failure)
-        try c.encode(durationMs, forKey: .durationMs)
     }
 
     public init() {}

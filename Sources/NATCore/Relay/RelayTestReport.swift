@@ -17,30 +17,17 @@ public struct RelayTestReport: Encodable, Sendable {
     /// encoded as `stun_error_code`.
     @Nullable public var errorCode: Int?
     /// The `error` object `{code, message}`; null when the test ran through.
-    public var failure: ReportError?
+    @Nullable public var failure: ReportError?
     /// Whether `error` is that the server never answered (not encoded).
     public var noAnswer = false
     /// Wall time of the whole run, in milliseconds.
     public var durationMs: Double = 0
 
+    /// Only these are encoded (the engine's `error` sentence is not), every optional as null when nil.
     enum CodingKeys: String, CodingKey {
         case schema, server, allocation, echoPeer, channel, echo, addedRttMs, durationMs
         case failure = "error"
         case errorCode = "stunErrorCode"
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(schema, forKey: .schema)
-        try container.encode(server, forKey: .server)
-        try container.encode(allocation, forKey: .allocation)
-        try container.encode(echoPeer, forKey: .echoPeer)
-        try container.encode(channel, forKey: .channel)
-        try container.encode(echo, forKey: .echo)
-        try container.encode(addedRttMs, forKey: .addedRttMs)
-        try container.encode(failure, forKey: .failure)
-        try container.encode(errorCode, forKey: .errorCode)
-        try container.encode(durationMs, forKey: .durationMs)
     }
 
     public init(server: String) { self.server = server }
