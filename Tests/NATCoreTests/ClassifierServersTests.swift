@@ -108,3 +108,52 @@ import Testing
         #expect(coldReport.durationMs <= warmReport.durationMs + 250, "the warm-up costs its own delay, not extra rounds")
     }
 }
+
+/// Server situations a review found: a listed server that is another's alternate address, a
+/// lost Binding, an alternate address that cannot send, answers late only by jitter.
+@Suite struct ClassifierServerEdgeTests {
+    static let alternateIPPrimaryPort = TransportAddress("203.0.113.2:3478")!
+    static let alternate = TransportAddress("203.0.113.2:3479")!
+
+    /// Two answers from one destination say nothing about ports: never address-dependent from them.
+    @Test func listedServerThatIsTheAlternateIsOneObservation() {
+        var simulation = ClassifierSimulation(nat: SimulatedNAT(mapping: .addressAndPortDependent, filtering: .addressAndPortDependent, ports: .random))
+        simulation.serverOrder = [simulation.layout.primary, Self.alternateIPPrimaryPort]
+        simulation.deadDestinations = [Self.alternate]  // mapping test III never gets through
+        let report = simulation.run()
+        #expect(report.mapping.value == .endpointDependent, "\(report.mapping.evidence)")
+    }
+
+    /// The full-test server's own Binding lost: the other answers still decide.
+    @Test func lostBindingOfTheFullTestServer() {
+        var simulation = ClassifierSimulation(nat: SimulatedNAT(mapping: .endpointIndependent, filtering: .addressAndPortDependent))
+        simulation.extraServers = [ClassifierServersTests.plainB]
+        simulation.firstLost = [simulation.layout.primary: 1]
+        simulation.configure = { $0.transmissions = 1 }
+        let report = simulation.run()
+        #expect(report.publicAddress != nil)
+        #expect(report.mapping.value == .endpointIndependent, "\(report.mapping.evidence)")
+        #expect(report.filtering.value == .addressAndPortDependent, "\(report.filtering.evidence)")
+    }
+
+    /// An alternate address that never sends proves nothing about filtering.
+    @Test func silentAlternateLeavesFilteringUndecided() {
+        var simulation = ClassifierSimulation(nat: SimulatedNAT(mapping: .endpointIndependent, filtering: .endpointIndependent))
+        simulation.silentSources = [Self.alternate.ip]
+        let report = simulation.run()
+        #expect(report.filtering.value == nil, "\(report.filtering.evidence)")
+        #expect(report.filtering.evidence.contains { $0.contains("alternate IP") })
+    }
+
+    /// Answers that come back within the give-up wait were not lost, however jittery.
+    @Test func jitterIsNotLoss() {
+        for seed in UInt64(1)...8 {
+            var simulation = ClassifierSimulation(nat: SimulatedNAT(mapping: .endpointIndependent, filtering: .addressAndPortDependent))
+            simulation.oneWayDelay = .milliseconds(5)
+            simulation.jitter = .milliseconds(4)
+            simulation.seed = seed
+            let report = simulation.run()
+            #expect(report.lossEstimate == 0, "seed \(seed): \(report.tests.map { "\($0.test) x\($0.transmissions)" })")
+        }
+    }
+}

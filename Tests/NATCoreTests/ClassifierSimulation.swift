@@ -14,6 +14,11 @@ struct ClassifierSimulation {
     /// Datagrams sent before this time wait for it (a first exchange held up by ARP or a radio
     /// waking up), then take the usual delay.
     var warmUp: Duration = .zero
+    /// Destinations whose datagrams are all lost, and sources that cannot send at all.
+    var deadDestinations: Set<TransportAddress> = []
+    var silentSources: Set<IPAddress> = []
+    /// Datagrams to each destination lost before the first one gets through.
+    var firstLost: [TransportAddress: Int] = [:]
     var seed: UInt64 = 1
     /// A server with one address: no OTHER-ADDRESS, 420 to CHANGE-REQUEST.
     var singleAddressServer = false
@@ -54,9 +59,20 @@ struct ClassifierSimulation {
         var queue: [(at: Duration, order: Int, delivery: Delivery)] = []
         var order = 0
         var now = Duration.zero
+        var firstLost = self.firstLost
 
         func schedule(_ delivery: Delivery) {
             guard !udpBlocked, Double.random(in: 0..<1, using: &random) >= loss else { return }
+            switch delivery {
+            case .toServer(_, _, let to):
+                if deadDestinations.contains(to) { return }
+                if let left = firstLost[to], left > 0 {
+                    firstLost[to] = left - 1
+                    return
+                }
+            case .toNAT(_, let from, _):
+                if silentSources.contains(from.ip) { return }
+            }
             let spread = jitter == .zero ? Duration.zero : jitter * Double.random(in: -1...1, using: &random)
             order += 1
             queue.append((max(now, warmUp) + max(oneWayDelay + spread, .microseconds(10)), order, delivery))

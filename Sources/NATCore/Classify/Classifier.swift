@@ -13,7 +13,13 @@ public enum Classifier {
             socketCount: configuration.socketCount, family: configuration.family, progress: progress, group: group
         ) { ClassifierMachine(configuration: configuration, localPorts: $0) }
         var result = report
-        if result.udp != true, let first = errors.first { result.error = ReportError(code: "failed", message: first) }
+        if result.udp != true, let first = errors.first {
+            // Nothing could be sent: that says nothing about the path, so no "udp-blocked" verdict.
+            result.error = ReportError(code: "failed", message: first)
+            result.udp = nil
+            result.rfc3489 = nil
+            result.holePunching = .undecided("nothing could be sent: \(first)")
+        }
         return result
     }
 

@@ -10,11 +10,14 @@ extension ClassifierAnalysis {
         var mapped: TransportAddress
     }
 
-    /// Every mapping seen from the primary socket: each server's Binding and mapping tests II/III.
+    /// Every mapping seen from the primary socket: each server's Binding and mapping tests II/III,
+    /// one per destination (a server listed that is another's alternate address is asked twice,
+    /// and two answers from one destination say nothing about ports).
     var observations: [Observation] {
-        machine.requests.compactMap { request in
+        var seen = Set<TransportAddress>()
+        return machine.requests.compactMap { request in
             guard request.socket == ClassifierConfiguration.primarySocket, request.test.measuresRoundTrip,
-                let mapped = request.successMapped
+                let mapped = request.successMapped, seen.insert(request.destination).inserted
             else { return nil }
             let label = if case .binding = request.test { "Binding" } else { "\(request.test)" }
             return Observation(label: label, destination: request.destination, mapped: mapped)
@@ -76,6 +79,10 @@ extension ClassifierAnalysis {
         let bait = request(.claim(.bait), server: full.server)
         guard let opened = open?.successMapped else { return .undecided("the claim check's first request got no answer") }
         if let answer = bait?.answer, answer.isSuccess {
+            let server = configuration.servers[full.server]
+            guard answer.source.ip != server.ip, answer.source.port != server.port else {
+                return .undecided("the server answered the claim check's CHANGE-REQUEST from \(answer.source): it ignored it, so nothing unsolicited was sent")
+            }
             return Finding(
                 false, confidence: 1,
                 evidence: ["the answer from \(answer.source) got in: this NAT lets unsolicited packets through to the host instead of keeping them"])

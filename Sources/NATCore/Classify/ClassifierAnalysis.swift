@@ -10,13 +10,24 @@ struct ClassifierAnalysis {
     var fullTest: ClassifierMachine.FullTest? { machine.fullTest }
     func request(_ test: ClassifierTest, server: Int? = nil) -> ClassifierRequest? { machine.request(test, server: server) }
 
-    /// The server the report is about: the full-test server, else the first that answered.
-    var mainServer: Int? {
-        fullTest?.server ?? configuration.servers.indices.first { request(.binding(server: $0))?.successMapped != nil }
+    /// The primary socket's public address and the server that reported it: the full-test
+    /// server's Binding, else the first answered Binding, else the full-test server's mapping
+    /// tests (its own Binding may have been lost while everything else got through).
+    var primaryMapping: (server: Int, mapped: TransportAddress)? {
+        let order = (fullTest.map { [$0.server] } ?? []) + Array(configuration.servers.indices)
+        if let server = order.first(where: { request(.binding(server: $0))?.successMapped != nil }),
+            let mapped = request(.binding(server: server))?.successMapped
+        {
+            return (server, mapped)
+        }
+        guard let full = fullTest else { return nil }
+        let fallback = [request(.mapping(2)), request(.mapping(3))].compactMap { $0?.successMapped }.first
+        return fallback.map { (full.server, $0) }
     }
 
     func report() -> ClassifierReport {
-        let main = mainServer
+        let primary = primaryMapping
+        let main = primary?.server ?? fullTest?.server
         var report = ClassifierReport(server: configuration.servers[main ?? 0].description)
         report.servers = configuration.servers.indices.map(serverRecord)
         report.otherAddress = fullTest?.other.description
@@ -27,7 +38,7 @@ struct ClassifierAnalysis {
         report.lossEstimate = answered == 0 ? nil : (Double(lost) / Double(lost + answered) * 1000).rounded() / 1000
         let anyAnswer = machine.requests.contains { $0.answer != nil && $0.test.measuresRoundTrip }
         report.udp = anyAnswer
-        guard let main, let m1 = request(.binding(server: main))?.successMapped else {
+        guard let m1 = primary?.mapped else {
             let names = configuration.servers.map(\.description).joined(separator: ", ")
             let why = anyAnswer
                 ? "no server answered a plain Binding request from the primary socket"
@@ -38,6 +49,7 @@ struct ClassifierAnalysis {
             report.hairpin = .undecided(why)
             report.inboundClaimsMapping = .undecided(why)
             report.holePunching = anyAnswer ? .undecided(why) : Finding("impossible", confidence: negativeConfidence(request(.binding(server: 0))), evidence: [why])
+            report.inboundClaimsMapping = .undecided(why)
             report.rfc3489 = anyAnswer ? nil : "udp-blocked"
             return report
         }
@@ -91,6 +103,10 @@ struct ClassifierAnalysis {
         if let timedOut = [second, third].compactMap({ $0 }).first(where: \.timedOut) {
             return .undecided("\(timedOut.test): timed out after \(timedOut.transmissions) transmissions, before a missing answer could count")
         }
+        // A missing answer from the alternate address means filtering only if that address can answer at all.
+        guard answered(fromIP: full.other.ip) else {
+            return .undecided("filtering test II got no answer, but nothing ever came from the alternate IP \(full.other.ip): the server may not be able to send from it")
+        }
         evidence.append("filtering test II: no answer from the other IP and port after \(second?.transmissions ?? 0) transmissions")
         if let answer = third?.answer {
             guard answer.source.ip == server.ip, answer.source.port != server.port else {
@@ -98,6 +114,10 @@ struct ClassifierAnalysis {
             }
             evidence.append("filtering test III: an answer from the other port \(answer.source) got in")
             return Finding(.addressDependent, confidence: negativeConfidence(second), evidence: evidence)
+        }
+        guard answered(fromPort: full.other.port) else {
+            evidence.append("filtering test III got no answer, but nothing ever came from the alternate port \(full.other.port)")
+            return Finding(nil, confidence: nil, evidence: evidence)
         }
         evidence.append("filtering test III: no answer from the other port after \(third?.transmissions ?? 0) transmissions")
         return Finding(
@@ -116,6 +136,10 @@ struct ClassifierAnalysis {
             false, confidence: negativeConfidence(test),
             evidence: ["none of \(test.transmissions) requests to our own public address \(test.destination) came back in"])
     }
+
+    /// Whether any answer came from `ip` (a server's alternate address proves it can send from it).
+    func answered(fromIP ip: IPAddress) -> Bool { machine.requests.contains { $0.answer?.source.ip == ip } }
+    func answered(fromPort port: UInt16) -> Bool { machine.requests.contains { $0.answer?.source.port == port } }
 
     /// Why servers that answered could not run the RFC 5780 tests, as a suffix for evidence.
     var problemsText: String {

@@ -34,7 +34,8 @@ extension ClassifierMachine {
     }
 
     /// Round-trip loss seen so far: copies of answered requests, sent after their destination had
-    /// answered once and well over a round trip before their answer, had their chance and were lost.
+    /// answered once and longer before their answer than the wait after which a missing answer
+    /// counts (two round trips and a margin), had their chance and were lost.
     var lossCounts: (lost: Int, answered: Int) {
         var lost = 0
         var answered = 0
@@ -43,7 +44,7 @@ extension ClassifierMachine {
             let server = request.server
             answered += 1
             guard let rtt = roundTrip(toServer: server), let measuredFrom = firstAnswer(to: request.destination.ip) else { continue }
-            let expected = max(rtt * 3 / 2, rtt + .milliseconds(2))  // by then its answer was due
+            let expected = configuration.pacing.answerWait(rtt)  // by then its answer was overdue, as for giving up
             lost += request.sendTimes.filter { $0 >= measuredFrom && answer.at - $0 > expected }.count
         }
         return (lost, answered)

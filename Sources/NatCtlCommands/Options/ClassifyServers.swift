@@ -24,7 +24,8 @@ struct ClassifyServers {
         let results = await ServerSpec.resolveAll(specs, limit: limit)
         var choice = ClassifyServers()
         let chosenFamily = family ?? results.lazy.compactMap { try? $0.get().first?.family }.first
-        for (spec, result) in zip(specs, results) {
+        var named = Set<ServerSpec>()
+        for (spec, result) in zip(specs, results) where named.insert(spec).inserted {
             switch result {
             case .failure(let error):
                 choice.unusable.append(ClassifierServerRecord(server: spec.description, error: error.description))
