@@ -124,6 +124,37 @@ import Testing
         #expect(test?.sentence.contains("endpoint-independent filtering") == true)
     }
 
+    /// RFC 3489 framing (no magic cookie; MAPPED-ADDRESS; no FINGERPRINT), as old servers use.
+    func legacy(_ type: STUNMessageType, _ id: UInt8, _ attribute: (inout STUNMessage) -> Void) -> [UInt8] {
+        var message = STUNMessage(type: type, transactionID: Craft.id(id), cookie: 0x1234_5678)
+        attribute(&message)
+        return message.encoded(fingerprint: false)
+    }
+
+    /// The same rules for an old RFC 3489 server: its MAPPED-ADDRESS gives the reflexive
+    /// address the hairpin test aims at, and its CHANGE-REQUEST tests are filtering tests.
+    @Test func rfc3489ServersProbesAreRecognisedToo() {
+        var b = Craft.Builder()
+        b.add(0, Craft.udp(host, server, legacy(.bindingRequest, 1) { _ in }))
+        b.add(1, Craft.udp(server, host, legacy(.bindingSuccess, 1) { $0.append(MappedAddress(mapped)) }))
+        for ms in [10.0, 110] {
+            b.add(
+                ms,
+                Craft.udp(
+                    host, server,
+                    legacy(.bindingRequest, 2) { $0.append(ChangeRequest(changeIP: false, changePort: true)) }))
+        }
+        let hairpin = Craft.udp(host, mapped, legacy(.bindingRequest, 3) { _ in })
+        b.add(200, hairpin)
+        b.add(201, Craft.icmpError(from: mapped.ip, type: 3, code: 3, quoting: hairpin))
+        let findings = b.findings(locals: ["10.0.1.2"])
+        #expect(problems(findings).isEmpty, "\(findings.map(\.sentence))")
+        #expect(findings.first { $0.kind == .hairpinTest }?.by == "203.0.113.11")
+        #expect(
+            findings.first { $0.kind == .filteringTest }?.sentence.contains(
+                "CHANGE-REQUEST change port; 1 request, 2 transmissions") == true)
+    }
+
     func siteInterfaces() -> [CaptureInterface] {
         [
             CaptureInterface(name: "host/eth0", linkType: .ethernet, addresses: [Craft.ip("10.0.1.2")], isLocal: true),
