@@ -2,9 +2,9 @@ import Foundation
 import Synchronization
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Progress for a person watching a long command (`lab verify`, `classify --lifetime`, `punch`):
@@ -60,7 +60,8 @@ final class ProgressLine: Sendable {
 
     /// A progress line on stderr, or nil where progress is not shown.
     static func start(json: Bool) -> ProgressLine? {
-        let mode = mode(json: json, stderrIsTerminal: isatty(STDERR_FILENO) != 0, environment: ProcessInfo.processInfo.environment)
+        let mode = mode(
+            json: json, stderrIsTerminal: isatty(STDERR_FILENO) != 0, environment: ProcessInfo.processInfo.environment)
         guard mode.show else { return nil }
         let line = ProgressLine(colour: mode.colour)
         let task = Task.detached { [weak line] in
@@ -119,7 +120,8 @@ final class ProgressLine: Sendable {
 
     private func render(_ state: State) -> String {
         guard let what = state.what else { return "" }
-        let text = Self.status(what, elapsed: ContinuousClock.now - state.since, budget: state.budget, width: Self.columns())
+        let text = Self.status(
+            what, elapsed: ContinuousClock.now - state.since, budget: state.budget, width: Self.columns())
         return colour ? "\u{1B}[2m\(text)\u{1B}[0m" : text
     }
 

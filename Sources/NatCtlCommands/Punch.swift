@@ -127,7 +127,12 @@ extension NatCtl {
             line?.wait(for: "natctl punch: meeting the peer", budget: budget)
             let session = PunchSession(configuration) { progress in
                 line?.note(PunchRendering.progress(progress))
-                if let next = Self.waitingFor(after: progress) { line?.wait(for: next, budget: budget, since: started) }
+                if case .connected = progress {
+                    // Connected: the rest (proof, --duration) is not bounded by --timeout.
+                    line?.wait(for: "natctl punch: connected; proving and holding the path")
+                } else if let next = Self.waitingFor(after: progress) {
+                    line?.wait(for: next, budget: budget, since: started)
+                }
             }
             if stdio {
                 session.onStream = { bytes in FileHandle.standardOutput.write(Data(bytes)) }
@@ -177,8 +182,7 @@ extension NatCtl {
             case .waitingForPeer: "natctl punch: waiting for the peer to join"
             case .paired: "natctl punch: checking paths to the peer"
             case .relayAllocated: "natctl punch: checking paths (the relay is ready as a fallback)"
-            case .connected: "natctl punch: proving the path"
-            case .warning: nil
+            case .connected, .warning: nil
             }
         }
 

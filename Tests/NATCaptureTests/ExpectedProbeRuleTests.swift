@@ -96,7 +96,11 @@ import Testing
         var b = Craft.Builder()
         answered(&b)
         for ms in [10.0, 110, 310] {
-            b.add(ms, Craft.udp(host, server, Craft.bindingRequest(Craft.id(5), change: ChangeRequest(changeIP: true, changePort: true))))
+            b.add(
+                ms,
+                Craft.udp(
+                    host, server,
+                    Craft.bindingRequest(Craft.id(5), change: ChangeRequest(changeIP: true, changePort: true))))
         }
         let findings = b.findings(locals: ["10.0.1.2"])
         #expect(problems(findings).isEmpty, "\(findings.map(\.sentence))")
@@ -109,11 +113,46 @@ import Testing
     @Test func answeredFilteringTestMeansEndpointIndependentFiltering() {
         var b = Craft.Builder()
         answered(&b)
-        b.add(10, Craft.udp(host, server, Craft.bindingRequest(Craft.id(5), change: ChangeRequest(changeIP: true, changePort: true))))
+        b.add(
+            10,
+            Craft.udp(
+                host, server, Craft.bindingRequest(Craft.id(5), change: ChangeRequest(changeIP: true, changePort: true))
+            ))
         b.add(11, Craft.udp(alternate, host, Craft.bindingResponse(Craft.id(5), mapped: mapped)))
         let test = b.findings(locals: ["10.0.1.2"]).first { $0.kind == .filteringTest }
         #expect(test?.sentence.contains("from 203.0.113.2:3479") == true)
         #expect(test?.sentence.contains("endpoint-independent filtering") == true)
+    }
+
+    /// RFC 3489 framing (no magic cookie; MAPPED-ADDRESS; no FINGERPRINT), as old servers use.
+    func legacy(_ type: STUNMessageType, _ id: UInt8, _ attribute: (inout STUNMessage) -> Void) -> [UInt8] {
+        var message = STUNMessage(type: type, transactionID: Craft.id(id), cookie: 0x1234_5678)
+        attribute(&message)
+        return message.encoded(fingerprint: false)
+    }
+
+    /// The same rules for an old RFC 3489 server: its MAPPED-ADDRESS gives the reflexive
+    /// address the hairpin test aims at, and its CHANGE-REQUEST tests are filtering tests.
+    @Test func rfc3489ServersProbesAreRecognisedToo() {
+        var b = Craft.Builder()
+        b.add(0, Craft.udp(host, server, legacy(.bindingRequest, 1) { _ in }))
+        b.add(1, Craft.udp(server, host, legacy(.bindingSuccess, 1) { $0.append(MappedAddress(mapped)) }))
+        for ms in [10.0, 110] {
+            b.add(
+                ms,
+                Craft.udp(
+                    host, server,
+                    legacy(.bindingRequest, 2) { $0.append(ChangeRequest(changeIP: false, changePort: true)) }))
+        }
+        let hairpin = Craft.udp(host, mapped, legacy(.bindingRequest, 3) { _ in })
+        b.add(200, hairpin)
+        b.add(201, Craft.icmpError(from: mapped.ip, type: 3, code: 3, quoting: hairpin))
+        let findings = b.findings(locals: ["10.0.1.2"])
+        #expect(problems(findings).isEmpty, "\(findings.map(\.sentence))")
+        #expect(findings.first { $0.kind == .hairpinTest }?.by == "203.0.113.11")
+        #expect(
+            findings.first { $0.kind == .filteringTest }?.sentence.contains(
+                "CHANGE-REQUEST change port; 1 request, 2 transmissions") == true)
     }
 
     func siteInterfaces() -> [CaptureInterface] {
@@ -210,14 +249,18 @@ import Testing
     /// that address this host's, so datagrams the peer's NAT drops are not this host's loss.
     @Test func aPeersAddressInRendezvousIsNotThisHostsPublicAddress() {
         var interfaces = siteInterfaces()
-        interfaces.append(CaptureInterface(name: "rt-b/wan", linkType: .ethernet, addresses: [Craft.ip("203.0.113.12")]))
+        interfaces.append(
+            CaptureInterface(name: "rt-b/wan", linkType: .ethernet, addresses: [Craft.ip("203.0.113.12")]))
         var b = Craft.Builder(interfaces)
         exchangeAcrossTheNAT(&b, id: 1, at: 0)
-        var message = STUNMessage(type: STUNMessageType(method: .rendezvous, messageClass: .indication), transactionID: Craft.id(8))
+        var message = STUNMessage(
+            type: STUNMessageType(method: .rendezvous, messageClass: .indication), transactionID: Craft.id(8))
         message.append(XORMappedAddress(Craft.at("203.0.113.12:46251")))
         let indication = message.encoded(fingerprint: true)
         b.add(10, Craft.udp(server, host, indication), on: 0)
-        b.add(20, Craft.udp(server, Craft.at("203.0.113.12:46251"), Craft.bindingResponse(Craft.id(9), mapped: mapped)), on: 3)
+        b.add(
+            20, Craft.udp(server, Craft.at("203.0.113.12:46251"), Craft.bindingResponse(Craft.id(9), mapped: mapped)),
+            on: 3)
         #expect(!b.findings().contains { $0.kind == .droppedAtNAT })
     }
 

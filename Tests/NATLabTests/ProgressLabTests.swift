@@ -5,7 +5,8 @@ import Testing
 /// The progress line of `lab verify` and `classify --lifetime` on a terminal (script(1) gives
 /// natctl one), and its absence with --json.
 extension LabTests {
-    @Suite(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/script"), "needs script(1) for a terminal"))
+    @Suite(
+        .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/script"), "needs script(1) for a terminal"))
     struct ProgressLabTests {
         /// Runs `command` with stdout and stderr on a terminal; returns the transcript.
         static func onATerminal(_ command: [String]) throws -> String {
@@ -38,8 +39,11 @@ extension LabTests {
                     ["ip", "netns", "exec", host, "env"] + LabRunner.environment(servers: lab.servers)
                         + [LabFixture.natctl, "classify", "--lifetime", "--timeout", "12"])
                 #expect(lifetime.contains("binding lifetime: waiting for mappings to expire · "), "\(lifetime)")
-                #expect(lifetime.contains("of 11s left") || lifetime.contains("of 10s left"), "the budget left of --timeout")
-                #expect(lifetime.contains("  binding lifetime: mapping gone after"), "the engine's events stay as lines")
+                #expect(
+                    lifetime.contains("of 11s left") || lifetime.contains("of 10s left"), "the budget left of --timeout"
+                )
+                #expect(
+                    lifetime.contains("  binding lifetime: mapping gone after"), "the engine's events stay as lines")
                 #expect(lifetime.contains("binding lifetime  "), "then the result")
             }
         }

@@ -21,10 +21,15 @@ extension LabTests {
                 // filtering tests are the test's answers.
                 let plain = try TraceLabTests.trace(lab, site: "a", ["classify", "--timeout", "8"])
                 #expect(plain.status == 0)
-                #expect(Self.severity(plain, "problem").isEmpty, "\(Self.severity(plain, "problem").map { $0["sentence"] ?? "" })")
+                #expect(
+                    Self.severity(plain, "problem").isEmpty,
+                    "\(Self.severity(plain, "problem").map { $0["sentence"] ?? "" })")
                 let hairpin = try #require(plain.first("hairpin_test"), "\(plain.kinds)")
                 #expect(hairpin["severity"] as? String == "info")
-                #expect(hairpin["remote"] as? String == "\(site.publicAddress):\((hairpin["local"] as? String ?? "").split(separator: ":").last ?? "")")
+                #expect(
+                    hairpin["remote"] as? String
+                        == "\(site.publicAddress):\((hairpin["local"] as? String ?? "").split(separator: ":").last ?? "")"
+                )
                 #expect((hairpin["sentence"] as? String ?? "").contains("the NAT does not hairpin"))
                 #expect(!plain.kinds.contains("icmp_error"))
                 #expect(!plain.kinds.contains("no_reply"))
@@ -33,15 +38,21 @@ extension LabTests {
                 #expect(filtering.allSatisfy { $0["severity"] as? String == "info" })
 
                 // With the lab captured: the alternate server's answers reached the router's WAN.
-                let traced = try TraceLabTests.trace(lab, site: "a", ["--lab", "trtruth", "classify", "--timeout", "8"])
+                let traced = try TraceLabTests.trace(
+                    lab, site: "a", ["--lab", "trtruth", "classify", "--timeout", "8"])
                 #expect(traced.status == 0)
-                #expect(Self.severity(traced, "problem").isEmpty, "\(Self.severity(traced, "problem").map { $0["sentence"] ?? "" })")
+                #expect(
+                    Self.severity(traced, "problem").isEmpty,
+                    "\(Self.severity(traced, "problem").map { $0["sentence"] ?? "" })")
                 let dropped = traced.findings.filter { $0["kind"] as? String == "dropped_at_nat" }
                 #expect(dropped.count == 2, "\(traced.kinds)")
                 #expect(dropped.allSatisfy { $0["by"] as? String == "\(site.routerNamespace)/wan" }, "\(dropped)")
-                #expect(Set(dropped.compactMap { $0["remote"] as? String }) == ["203.0.113.2:3479", "203.0.113.1:3479"], "\(dropped)")
+                #expect(
+                    Set(dropped.compactMap { $0["remote"] as? String }) == ["203.0.113.2:3479", "203.0.113.1:3479"],
+                    "\(dropped)")
                 let changeBoth = try #require(dropped.first { $0["remote"] as? String == "203.0.113.2:3479" })
-                #expect((changeBoth["sentence"] as? String ?? "").contains("the NAT in \(site.routerNamespace) dropped"))
+                #expect(
+                    (changeBoth["sentence"] as? String ?? "").contains("the NAT in \(site.routerNamespace) dropped"))
                 #expect(!traced.kinds.contains("filtering_test"), "the drop at the NAT explains those tests")
 
                 // One row per datagram: every frame in exactly one row, never twice on one
@@ -52,11 +63,20 @@ extension LabTests {
                 #expect(frames.count == traced.report["packets"] as? Int)
                 #expect(Set(frames).count == frames.count)
                 #expect(rows.count < frames.count / 2, "datagrams are seen on several interfaces")
-                #expect(hops.allSatisfy { row in Set(row.compactMap { $0["interface"] as? String }).count == row.count })
-                let request = try #require(rows.firstIndex { ($0["summary"] as? String ?? "").hasPrefix("STUN Binding request") && $0["direction"] as? String == "out" })
+                #expect(
+                    hops.allSatisfy { row in Set(row.compactMap { $0["interface"] as? String }).count == row.count })
+                let request = try #require(
+                    rows.firstIndex {
+                        ($0["summary"] as? String ?? "").hasPrefix("STUN Binding request")
+                            && $0["direction"] as? String == "out"
+                    })
                 let path = hops[request].compactMap { $0["interface"] as? String }
-                #expect(path.starts(with: ["eth0", "\(site.routerNamespace)/lan", "\(site.routerNamespace)/wan"]), "\(path)")
-                #expect((hops[request][2]["source"] as? String ?? "").hasPrefix(site.publicAddress + ":"), "translated on the WAN")
+                #expect(
+                    path.starts(with: ["eth0", "\(site.routerNamespace)/lan", "\(site.routerNamespace)/wan"]), "\(path)"
+                )
+                #expect(
+                    (hops[request][2]["source"] as? String ?? "").hasPrefix(site.publicAddress + ":"),
+                    "translated on the WAN")
                 let background = rows.map { $0["background"] as? Bool ?? false }
                 #expect(background == background.sorted { !$0 && $1 }, "background traffic comes last")
                 #expect(traced.report["schema"] as? String == "natctl.trace/2")
@@ -64,7 +84,9 @@ extension LabTests {
 
                 // The text leads with the findings, shows the evidence the JSON has (kind,
                 // frames, endpoints, who), then one row per datagram with where else it was seen.
-                let text = try LabFixture.natctl(lab, site: "a", ["trace", "--lab", "trtruth", "--packets", "500", "classify", "--timeout", "8"]).stdout
+                let text = try LabFixture.natctl(
+                    lab, site: "a", ["trace", "--lab", "trtruth", "--packets", "500", "classify", "--timeout", "8"]
+                ).stdout
                 let findings = try #require(text.range(of: "\nfindings:\n"), "\(text)")
                 let firstRow = try #require(text.range(of: " ms  eth0 "), "\(text)")
                 #expect(findings.lowerBound < firstRow.lowerBound, "findings first")
@@ -85,7 +107,9 @@ extension LabTests {
                 #expect(traced.status == 0)
                 let hairpin = try #require(traced.first("hairpin_test"), "\(traced.kinds)")
                 #expect((hairpin["sentence"] as? String ?? "").contains("the NAT hairpins"), "\(hairpin)")
-                #expect(Self.severity(traced, "problem").isEmpty, "\(Self.severity(traced, "problem").map { $0["sentence"] ?? "" })")
+                #expect(
+                    Self.severity(traced, "problem").isEmpty,
+                    "\(Self.severity(traced, "problem").map { $0["sentence"] ?? "" })")
             }
         }
 
@@ -94,19 +118,26 @@ extension LabTests {
         @Test func punchChecksToThePeersPrivateCandidateAreNotAProblem() async throws {
             try await LabFixture.with(name: "trcand", ["a=eim-apdf", "b=eim-apdf"]) { lab in
                 let code = ["--code", "\(Int.random(in: 1000...9999))-trace-private-candidate", "--timeout", "8"]
-                let traced = try LabProcess(lab, site: "a", ["trace", "--json", "--lab", "trcand", "punch"] + code, captureStderr: false)
+                let traced = try LabProcess(
+                    lab, site: "a", ["trace", "--json", "--lab", "trcand", "punch"] + code, captureStderr: false)
                 let peer = try LabProcess(lab, site: "b", ["punch", "--json"] + code, captureStderr: false)
                 async let tracedOutput = traced.finish()
                 async let peerOutput = peer.finish()
                 let (output, _) = await (tracedOutput, peerOutput)
                 #expect(output.status == 0, "two port-preserving EIM NATs punch through")
                 let report = Traced(status: output.status, report: try LabFixture.json(output.stdout))
-                #expect(Self.severity(report, "problem").isEmpty, "\(Self.severity(report, "problem").map { $0["sentence"] ?? "" })")
+                #expect(
+                    Self.severity(report, "problem").isEmpty,
+                    "\(Self.severity(report, "problem").map { $0["sentence"] ?? "" })")
                 let unreachable = try #require(report.first("punch_candidate_unreachable"), "\(report.kinds)")
                 #expect(unreachable["severity"] as? String == "info")
-                #expect((unreachable["remote"] as? String ?? "").hasPrefix(lab.sites[1].hostAddress + ":"), "the peer's host candidate")
+                #expect(
+                    (unreachable["remote"] as? String ?? "").hasPrefix(lab.sites[1].hostAddress + ":"),
+                    "the peer's host candidate")
                 #expect(!report.kinds.contains("icmp_error"))
-                #expect(!report.kinds.contains("dropped_at_nat"), "the peer's NAT dropping its own traffic is not this host's: \(report.kinds)")
+                #expect(
+                    !report.kinds.contains("dropped_at_nat"),
+                    "the peer's NAT dropping its own traffic is not this host's: \(report.kinds)")
                 #expect(report.kinds.contains("punch_inbound_arrived"))
                 try Self.expectValid(report.report)
             }

@@ -21,7 +21,8 @@ struct ExpectedProbes {
     init(_ context: TraceContext) {
         var reflexive: [TransportAddress: Int64] = [:]
         for packet in context.localPackets where context.isIncoming(packet) {
-            guard let stun = packet.stun, stun.method == .binding, stun.messageClass == .successResponse, !stun.isPeerCheck, let mapped = stun.reflexive
+            guard let stun = packet.stun, stun.method == .binding, stun.messageClass == .successResponse,
+                !stun.isPeerCheck, let mapped = stun.reflexive
             else { continue }
             reflexive[mapped] = min(reflexive[mapped] ?? .max, packet.timestampNanos)
         }
@@ -29,7 +30,9 @@ struct ExpectedProbes {
         var punch: Set<Flow> = []
         var elsewhere: Set<TransactionID> = []
         for packet in context.localPackets where context.isOutgoing(packet) {
-            guard let stun = packet.stun, stun.messageClass == .request, let source = packet.udpSource, let destination = packet.udpDestination else { continue }
+            guard let stun = packet.stun, stun.messageClass == .request, let source = packet.udpSource,
+                let destination = packet.udpDestination
+            else { continue }
             let flow = Flow(source: source, destination: destination)
             if stun.isPeerCheck {
                 punch.insert(flow)
@@ -59,6 +62,7 @@ extension IPAddress {
             return b[0] == 10 || b[0] == 127 || (b[0] == 172 && b[1] & 0xF0 == 16) || (b[0] == 192 && b[1] == 168)
                 || (b[0] == 100 && b[1] & 0xC0 == 64) || (b[0] == 169 && b[1] == 254)
         }
-        return b[0] & 0xFE == 0xFC || (b[0] == 0xFE && b[1] & 0xC0 == 0x80) || b == [UInt8](repeating: 0, count: 15) + [1]
+        return b[0] & 0xFE == 0xFC || (b[0] == 0xFE && b[1] & 0xC0 == 0x80)
+            || b == [UInt8](repeating: 0, count: 15) + [1]
     }
 }

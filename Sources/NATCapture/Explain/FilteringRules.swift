@@ -17,7 +17,8 @@ enum FilteringRules {
     /// The same in words: "to answer from its other IP address and port".
     static func request(_ stun: STUNSummary) -> String {
         if let change = stun.changeRequest, change.changeIP || change.changePort {
-            let what = change.changeIP && change.changePort ? "IP address and port" : change.changeIP ? "IP address" : "port"
+            let what =
+                change.changeIP && change.changePort ? "IP address and port" : change.changeIP ? "IP address" : "port"
             return "to answer from its other \(what)"
         }
         return stun.responsePort.map { "to answer to this host's port \($0)" } ?? "to answer elsewhere"
@@ -47,11 +48,15 @@ enum FilteringRules {
     }
 
     /// Findings, and the transactions they cover (the NAT-drop rule leaves those alone).
-    static func findings(_ context: TraceContext, expected: ExpectedProbes) -> (findings: [TraceFinding], covered: Set<TransactionID>) {
+    static func findings(_ context: TraceContext, expected: ExpectedProbes) -> (
+        findings: [TraceFinding], covered: Set<TransactionID>
+    ) {
         let local = context.localPackets
         var groups: [Key: [DecodedPacket]] = [:]
         for packet in local where context.isOutgoing(packet) {
-            guard let stun = packet.stun, stun.messageClass == .request, expected.answerElsewhere.contains(stun.transactionID), let server = packet.udpDestination else { continue }
+            guard let stun = packet.stun, stun.messageClass == .request,
+                expected.answerElsewhere.contains(stun.transactionID), let server = packet.udpDestination
+            else { continue }
             groups[Key(server: server, label: label(stun)), default: []].append(packet)
         }
         var findings: [TraceFinding] = []
@@ -66,14 +71,18 @@ enum FilteringRules {
             }
             let arrived = local.filter { isAnswer($0) && context.isIncoming($0) }
             let outside = context.packets.filter { !context.localInterfaces.contains($0.interface) && isAnswer($0) }
-            let asked = "this host asked \(key.server) \(request(stun)) (\(key.label); \(counted(ids.count, "request")), \(counted(requests.count, "transmission")))"
+            let asked =
+                "this host asked \(key.server) \(request(stun)) (\(key.label); \(counted(ids.count, "request")), \(counted(requests.count, "transmission")))"
             if !arrived.isEmpty {
                 let from = Set(arrived.compactMap(\.udpSource)).sorted().map(\.description).joined(separator: ", ")
                 let answeredIDs = Set(arrived.compactMap(\.stun?.transactionID)).count
-                findings.append(TraceFinding(
-                    kind: .filteringTest, severity: .info,
-                    sentence: "Filtering test: \(asked); \(answeredIDs) of them were answered from \(from), and the answers reached this host: \(meaning(stun, dropped: false)).",
-                    frames: (requests + arrived).map(\.frame).sorted(), local: requests.first?.udpSource?.description, remote: key.server.description))
+                findings.append(
+                    TraceFinding(
+                        kind: .filteringTest, severity: .info,
+                        sentence:
+                            "Filtering test: \(asked); \(answeredIDs) of them were answered from \(from), and the answers reached this host: \(meaning(stun, dropped: false)).",
+                        frames: (requests + arrived).map(\.frame).sorted(),
+                        local: requests.first?.udpSource?.description, remote: key.server.description))
                 continue
             }
             // Where each answer was last seen: the innermost place it got to (behind a double NAT,
@@ -86,30 +95,37 @@ enum FilteringRules {
             }
             let stopped = last.values.sorted { $0.frame < $1.frame }
             if stopped.isEmpty {
-                findings.append(TraceFinding(
-                    kind: .filteringTest, severity: .info,
-                    sentence: "Filtering test: \(asked); no answer reached this host. If the server answered, \(meaning(stun, dropped: true)); \(context.localInterfaces.count < context.interfaces.count ? "the capture saw no answer on the way either, so the server may not have sent one" : "capture the NAT too (natctl trace --lab) to see the answers dropped there").",
-                    frames: requests.map(\.frame), local: requests.first?.udpSource?.description, remote: key.server.description))
+                findings.append(
+                    TraceFinding(
+                        kind: .filteringTest, severity: .info,
+                        sentence:
+                            "Filtering test: \(asked); no answer reached this host. If the server answered, \(meaning(stun, dropped: true)); \(context.localInterfaces.count < context.interfaces.count ? "the capture saw no answer on the way either, so the server may not have sent one" : "capture the NAT too (natctl trace --lab) to see the answers dropped there").",
+                        frames: requests.map(\.frame), local: requests.first?.udpSource?.description,
+                        remote: key.server.description))
                 continue
             }
             let where_ = Set(stopped.map { context.interfaceName($0.interface) }).sorted().joined(separator: ", ")
             let from = Set(outside.compactMap(\.udpSource)).sorted().map(\.description).joined(separator: ", ")
             let to = Set(stopped.compactMap(\.udpDestination)).sorted().map(\.description).joined(separator: ", ")
             let answers = stopped.count
-            findings.append(TraceFinding(
-                kind: .droppedAtNAT, severity: .info,
-                sentence: "Filtering test: \(asked); the server answered from \(from), and \(answers == 1 ? "the answer" : "\(answers) answers") reached \(where_) (to \(to)) but never this host: the NAT\(namespace(where_).map { " in \($0)" } ?? "") dropped \(answers == 1 ? "it" : "them"). So \(meaning(stun, dropped: true)).",
-                frames: (requests.prefix(4) + outside).map(\.frame).sorted(), local: requests.first?.udpSource?.description, remote: from, by: where_))
+            findings.append(
+                TraceFinding(
+                    kind: .droppedAtNAT, severity: .info,
+                    sentence:
+                        "Filtering test: \(asked); the server answered from \(from), and \(answers == 1 ? "the answer" : "\(answers) answers") reached \(where_) (to \(to)) but never this host: the NAT\(namespace(where_).map { " in \($0)" } ?? "") dropped \(answers == 1 ? "it" : "them"). So \(meaning(stun, dropped: true)).",
+                    frames: (requests.prefix(4) + outside).map(\.frame).sorted(),
+                    local: requests.first?.udpSource?.description, remote: from, by: where_))
         }
         return (findings, covered)
     }
 
     /// "rt-a" from "rt-a/wan" (lab interfaces are NAMESPACE/DEVICE); nil for plain names.
     static func namespace(_ interfaces: String) -> String? {
-        let names = Set(interfaces.components(separatedBy: ", ").compactMap { name -> String? in
-            guard let slash = name.firstIndex(of: "/") else { return nil }
-            return String(name[..<slash])
-        })
+        let names = Set(
+            interfaces.components(separatedBy: ", ").compactMap { name -> String? in
+                guard let slash = name.firstIndex(of: "/") else { return nil }
+                return String(name[..<slash])
+            })
         return names.isEmpty ? nil : names.sorted().joined(separator: ", ")
     }
 }

@@ -3,15 +3,16 @@ import NATWire
 /// natctl punch's peer-to-peer checks: which inbound attempts arrived, which a NAT dropped
 /// (visible when the capture covers the NAT's outside), and which the peer never sent.
 enum PunchRules {
-    static func findings(_ context: TraceContext, mappings: [TranslationRules.Mapping]) -> [TraceFinding] {
+    static func findings(_ context: TraceContext, mappings: [TranslationRules.Mapping], expected: ExpectedProbes) -> [TraceFinding] {
         let local = context.localPackets
         let sent = local.filter { ($0.stun?.isPeerCheck ?? false) && $0.stun?.messageClass != .successResponse && context.isOutgoing($0) }
         let received = local.filter { ($0.stun?.isPeerCheck ?? false) && context.isIncoming($0) && !context.locals.contains($0.ip?.source ?? .unspecified(.ipv4)) }
         guard !sent.isEmpty || !received.isEmpty else { return [] }
         var findings: [TraceFinding] = []
         let localPayloads = context.localPayloads
-        // This host's public addresses: what servers reported and what NATs rewrote it to.
-        let publicIPs = Set(mappings.map(\.outside.ip)).union(local.compactMap { $0.stun?.reflexive?.ip })
+        // This host's public addresses: what Binding answers reported and what NATs rewrote it
+        // to (not the peer's addresses that rendezvous messages carry).
+        let publicIPs = Set(mappings.map(\.outside.ip)).union(expected.reflexive.keys.map(\.ip))
         let outside = context.packets.filter { packet in
             guard !context.localInterfaces.contains(packet.interface), packet.stun?.isPeerCheck ?? false, let ip = packet.ip else { return false }
             return publicIPs.contains(ip.destination) && !context.locals.contains(ip.source)

@@ -26,8 +26,14 @@ enum Timeline {
             // so a flood of look-alike packets (ICMP errors of one size) stays linear.
             for index in (open[key] ?? []).reversed() {
                 let row = rows[index]
-                if packet.timestampNanos.subtractingReportingOverflow(row[0].timestampNanos).partialValue > Int64(window) { break }
-                guard let last = row.last, packet.timestampNanos.subtractingReportingOverflow(last.timestampNanos).partialValue.magnitude <= window,
+                if packet.timestampNanos.subtractingReportingOverflow(row[0].timestampNanos).partialValue
+                    > Int64(window)
+                {
+                    break
+                }
+                guard let last = row.last,
+                    packet.timestampNanos.subtractingReportingOverflow(last.timestampNanos).partialValue.magnitude
+                        <= window,
                     !row.contains(where: { $0.interface == packet.interface })
                 else { continue }
                 joined = index
@@ -61,7 +67,9 @@ enum Timeline {
         case .tcp(_, _, let flags)?:
             return .other("t\(flags.rawValue)|\(ip.totalLength)")
         default:
-            return .other("p\(ip.protocolNumber)|\(ip.totalLength)|\(ip.fragment.map { "\($0.identification)/\($0.offset)" } ?? "")")
+            return .other(
+                "p\(ip.protocolNumber)|\(ip.totalLength)|\(ip.fragment.map { "\($0.identification)/\($0.offset)" } ?? "")"
+            )
         }
     }
 
@@ -69,7 +77,9 @@ enum Timeline {
     /// ICMPv6 informational messages, multicast listener reports (hop-by-hop), IGMP, non-IP frames.
     static func isBackground(_ packet: DecodedPacket) -> Bool {
         guard let ip = packet.ip else { return true }
-        if let icmp = packet.icmp, icmp.isV6, icmp.kind == .informational, icmp.type != 128, icmp.type != 129 { return true }
+        if let icmp = packet.icmp, icmp.isV6, icmp.kind == .informational, icmp.type != 128, icmp.type != 129 {
+            return true
+        }
         return ip.protocolNumber == 2 || ip.protocolNumber == 0
     }
 }

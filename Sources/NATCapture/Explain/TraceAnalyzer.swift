@@ -14,7 +14,7 @@ public enum TraceAnalyzer {
             + filtering.findings
             + NATDropRules.findings(context, mappings: mappings, expected: expected, covered: filtering.covered)
             + TranslationRules.findings(mappings)
-            + PunchRules.findings(context, mappings: mappings)
+            + PunchRules.findings(context, mappings: mappings, expected: expected)
             + WireGuardRules.findings(context)
         // Problems first, then by where their evidence starts in the capture.
         return all.enumerated().sorted { lhs, rhs in
