@@ -124,6 +124,21 @@ import Testing
         #expect(test?.sentence.contains("endpoint-independent filtering") == true)
     }
 
+    /// A server that answers CHANGE-REQUEST from the address it was asked on ignored it: no verdict.
+    @Test func filteringTestAnsweredFromTheSameAddressSaysNothing() {
+        var b = Craft.Builder()
+        answered(&b)
+        b.add(
+            10,
+            Craft.udp(
+                host, server, Craft.bindingRequest(Craft.id(5), change: ChangeRequest(changeIP: true, changePort: true))
+            ))
+        b.add(11, Craft.udp(server, host, Craft.bindingResponse(Craft.id(5), mapped: mapped)))
+        let test = b.findings(locals: ["10.0.1.2"]).first { $0.kind == .filteringTest }
+        #expect(test?.sentence.contains("ignored the request") == true, "\(test?.sentence ?? "")")
+        #expect(test?.sentence.contains("endpoint-independent") == false)
+    }
+
     /// RFC 3489 framing (no magic cookie; MAPPED-ADDRESS; no FINGERPRINT), as old servers use.
     func legacy(_ type: STUNMessageType, _ id: UInt8, _ attribute: (inout STUNMessage) -> Void) -> [UInt8] {
         var message = STUNMessage(type: type, transactionID: Craft.id(id), cookie: 0x1234_5678)

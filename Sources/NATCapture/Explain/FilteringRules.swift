@@ -76,11 +76,22 @@ enum FilteringRules {
             if !arrived.isEmpty {
                 let from = Set(arrived.compactMap(\.udpSource)).sorted().map(\.description).joined(separator: ", ")
                 let answeredIDs = Set(arrived.compactMap(\.stun?.transactionID)).count
+                // A server that ignored CHANGE-REQUEST answered from where it was asked: no test at all.
+                let sources = arrived.compactMap(\.udpSource)
+                let change = stun.changeRequest
+                let ignored =
+                    change.map { change in
+                        sources.allSatisfy { (change.changeIP && $0.ip == key.server.ip) || (!change.changeIP && change.changePort && $0.port == key.server.port) }
+                    } ?? false
+                let meaningText =
+                    ignored
+                    ? "the server answered from the address it was asked on: it ignored the request to answer elsewhere, so this says nothing about the NAT's filtering"
+                    : meaning(stun, dropped: false)
                 findings.append(
                     TraceFinding(
                         kind: .filteringTest, severity: .info,
                         sentence:
-                            "Filtering test: \(asked); \(answeredIDs) of them were answered from \(from), and the answers reached this host: \(meaning(stun, dropped: false)).",
+                            "Filtering test: \(asked); \(answeredIDs) of them were answered from \(from), and the answers reached this host: \(meaningText).",
                         frames: (requests + arrived).map(\.frame).sorted(),
                         local: requests.first?.udpSource?.description, remote: key.server.description))
                 continue
