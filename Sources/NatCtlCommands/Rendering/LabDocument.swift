@@ -21,6 +21,8 @@ struct LabDocument: Encodable {
         var forwardedPorts: [UInt16]
         /// Whether the NAT hairpins; null when the option is off.
         @Nullable var hairpin: Bool?
+        /// True when the router has no input firewall (unsolicited packets claim mappings); null when the option is off.
+        @Nullable var noInputFirewall: Bool?
         /// Idle UDP mappings expire after this long; null: the kernel's default.
         @Nullable var udpTimeoutMs: Int?
         @Nullable var cgnat: String?
@@ -56,7 +58,7 @@ struct LabDocument: Encodable {
                 name: $0.name, behaviour: $0.behaviour.rawValue, hostNamespace: $0.hostNamespace,
                 routerNamespace: $0.routerNamespace,
                 hostAddress: $0.hostAddress, publicAddress: $0.publicAddress, forwardedPorts: $0.forwardedPorts ?? [],
-                hairpin: $0.hairpin, udpTimeoutMs: $0.udpTimeoutSeconds.map { $0 * 1000 }, cgnat: $0.cgnat?.rawValue,
+                hairpin: $0.hairpin, noInputFirewall: $0.noInputFirewall, udpTimeoutMs: $0.udpTimeoutSeconds.map { $0 * 1000 }, cgnat: $0.cgnat?.rawValue,
                 cgnatNamespace: $0.cgnatNamespace, homeWanAddress: $0.homeWanAddress, hostAddress6: $0.hostAddress6)
         }
         publicNamespace = state.publicNamespace
