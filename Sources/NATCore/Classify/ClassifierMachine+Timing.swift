@@ -34,8 +34,8 @@ extension ClassifierMachine {
     }
 
     /// Round-trip loss seen so far: copies of answered requests, sent after their destination had
-    /// answered once and longer before their answer than the wait after which a missing answer
-    /// counts (two round trips and a margin), had their chance and were lost.
+    /// answered once and more than a round trip and half a gap before their answer, had their
+    /// chance and were lost.
     var lossCounts: (lost: Int, answered: Int) {
         var lost = 0
         var answered = 0
@@ -44,7 +44,10 @@ extension ClassifierMachine {
             let server = request.server
             answered += 1
             guard let rtt = roundTrip(toServer: server), let measuredFrom = firstAnswer(to: request.destination.ip) else { continue }
-            let expected = configuration.pacing.answerWait(rtt)  // by then its answer was overdue, as for giving up
+            // Halfway between "answered late" and "the next copy's answer": later than its round
+            // trip plus half a gap, the answer cannot be to this copy unless the path jittered by
+            // half a gap (at least 5 ms), so the copy was lost.
+            let expected = rtt + configuration.pacing.gap(rtt) / 2
             lost += request.sendTimes.filter { $0 >= measuredFrom && answer.at - $0 > expected }.count
         }
         return (lost, answered)

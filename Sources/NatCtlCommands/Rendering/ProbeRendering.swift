@@ -9,12 +9,23 @@ enum ProbeRendering {
             let target = result.address ?? "-"
             let seen = result.mapped ?? "no answer"
             let rtt = result.rttMs.map { String(format: "%.1f ms", $0) } ?? "-"
-            return [name, target, seen, rtt]
+            let sent = result.transmissions.map(String.init) ?? "-"
+            return [name, target, seen, rtt, sent]
         }
-        lines.append(contentsOf: Table.render(header: ["server", "address", "seen as", "rtt"], rows: rows))
+        lines.append(contentsOf: Table.render(header: ["server", "address", "seen as", "rtt", "sent"], rows: rows))
         for result in report.servers where result.error != nil && result.purpose == "server" {
             lines.append("  \(result.server): \(result.error ?? "")")
         }
+        // The rest of what the JSON has, where a server said it.
+        for result in report.servers where result.purpose == "server" {
+            let details = [
+                result.otherAddress.map { "alternate address \($0)" },
+                result.responseOrigin.flatMap { $0 == result.address ? nil : "answered from \($0)" },
+                result.software.map { "software \"\($0)\"" },
+            ].compactMap { $0 }
+            if !details.isEmpty { lines.append("  \(result.server): \(details.joined(separator: ", "))") }
+        }
+        if !report.localSockets.isEmpty { lines.append("  from \(report.localSockets.joined(separator: ", "))") }
         lines.append("")
         let facts: [(String, String)] = [
             ("UDP", yesNo(report.udp, yes: "works", no: "blocked or no server reachable")),
