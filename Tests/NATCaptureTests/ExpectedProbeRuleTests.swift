@@ -110,7 +110,8 @@ import Testing
         #expect(test?.sentence.contains("natctl trace --lab") == true)
     }
 
-    @Test func answeredFilteringTestMeansEndpointIndependentFiltering() {
+    /// The filtering finding for a CHANGE-REQUEST (IP and port) whose answer came from `source`.
+    func filteringTestAnswered(from source: TransportAddress) -> TraceFinding? {
         var b = Craft.Builder()
         answered(&b)
         b.add(
@@ -118,23 +119,19 @@ import Testing
             Craft.udp(
                 host, server, Craft.bindingRequest(Craft.id(5), change: ChangeRequest(changeIP: true, changePort: true))
             ))
-        b.add(11, Craft.udp(alternate, host, Craft.bindingResponse(Craft.id(5), mapped: mapped)))
-        let test = b.findings(locals: ["10.0.1.2"]).first { $0.kind == .filteringTest }
+        b.add(11, Craft.udp(source, host, Craft.bindingResponse(Craft.id(5), mapped: mapped)))
+        return b.findings(locals: ["10.0.1.2"]).first { $0.kind == .filteringTest }
+    }
+
+    @Test func answeredFilteringTestMeansEndpointIndependentFiltering() {
+        let test = filteringTestAnswered(from: alternate)
         #expect(test?.sentence.contains("from 203.0.113.2:3479") == true)
         #expect(test?.sentence.contains("endpoint-independent filtering") == true)
     }
 
     /// A server that answers CHANGE-REQUEST from the address it was asked on ignored it: no verdict.
     @Test func filteringTestAnsweredFromTheSameAddressSaysNothing() {
-        var b = Craft.Builder()
-        answered(&b)
-        b.add(
-            10,
-            Craft.udp(
-                host, server, Craft.bindingRequest(Craft.id(5), change: ChangeRequest(changeIP: true, changePort: true))
-            ))
-        b.add(11, Craft.udp(server, host, Craft.bindingResponse(Craft.id(5), mapped: mapped)))
-        let test = b.findings(locals: ["10.0.1.2"]).first { $0.kind == .filteringTest }
+        let test = filteringTestAnswered(from: server)
         #expect(test?.sentence.contains("ignored the request") == true, "\(test?.sentence ?? "")")
         #expect(test?.sentence.contains("endpoint-independent") == false)
     }

@@ -13,6 +13,13 @@ import Testing
         return (object?["code"] as? String, object?["message"] as? String)
     }
 
+    /// A failing run's exit status, its document's schema and error code, and its stderr.
+    private static func failure(_ arguments: String...) throws -> (status: Int32, schema: String?, code: String?, stderr: String) {
+        let output = try Subprocess.run(Subprocess.natctl, arguments)
+        let document = try ProbeCLITests.json(output.stdout)
+        return (output.status, document["schema"] as? String, error(document).code, output.stderr)
+    }
+
     @Test func classifyExpectationAgainstADeadServerIsNotChecked() throws {
         let port = try freeUDPPort()
         let output = try Subprocess.natctl(
@@ -29,28 +36,18 @@ import Testing
     }
 
     @Test func classifyNamesTheRealCause() throws {
-        let unresolved = try Subprocess.natctl("classify", "--server", "nohost.invalid:3478", "--json")
-        #expect(unresolved.status == 2)
-        let document = try ProbeCLITests.json(unresolved.stdout)
-        #expect(document["schema"] as? String == "natctl.classify/2")
-        #expect(Self.error(document).code == "name-not-resolved")
+        let unresolved = try Self.failure("classify", "--server", "nohost.invalid:3478", "--json")
+        #expect(unresolved.status == 2 && unresolved.schema == "natctl.classify/2" && unresolved.code == "name-not-resolved")
         #expect(!unresolved.stderr.contains("cannot resolve 'nohost.invalid': cannot resolve"), "said once")
-        let v6 = try Subprocess.natctl("classify", "--server", "127.0.0.1:3478", "--family", "ipv6", "--json")
-        #expect(v6.status == 2)
-        #expect(Self.error(try ProbeCLITests.json(v6.stdout)).code == "no-server-of-family")
+        let v6 = try Self.failure("classify", "--server", "127.0.0.1:3478", "--family", "ipv6", "--json")
+        #expect(v6.status == 2 && v6.code == "no-server-of-family")
     }
 
     @Test func traceAndLabFailuresPrintADocument() throws {
-        let trace = try Subprocess.natctl("trace", "--read", "/nonexistent", "--json")
-        #expect(trace.status == 2)
-        let document = try ProbeCLITests.json(trace.stdout)
-        #expect(document["schema"] as? String == "natctl.trace/2")
-        #expect(Self.error(document).code == "file-not-found")
-        let lab = try Subprocess.natctl("lab", "status", "--name", "zz", "--json")
-        #expect(lab.status == 2)
-        let labDocument = try ProbeCLITests.json(lab.stdout)
-        #expect(labDocument["schema"] as? String == "natctl.lab/2")
-        #expect(Self.error(labDocument).code == "no-such-lab")
+        let trace = try Self.failure("trace", "--read", "/nonexistent", "--json")
+        #expect(trace.status == 2 && trace.schema == "natctl.trace/2" && trace.code == "file-not-found")
+        let lab = try Self.failure("lab", "status", "--name", "zz", "--json")
+        #expect(lab.status == 2 && lab.schema == "natctl.lab/2" && lab.code == "no-such-lab")
     }
 
     @Test func usageErrorWithJSONPrintsAUsageDocument() throws {

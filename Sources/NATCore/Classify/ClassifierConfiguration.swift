@@ -34,10 +34,6 @@ public struct ClassifierConfiguration: Sendable {
         self.localIPs = localIPs
     }
 
-    public init(server: TransportAddress, localIPs: Set<IPAddress>) {
-        self.init(servers: [server], localIPs: localIPs)
-    }
-
     /// The IP family every server shares.
     public var family: IPAddress.Family { servers[0].ip.family }
 

@@ -9,12 +9,14 @@ struct ClassifyServers {
     var names: [TransportAddress: ServerSpec] = [:]
     /// Names that could not be used, with why, as report records.
     var unusable: [ClassifierServerRecord] = []
+    /// Whether some name resolved, but only to addresses of another family.
+    var familyMismatch = false
 
     /// Why no server could be used, naming the real cause of each: a family mismatch when any
     /// name resolved, else names that did not resolve.
     var failure: CommandFailure {
         let causes = unusable.map { "\($0.server): \($0.error ?? "unusable")" }.joined(separator: "; ")
-        guard unusable.contains(where: { $0.error?.hasPrefix("has only") == true }) else {
+        guard familyMismatch else {
             return CommandFailure(.nameNotResolved, "no server name resolved: \(causes); check the names, or give IP addresses")
         }
         return CommandFailure(.noServerOfFamily, "no server of that family: \(causes); drop --family or name a server of that family")
@@ -32,6 +34,7 @@ struct ClassifyServers {
             case .success(let ips):
                 guard let ip = ips.first(where: { $0.family == chosenFamily }) else {
                     let families = Set(ips.map(\.family.rawValue)).sorted().joined(separator: " and ")
+                    choice.familyMismatch = true
                     choice.unusable.append(
                         ClassifierServerRecord(server: spec.description, error: "has only \(families) addresses, not \(chosenFamily?.rawValue ?? "any")"))
                     continue
