@@ -14,6 +14,19 @@ extension LabTests {
             func first(_ kind: String) -> [String: Any]? { findings.first { $0["kind"] as? String == kind } }
             func sentence(_ kind: String) -> String { first(kind)?["sentence"] as? String ?? "" }
             var kinds: [String] { findings.compactMap { $0["kind"] as? String } }
+            /// Sentences of the findings that are problems.
+            var problems: [String] { findings.filter { $0["severity"] as? String == "problem" }.compactMap { $0["sentence"] as? String } }
+        }
+
+        /// `natctl trace --json --lab LAB punch` on site a while site b punches with the same
+        /// `arguments`; the traced side's report.
+        static func tracedPunch(_ lab: LabState, _ arguments: [String]) async throws -> Traced {
+            let traced = try LabProcess(lab, site: "a", ["trace", "--json", "--lab", lab.name, "punch"] + arguments, captureStderr: false)
+            let peer = try LabProcess(lab, site: "b", ["punch", "--json"] + arguments, captureStderr: false)
+            async let tracedOutput = traced.finish()
+            async let peerOutput = peer.finish()
+            let (output, _) = await (tracedOutput, peerOutput)
+            return Traced(status: output.status, report: try LabFixture.json(output.stdout))
         }
 
         static func trace(_ state: LabState, site: String, _ arguments: [String]) throws -> Traced {
@@ -111,13 +124,8 @@ extension LabTests {
         @Test func failingPunchBetweenSymmetricNATsShowsChecksDroppedAtTheNAT() async throws {
             try await LabFixture.with(name: "trpunch", ["a=apdm-apdf", "b=apdm-apdf"]) { lab in
                 let code = ["--code", "\(Int.random(in: 1000...9999))-trace-lab-words", "--no-relay", "--timeout", "6"]
-                let traced = try LabProcess(lab, site: "a", ["trace", "--json", "--lab", "trpunch", "punch"] + code, captureStderr: false)
-                let peer = try LabProcess(lab, site: "b", ["punch", "--json"] + code, captureStderr: false)
-                async let tracedOutput = traced.finish()
-                async let peerOutput = peer.finish()
-                let (output, _) = await (tracedOutput, peerOutput)
-                #expect(output.status == 2, "the punch fails without a relay")
-                let report = Traced(status: output.status, report: try LabFixture.json(output.stdout))
+                let report = try await Self.tracedPunch(lab, code)
+                #expect(report.status == 2, "the punch fails without a relay")
                 let dropped = try #require(report.first("punch_inbound_dropped"), "\(report.kinds)")
                 #expect(dropped["by"] as? String == "\(try lab.site("a").routerNamespace)/wan", "\(dropped)")
                 #expect(dropped["remote"] as? String == lab.sites[1].publicAddress)

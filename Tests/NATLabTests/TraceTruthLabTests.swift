@@ -9,11 +9,6 @@ extension LabTests {
     @Suite struct TraceTruthLabTests {
         typealias Traced = TraceLabTests.Traced
 
-        /// Findings of one severity.
-        static func severity(_ traced: Traced, _ severity: String) -> [[String: Any]] {
-            traced.findings.filter { $0["severity"] as? String == severity }
-        }
-
         @Test func classifyBehindAFilteringNATHasNoProblemsAndNamesTheRouterThatDroppedTheAnswers() async throws {
             try await LabFixture.with(name: "trtruth", ["a=eim-apdf"]) { lab in
                 let site = try lab.site("a")
@@ -21,9 +16,7 @@ extension LabTests {
                 // filtering tests are the test's answers.
                 let plain = try TraceLabTests.trace(lab, site: "a", ["classify", "--timeout", "8"])
                 #expect(plain.status == 0)
-                #expect(
-                    Self.severity(plain, "problem").isEmpty,
-                    "\(Self.severity(plain, "problem").map { $0["sentence"] ?? "" })")
+                #expect(plain.problems.isEmpty, "\(plain.problems)")
                 let hairpin = try #require(plain.first("hairpin_test"), "\(plain.kinds)")
                 #expect(hairpin["severity"] as? String == "info")
                 #expect(
@@ -41,9 +34,7 @@ extension LabTests {
                 let traced = try TraceLabTests.trace(
                     lab, site: "a", ["--lab", "trtruth", "classify", "--timeout", "8"])
                 #expect(traced.status == 0)
-                #expect(
-                    Self.severity(traced, "problem").isEmpty,
-                    "\(Self.severity(traced, "problem").map { $0["sentence"] ?? "" })")
+                #expect(traced.problems.isEmpty, "\(traced.problems)")
                 let dropped = traced.findings.filter { $0["kind"] as? String == "dropped_at_nat" }
                 #expect(dropped.count == 2, "\(traced.kinds)")
                 #expect(dropped.allSatisfy { $0["by"] as? String == "\(site.routerNamespace)/wan" }, "\(dropped)")
@@ -107,9 +98,7 @@ extension LabTests {
                 #expect(traced.status == 0)
                 let hairpin = try #require(traced.first("hairpin_test"), "\(traced.kinds)")
                 #expect((hairpin["sentence"] as? String ?? "").contains("the NAT hairpins"), "\(hairpin)")
-                #expect(
-                    Self.severity(traced, "problem").isEmpty,
-                    "\(Self.severity(traced, "problem").map { $0["sentence"] ?? "" })")
+                #expect(traced.problems.isEmpty, "\(traced.problems)")
             }
         }
 
@@ -118,17 +107,9 @@ extension LabTests {
         @Test func punchChecksToThePeersPrivateCandidateAreNotAProblem() async throws {
             try await LabFixture.with(name: "trcand", ["a=eim-apdf", "b=eim-apdf"]) { lab in
                 let code = ["--code", "\(Int.random(in: 1000...9999))-trace-private-candidate", "--timeout", "8"]
-                let traced = try LabProcess(
-                    lab, site: "a", ["trace", "--json", "--lab", "trcand", "punch"] + code, captureStderr: false)
-                let peer = try LabProcess(lab, site: "b", ["punch", "--json"] + code, captureStderr: false)
-                async let tracedOutput = traced.finish()
-                async let peerOutput = peer.finish()
-                let (output, _) = await (tracedOutput, peerOutput)
-                #expect(output.status == 0, "two port-preserving EIM NATs punch through")
-                let report = Traced(status: output.status, report: try LabFixture.json(output.stdout))
-                #expect(
-                    Self.severity(report, "problem").isEmpty,
-                    "\(Self.severity(report, "problem").map { $0["sentence"] ?? "" })")
+                let report = try await TraceLabTests.tracedPunch(lab, code)
+                #expect(report.status == 0, "two port-preserving EIM NATs punch through")
+                #expect(report.problems.isEmpty, "\(report.problems)")
                 let unreachable = try #require(report.first("punch_candidate_unreachable"), "\(report.kinds)")
                 #expect(unreachable["severity"] as? String == "info")
                 #expect(
