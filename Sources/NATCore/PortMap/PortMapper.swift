@@ -1,0 +1,45 @@
+import NATWire
+
+/// Why a port-mapping exchange failed, with a stable code for JSON (`error.code`).
+public struct PortMapError: Error, Sendable, Equatable, CustomStringConvertible {
+    public enum Kind: String, Sendable {
+        /// No default IPv4 gateway (and none given with --gateway).
+        case noGateway = "no-gateway"
+        /// Nothing answered within the wait.
+        case noAnswer = "no-answer"
+        /// The gateway answered with an error (result code, UPnP fault).
+        case refused = "refused"
+        /// An answer that does not parse.
+        case malformedAnswer = "malformed-answer"
+        /// The protocol cannot do this (NAT-PMP and PCP cannot list mappings).
+        case unsupported = "unsupported"
+        /// Sending or connecting failed locally.
+        case io = "io-error"
+    }
+
+    public var kind: Kind
+    public var message: String
+    /// The gateway's own result: PCP/NAT-PMP result code name or UPnP error code, when it gave one.
+    public var gatewayCode: String?
+
+    public init(_ kind: Kind, _ message: String, gatewayCode: String? = nil) {
+        self.kind = kind
+        self.message = message
+        self.gatewayCode = gatewayCode
+    }
+
+    public var description: String { message }
+}
+
+/// One gateway protocol, found and ready: every exchange is bounded by `limit`.
+public protocol PortMapper: Sendable {
+    var kind: PortMapProtocol { get }
+    /// The gateway's external address, without creating a mapping.
+    func externalAddress(limit: Duration) async throws(PortMapError) -> IPAddress
+    /// Creates (or renews, when `request` matches an existing mapping) a mapping.
+    func add(_ request: PortMapRequest, limit: Duration) async throws(PortMapError) -> PortMapping
+    /// Deletes a mapping this host made.
+    func delete(_ mapping: PortMapping, limit: Duration) async throws(PortMapError)
+    /// The gateway's mappings (UPnP only; others throw `.unsupported`).
+    func list(limit: Duration) async throws(PortMapError) -> [PortMapping]
+}
