@@ -64,6 +64,8 @@ public enum ProbeRequirement: String, Sendable, CaseIterable {
     case udp, ipv4, ipv6
     case noNAT = "no-nat"
     case stableMapping = "stable-mapping"
+    /// The gateway offers a usable port mapping (a public external address; mapped, with --portmap map).
+    case portmap
 
     /// Whether the condition holds: true or false when the probe checked it, nil when it could
     /// not (the servers did not resolve, no server of that family was tried, nothing answered to
@@ -78,6 +80,8 @@ public enum ProbeRequirement: String, Sendable, CaseIterable {
         case .stableMapping:
             report.mappingVariesByDestIp == true || report.mappingVariesByDestPort == true
                 ? false : (report.mappingVariesByDestIp != nil || report.mappingVariesByDestPort != nil ? true : nil)
+        case .portmap:
+            report.portMapping.flatMap { $0.mode == .off || $0.error != nil ? nil : !$0.usable.isEmpty }
         }
     }
 
@@ -88,6 +92,7 @@ public enum ProbeRequirement: String, Sendable, CaseIterable {
         case .ipv4, .ipv6: "no \(rawValue) server was tried"
         case .noNAT: "no server answered, so the mapping was not seen"
         case .stableMapping: "no two answers from different destinations could be compared (it needs a server with an RFC 5780 alternate address)"
+        case .portmap: report.portMapping?.error?.message ?? "the gateway was not asked (--portmap off or NATCTL_PORTMAP=off)"
         }
     }
 }

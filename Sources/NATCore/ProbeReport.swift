@@ -78,6 +78,8 @@ public struct ProbeReport: Sendable, Encodable {
     public var localSockets: [String] = []
     /// Every transaction, in the order servers were given.
     public var servers: [ServerResult] = []
+    /// What the gateway offers for port mapping (UPnP, NAT-PMP, PCP); null with `--portmap off`.
+    @Nullable public var portMapping: PortMapReport?
     /// The `--require` conditions, if any, and whether each held.
     public var requirements: [RequirementResult] = []
     /// Why the probe could not be done or a requirement failed; null when it did its job.

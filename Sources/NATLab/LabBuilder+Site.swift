@@ -24,7 +24,8 @@ extension LabBuilder {
         let ruleset =
             site.behaviour.routerRuleset(
                 wanAddress: plan.homeWAN, lossPercent: spec.lossPercent, hairpin: site.hairpin && carrier == nil,
-                udpTimeout: site.udpTimeoutSeconds, lan: plan.lan, inputFirewall: site.inputFirewall)
+                udpTimeout: site.udpTimeoutSeconds, lan: plan.lan, inputFirewall: site.inputFirewall,
+                routerServices: site.portMapping != nil)
             + NATBehaviour.forwardRuleset(ports: site.forwardedPorts, host: plan.host)
             + (plan.host6.map {
                 site.behaviour.ipv6Ruleset(
@@ -39,7 +40,8 @@ extension LabBuilder {
             forwardedPorts: site.forwardedPorts.isEmpty ? nil : site.forwardedPorts,
             hairpin: site.hairpin ? true : nil, noInputFirewall: site.inputFirewall ? nil : true, udpTimeoutSeconds: site.udpTimeoutSeconds,
             cgnat: site.cgnat,
-            cgnatNamespace: carrier, homeWanAddress: plan.homeWAN, hostAddress6: plan.host6)
+            cgnatNamespace: carrier, homeWanAddress: plan.homeWAN, hostAddress6: plan.host6, portMapping: site.portMapping,
+            routerLANAddress: plan.routerLAN)
     }
 
     /// The edge's `wan` on the internet bridge (through a wire namespace when delayed), its

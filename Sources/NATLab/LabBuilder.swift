@@ -46,6 +46,10 @@ public enum LabBuilder {
                 state.server6PID = try startServer(
                     in: publicNamespace, natctl: natctl, log: LabState.serverLog(spec.name, family: "6"), addresses: servers6)
             }
+            // After the server: miniupnpd checks its WAN with STUN against it as it starts.
+            for index in state.sites.indices where state.sites[index].portMapping != nil {
+                state.sites[index].portMapperPID = try startPortMapper(state.sites[index], lab: spec.name)
+            }
             state.upMilliseconds = (ContinuousClock.now - started).millisecondsDouble
             try state.save()
             return state
@@ -59,7 +63,7 @@ public enum LabBuilder {
     /// go with them) and the state file. Safe to call for a lab that is not there.
     public static func down(_ name: String) {
         let state = try? LabState.load(name)
-        for pid in [state?.serverPID, state?.server6PID].compactMap({ $0 }) { kill(pid, SIGKILL) }
+        for pid in [state?.serverPID, state?.server6PID].compactMap({ $0 }) + (state?.sites.compactMap(\.portMapperPID) ?? []) { kill(pid, SIGKILL) }
         for namespace in namespaces(prefix: "natctl-\(name)-") { removeNamespace(namespace) }
         LabState.remove(name)
     }

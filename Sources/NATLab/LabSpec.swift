@@ -55,6 +55,9 @@ public struct LabSpec: Sendable {
         /// between them), with this behaviour; nil: the home router is on the internet itself.
         /// With one, `hairpin` is built on the CGNAT, whose address is the one the world sees.
         public var cgnat: NATBehaviour?
+        /// Port-mapping protocols the home router offers (miniupnpd): `portmap` for all three,
+        /// `portmap=upnp` or `portmap=natpmp` (NAT-PMP and PCP, which miniupnpd serves together).
+        public var portMapping: PortMappingService?
 
         public init(name: String, behaviour: NATBehaviour, forwardedPorts: [UInt16] = []) {
             self.name = name
@@ -62,7 +65,7 @@ public struct LabSpec: Sendable {
             self.forwardedPorts = forwardedPorts
         }
 
-        /// Parses `a=eim-apdf`, with options: `a=eim-apdf,hairpin,no-input-firewall,udp-timeout=5,cgnat` or `cgnat=apdm-apdf`.
+        /// Parses `a=eim-apdf`, with options: `a=eim-apdf,hairpin,no-input-firewall,udp-timeout=5,cgnat,portmap` or `cgnat=apdm-apdf`.
         public init(parsing text: String) throws(LabError) {
             let parts = text.split(separator: "=", maxSplits: 1).map(String.init)
             guard parts.count == 2, LabSpec.isValidName(parts[0], maxLength: 6) else {
@@ -82,11 +85,17 @@ public struct LabSpec: Sendable {
                 } else if option.hasPrefix("udp-timeout="), let seconds = Int(option.dropFirst("udp-timeout=".count)), (1...3600).contains(seconds) {
                     guard behaviour != .none else { throw .invalidSpec("udp-timeout needs a NAT; 'none' has no mappings") }
                     udpTimeoutSeconds = seconds
+                } else if option == "portmap" || option.hasPrefix("portmap=") {
+                    guard behaviour != .none else { throw .invalidSpec("portmap needs a NAT router; 'none' has none to ask") }
+                    guard let service = PortMappingService(rawValue: option == "portmap" ? "all" : String(option.dropFirst("portmap=".count))) else {
+                        throw .invalidSpec("'\(option)': portmap takes upnp or natpmp, or nothing for all three protocols")
+                    }
+                    portMapping = service
                 } else if option == "cgnat" || option.hasPrefix("cgnat=") {
                     cgnat = try Self.carrierBehaviour(option, home: behaviour)
                 } else {
                     throw .invalidSpec(
-                        "unknown site option '\(option)' in '\(text)'; options are hairpin, no-input-firewall, udp-timeout=SECONDS (1-3600), cgnat and cgnat=BEHAVIOUR")
+                        "unknown site option '\(option)' in '\(text)'; options are hairpin, no-input-firewall, udp-timeout=SECONDS (1-3600), cgnat, cgnat=BEHAVIOUR, portmap and portmap=upnp|natpmp")
                 }
             }
             // After the loop, so options may come in any order.

@@ -27,13 +27,21 @@ public struct LabState: Codable, Sendable {
         /// The host's IPv6 address in labs built with --ipv6; also what servers see, since the
         /// router firewalls IPv6 rather than translating it. Null without IPv6.
         public var hostAddress6: String?
+        /// The port-mapping protocols the router's miniupnpd serves, and its process; null without.
+        public var portMapping: PortMappingService?
+        public var portMapperPID: Int32?
+        /// The router's LAN address: the host's gateway, where UPnP, NAT-PMP and PCP answer.
+        public var routerLANAddress: String?
 
         public init(
             name: String, behaviour: NATBehaviour, hostNamespace: String, routerNamespace: String, hostAddress: String,
             publicAddress: String, forwardedPorts: [UInt16]? = nil, hairpin: Bool? = nil, noInputFirewall: Bool? = nil,
             udpTimeoutSeconds: Int? = nil,
-            cgnat: NATBehaviour? = nil, cgnatNamespace: String? = nil, homeWanAddress: String? = nil, hostAddress6: String? = nil
+            cgnat: NATBehaviour? = nil, cgnatNamespace: String? = nil, homeWanAddress: String? = nil, hostAddress6: String? = nil,
+            portMapping: PortMappingService? = nil, routerLANAddress: String? = nil
         ) {
+            self.portMapping = portMapping
+            self.routerLANAddress = routerLANAddress
             self.name = name
             self.behaviour = behaviour
             self.hostNamespace = hostNamespace

@@ -76,12 +76,16 @@ public enum NATBehaviour: String, CaseIterable, Sendable, Codable {
     /// byte-swapped); the plain masquerade after it catches anything the map misses, which
     /// would otherwise leave un-NATed.
     ///
+    /// `routerServices` lets UDP in to sockets the router itself opened (miniupnpd's STUN check
+    /// of its WAN, whose answers come from the server's other address and port); packets to
+    /// ports with no socket, such as the host's mappings, are still dropped.
+    ///
     /// `inputFirewall: false` leaves out the input chain, as many real routers do: an unsolicited
     /// packet to the router's public address then stays in conntrack, and the host's next packet
     /// to that sender gets a new external port (the mapping was claimed).
     func routerRuleset(
         wanAddress: String, lossPercent: Int, hairpin: Bool = false, udpTimeout: Int? = nil, lan: String = "10.0.0.0/8",
-        inputFirewall: Bool = true
+        inputFirewall: Bool = true, routerServices: Bool = false
     ) -> String {
         var chains: [String] = []
         let mapsMappings = self == .eimEIF || self == .eimADF || hairpin
@@ -93,6 +97,7 @@ public enum NATBehaviour: String, CaseIterable, Sendable, Codable {
             chains.append("""
                 chain router_in {
                     type filter hook input priority filter; policy accept;
+                \(routerServices ? "    iifname \"wan\" meta l4proto udp socket transparent 0 accept\n" : "")\
                     iifname "wan" meta l4proto udp ct state new drop
                 }
                 """)

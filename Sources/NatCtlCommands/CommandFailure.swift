@@ -40,6 +40,8 @@ struct CommandFailure: Error, CustomStringConvertible {
         case relayFailed = "relay-failed"
         /// Exit 2: `punch` ended without a working path (its `outcome` says which way).
         case punchFailed = "punch-failed"
+        /// Exit 2: the gateway refused a port mapping, or there is no gateway to ask.
+        case portmapFailed = "portmap-failed"
         /// Exit 2: anything else that stopped the command.
         case failed
         /// Exit 130: SIGINT or SIGTERM.

@@ -31,7 +31,7 @@ public struct NatCtl: AsyncParsableCommand {
               130 stopped by SIGINT or SIGTERM (lab exec: 128 + n when signal n killed its command)
             """,
         version: "natctl \(version) (\(PcapLibrary.version))",
-        subcommands: [Probe.self, Classify.self, Punch.self, Relay.self, Trace.self, Lab.self]
+        subcommands: [Probe.self, Classify.self, Punch.self, Relay.self, Portmap.self, Trace.self, Lab.self]
     )
 
     public init() {}

@@ -24,8 +24,14 @@ extension NatCtl {
                 Servers come from --server (repeatable), else NATCTL_SERVERS (comma or space \
                 separated), else a built-in list of public STUN servers.
 
+                It also asks the default gateway which port-mapping protocols it offers (UPnP \
+                IGD, NAT-PMP, PCP) and the external address each gives, creating nothing; \
+                --portmap map also makes and deletes a 60-second test mapping per protocol, \
+                --portmap off (or NATCTL_PORTMAP=off) skips the gateway.
+
                 Examples:
                   natctl probe --server 127.0.0.1:3478
+                  natctl probe --portmap map --require portmap
                   natctl probe --json | jq -r .public_ipv4
                   natctl probe --require udp --require stable-mapping   # exit 1 if not, 2 if not checked
                 """
@@ -43,11 +49,14 @@ extension NatCtl {
         @Option(name: .long, help: "Stop early once this many servers answered per family.")
         var enough: Int = 3
 
+        @OptionGroup var portMapping: PortMapOptions
+
         @OptionGroup var timing: TimingOptions
         @OptionGroup var output: OutputOptions
 
         func validate() throws {
             _ = try servers()
+            try portMapping.validate()
             guard enough >= 1 else { throw ValidationError("--enough must be at least 1") }
         }
 
@@ -60,7 +69,11 @@ extension NatCtl {
             configuration.policy = timing.policy
             configuration.enoughServers = enough
             if let family { configuration.families = [family] }
+            // The gateway is asked alongside the servers, within the same timeout.
+            async let gatewaySurvey = PortMapSurvey.run(gateway: portMapping.gatewayAddress, mode: portMapping.mode, limit: timing.timeoutDuration)
             var report = await Prober.run(configuration)
+            let survey = await gatewaySurvey
+            report.portMapping = survey.mode == .off ? nil : survey
             report.requirements = require.map { requirement in
                 .init(condition: requirement.rawValue, met: requirement.isMet(by: report), reason: requirement.uncheckedReason(report))
             }

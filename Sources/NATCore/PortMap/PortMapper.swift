@@ -42,4 +42,18 @@ public protocol PortMapper: Sendable {
     func delete(_ mapping: PortMapping, limit: Duration) async throws(PortMapError)
     /// The gateway's mappings (UPnP only; others throw `.unsupported`).
     func list(limit: Duration) async throws(PortMapError) -> [PortMapping]
+    /// Refreshes a mapping's lifetime (the default repeats `add` for the same ports).
+    func renew(_ mapping: PortMapping, lifetimeSeconds: UInt32, limit: Duration) async throws(PortMapError) -> PortMapping
+}
+
+extension PortMapper {
+    /// Asks again for the same mapping with a fresh lifetime. UPnP and NAT-PMP renew by
+    /// repeating the request for the same ports; PCP repeats the nonce as well.
+    public func renew(_ mapping: PortMapping, lifetimeSeconds: UInt32, limit: Duration) async throws(PortMapError) -> PortMapping {
+        try await add(
+            PortMapRequest(
+                transport: mapping.transport, internalPort: mapping.internalPort, suggestedExternalPort: mapping.externalPort,
+                lifetimeSeconds: lifetimeSeconds, description: mapping.description ?? "natctl"),
+            limit: limit)
+    }
 }

@@ -83,7 +83,7 @@ public struct PortMapping: Sendable, Equatable, Encodable {
 
     enum CodingKeys: String, CodingKey {
         case `protocol`, transport, internalAddress = "internal_address", internalPort = "internal_port"
-        case externalAddress = "external_address", externalPort = "external_port", lifetimeSeconds = "lifetime_s", description
+        case externalAddress = "external_address", externalPort = "external_port", lifetimeSeconds = "lifetime_s", description, nonce
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -96,7 +96,24 @@ public struct PortMapping: Sendable, Equatable, Encodable {
         try container.encode(externalPort, forKey: .externalPort)
         try container.encode(lifetimeSeconds, forKey: .lifetimeSeconds)
         try container.encode(description, forKey: .description)
+        try container.encode(nonce.map { $0.map { String($0, radix: 16).leftPadded(to: 2) }.joined() }, forKey: .nonce)
     }
+
+    /// Parses the nonce as `portmap add` prints it (24 hex digits), for `portmap delete --nonce`.
+    public static func nonce(hex text: String) -> [UInt8]? {
+        let digits = Array(text.utf8)
+        guard digits.count == 24 else { return nil }
+        var bytes: [UInt8] = []
+        for index in stride(from: 0, to: 24, by: 2) {
+            guard let byte = UInt8(String(decoding: digits[index..<index + 2], as: UTF8.self), radix: 16) else { return nil }
+            bytes.append(byte)
+        }
+        return bytes
+    }
+}
+
+extension String {
+    fileprivate func leftPadded(to width: Int) -> String { String(repeating: "0", count: max(0, width - count)) + self }
 }
 
 extension IPAddress {

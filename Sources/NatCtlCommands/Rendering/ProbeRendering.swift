@@ -38,6 +38,7 @@ enum ProbeRendering {
         ]
         let width = facts.map(\.0.count).max() ?? 0
         for (label, value) in facts { lines.append("\(label.padding(toLength: width, withPad: " ", startingAt: 0))  \(value)") }
+        if let portMapping = report.portMapping { lines.append(contentsOf: PortmapRendering.probeLines(portMapping)) }
         for requirement in report.requirements {
             lines.append("require \(requirement.condition): \(requirement.met.map { $0 ? "met" : "NOT met" } ?? "NOT CHECKED (\(requirement.reason ?? ""))")")
         }

@@ -1,0 +1,108 @@
+import NATWire
+
+/// What the gateway offers for port mapping, as `probe` reports it: each protocol asked at
+/// once, none creating anything unless `mode` is `.map` (Tailscale users found netcheck's
+/// mappings-as-a-side-effect surprising; here a test mapping is asked for by name).
+public enum PortMapSurvey {
+    public enum Mode: String, Sendable, Codable, CaseIterable {
+        /// Skip the gateway.
+        case off
+        /// Ask what is offered and the external address; create nothing.
+        case ask
+        /// Also create a short test mapping per protocol, then delete it.
+        case map
+    }
+
+    public static func run(gateway given: IPAddress?, mode: Mode, limit: Duration) async -> PortMapReport {
+        let started = ContinuousClock.now
+        var report = PortMapReport(mode: mode)
+        guard mode != .off else { return report }
+        let gateway: DefaultGateway
+        do { gateway = try DefaultGateway.find(given: given) } catch {
+            report.error = ReportError(code: error.kind.rawValue, message: error.message)
+            return report
+        }
+        report.gateway = gateway.address.description
+        report.localAddress = gateway.localAddress.description
+        report.protocols = await withTaskGroup(of: PortMapReport.ProtocolResult.self) { group in
+            for kind in PortMapProtocol.allCases {
+                group.addTask { await ask(kind, gateway: gateway, mode: mode, limit: limit) }
+            }
+            var results: [PortMapReport.ProtocolResult] = []
+            for await result in group { results.append(result) }
+            return results.sorted { $0.protocol < $1.protocol }
+        }
+        report.warnings = warnings(report.protocols)
+        report.durationMilliseconds = (ContinuousClock.now - started).millisecondsDouble
+        return report
+    }
+
+    /// One protocol: does it answer, with which external address, and (mode `.map`) does a mapping work.
+    static func ask(_ kind: PortMapProtocol, gateway: DefaultGateway, mode: Mode, limit: Duration) async -> PortMapReport.ProtocolResult {
+        let started = ContinuousClock.now
+        var result = PortMapReport.ProtocolResult(protocol: kind)
+        let mapper: any PortMapper
+        do {
+            switch kind {
+            case .natpmp:
+                let natpmp = NATPMPGateway(gateway: gateway)
+                mapper = natpmp
+                result.note(try await natpmp.externalAddress(limit: limit))
+            case .pcp:
+                let pcp = PCPGateway(gateway: gateway)
+                mapper = pcp
+                let answer = try await pcp.announce(limit: limit)
+                result.answered = true
+                result.detail = "epoch \(answer.epoch) s"
+            case .upnp:
+                let upnp = try await UPnPClient.discover(gateway: gateway, limit: limit)
+                mapper = upnp
+                result.answered = true
+                result.detail = upnp.summary
+                let left = limit - (ContinuousClock.now - started)
+                result.note(try await upnp.externalAddress(limit: max(left, .milliseconds(500))))
+            }
+        } catch {
+            result.fail(error)
+            result.durationMilliseconds = (ContinuousClock.now - started).millisecondsDouble
+            return result
+        }
+        if mode == .map { await testMapping(mapper, into: &result, limit: limit) }
+        result.durationMilliseconds = (ContinuousClock.now - started).millisecondsDouble
+        return result
+    }
+
+    /// A 60-second UDP mapping of a random high port, deleted at once: proves the gateway maps,
+    /// and gives PCP's external address.
+    static func testMapping(_ mapper: any PortMapper, into result: inout PortMapReport.ProtocolResult, limit: Duration) async {
+        let port = UInt16.random(in: 40000...59999)
+        do {
+            let mapping = try await mapper.add(PortMapRequest(transport: .udp, internalPort: port, lifetimeSeconds: 60, description: "natctl probe test"), limit: limit)
+            result.testMapping = mapping
+            if result.externalAddress == nil, let external = mapping.externalAddress { result.note(external) }
+            do {
+                try await mapper.delete(mapping, limit: limit)
+                result.testMappingDeleted = true
+            } catch {
+                result.testMappingDeleted = false
+                result.testMappingError = ReportError(code: error.kind.rawValue, message: "the test mapping was made but not deleted (it expires in 60 s): \(error.message)")
+            }
+        } catch {
+            result.testMappingError = ReportError(code: error.kind.rawValue, message: error.message)
+        }
+    }
+
+    /// Plain-words cautions: an address nobody can reach, or gateways that disagree.
+    static func warnings(_ results: [PortMapReport.ProtocolResult]) -> [String] {
+        var warnings: [String] = []
+        for result in results {
+            if let address = result.externalAddress, result.externalIsPublic == false {
+                let kind = IPAddress(address)?.isCarrierShared == true ? "carrier-grade NAT shared space (RFC 6598)" : "a private range"
+                warnings.append("\(result.protocol.displayName) gives external address \(address), in \(kind): a mapping there is useless, another NAT stands between the gateway and the internet")
+            }
+        }
+        let addresses = Set(results.compactMap(\.externalAddress))
+        if addresses.count > 1 { warnings.append("the protocols disagree on the external address: \(addresses.sorted().joined(separator: ", "))") }
+        return warnings
+    }
+}
