@@ -15,9 +15,9 @@ public struct UPnPDecodeError: Error, Sendable, Equatable, CustomStringConvertib
 }
 
 extension String {
-    /// Trims spaces, tabs, CR and LF (Foundation-free).
+    /// Trims spaces, tabs, CR and LF (Foundation-free). Checks scalars: "\r\n" is one Character.
     var trimmedWhitespace: String {
-        let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\r" || $0 == "\n" }
+        let isSpace: (Character) -> Bool = { $0.unicodeScalars.allSatisfy { $0 == " " || $0 == "\t" || $0 == "\r" || $0 == "\n" } }
         guard let first = firstIndex(where: { !isSpace($0) }), let last = lastIndex(where: { !isSpace($0) }) else { return "" }
         return String(self[first...last])
     }
