@@ -19,6 +19,8 @@ extension LabBuilder {
         try? FileManager.default.createDirectory(at: LabState.directory, withIntermediateDirectories: true)
         // A lease file left by an earlier lab of this name would be reloaded as live mappings.
         try? FileManager.default.removeItem(at: leases)
+        // miniupnpd refuses to start while its pid file names a live process, and pids get reused.
+        try? FileManager.default.removeItem(at: base.appendingPathExtension("pid"))
         let text = miniupnpdConfig(service: service, lanAddress: lanAddress, leases: leases.path, stun: site.cgnat == nil)
         guard FileManager.default.createFile(atPath: config.path, contents: Data(text.utf8)), FileManager.default.createFile(atPath: log.path, contents: nil) else {
             throw .serverDidNotStart("cannot write \(config.path)")

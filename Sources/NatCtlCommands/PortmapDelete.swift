@@ -56,7 +56,7 @@ extension NatCtl.Portmap {
                         report.deleted = true
                         break
                     } catch {
-                        report.attempts.append(.init(protocol: kind, error: ReportError(code: error.kind.rawValue, message: error.message)))
+                        report.attempts.append(.init(kind, error))
                     }
                 }
                 if report.deleted != true {
@@ -99,7 +99,7 @@ extension NatCtl.Portmap {
                     report.mappings = try await mapper.list(limit: target.limit)
                     report.protocol = .upnp
                 } catch {
-                    report.attempts.append(.init(protocol: .upnp, error: ReportError(code: error.kind.rawValue, message: error.message)))
+                    report.attempts.append(.init(.upnp, error))
                     failure = PortMapTarget.failure(report.attempts, doing: "list the gateway's mappings")
                 }
             } catch let cause as CommandFailure { failure = cause }

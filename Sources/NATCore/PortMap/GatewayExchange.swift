@@ -59,13 +59,13 @@ enum GatewayExchange {
 
     /// Hands each datagram's bytes (and a refused port) to the waiting task.
     private final class Collector: ChannelInboundHandler, Sendable {
-        typealias InboundIn = ByteBuffer
+        typealias InboundIn = AddressedEnvelope<ByteBuffer>
         let continuation: AsyncStream<Result<[UInt8], PortMapError>>.Continuation
 
         init(continuation: AsyncStream<Result<[UInt8], PortMapError>>.Continuation) { self.continuation = continuation }
 
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-            var buffer = unwrapInboundIn(data)
+            var buffer = unwrapInboundIn(data).data
             continuation.yield(.success(buffer.readBytes(length: buffer.readableBytes) ?? []))
         }
 

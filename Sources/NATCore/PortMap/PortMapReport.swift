@@ -69,7 +69,7 @@ public struct PortMapReport: Encodable, Sendable {
         /// No answer leaves `answered` false; an answer that refused or did not parse still counts as "there".
         mutating func fail(_ error: PortMapError) {
             answered = answered || error.kind == .refused || error.kind == .malformedAnswer
-            self.error = ReportError(code: error.kind.rawValue, message: error.message)
+            self.error = error.report
             gatewayCode = error.gatewayCode
         }
 

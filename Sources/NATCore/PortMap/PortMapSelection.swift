@@ -18,6 +18,11 @@ public enum PortMapSelection {
     public struct Attempt: Encodable, Sendable {
         public var `protocol`: PortMapProtocol
         public var error: ReportError
+
+        public init(_ kind: PortMapProtocol, _ error: PortMapError) {
+            self.protocol = kind
+            self.error = error.report
+        }
     }
 
     /// Tries `kinds` in order until one grants the mapping; the failures come back too.
@@ -30,7 +35,7 @@ public enum PortMapSelection {
                 let mapper = try await mapper(kind, gateway: gateway, limit: limit)
                 return (mapper, try await mapper.add(request, limit: limit), attempts)
             } catch {
-                attempts.append(Attempt(protocol: kind, error: ReportError(code: error.kind.rawValue, message: error.message)))
+                attempts.append(Attempt(kind, error))
             }
         }
         return (nil, nil, attempts)

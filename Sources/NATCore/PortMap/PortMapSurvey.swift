@@ -19,7 +19,7 @@ public enum PortMapSurvey {
         guard mode != .off else { return report }
         let gateway: DefaultGateway
         do { gateway = try DefaultGateway.find(given: given) } catch {
-            report.error = ReportError(code: error.kind.rawValue, message: error.message)
+            report.error = error.report
             return report
         }
         report.gateway = gateway.address.description
@@ -88,7 +88,7 @@ public enum PortMapSurvey {
                 result.testMappingError = ReportError(code: error.kind.rawValue, message: "the test mapping was made but not deleted (it expires in 60 s): \(error.message)")
             }
         } catch {
-            result.testMappingError = ReportError(code: error.kind.rawValue, message: error.message)
+            result.testMappingError = error.report
         }
     }
 
@@ -100,6 +100,10 @@ public enum PortMapSurvey {
                 let kind = IPAddress(address)?.isCarrierShared == true ? "carrier-grade NAT shared space (RFC 6598)" : "a private range"
                 warnings.append("\(result.protocol.displayName) gives external address \(address), in \(kind): a mapping there is useless, another NAT stands between the gateway and the internet")
             }
+        }
+        let refusing = results.filter { $0.answered && !$0.usable }
+        if !refusing.isEmpty && !results.contains(where: \.usable) {
+            warnings.append("the gateway answers \(refusing.map(\.protocol.displayName).joined(separator: ", ")) but cannot map to the internet: it probably has no public address (a carrier-grade NAT or another router in front of it)")
         }
         let addresses = Set(results.compactMap(\.externalAddress))
         if addresses.count > 1 { warnings.append("the protocols disagree on the external address: \(addresses.sorted().joined(separator: ", "))") }

@@ -29,6 +29,9 @@ public struct PortMapError: Error, Sendable, Equatable, CustomStringConvertible 
     }
 
     public var description: String { message }
+
+    /// The JSON `error` object: the kind is the code.
+    public var report: ReportError { ReportError(code: kind.rawValue, message: message) }
 }
 
 /// One gateway protocol, found and ready: every exchange is bounded by `limit`.

@@ -82,7 +82,7 @@ public struct UPnPGateway: PortMapper, Equatable {
     func externalAddress(deadline: ContinuousClock.Instant) async throws(PortMapError) -> IPAddress {
         let arguments = try await call(.getExternalIPAddress(service.type), deadline: deadline, what: "GetExternalIPAddress")
         guard let text = arguments["NewExternalIPAddress"], !text.isEmpty else {
-            throw PortMapError(.refused, "the gateway has no external address (empty NewExternalIPAddress): its WAN link is probably down")
+            throw PortMapError(.refused, "the gateway has no external address (empty NewExternalIPAddress): its WAN link is down or has a private address (another NAT in front of it)")
         }
         guard let address = IPAddress(text) else {
             throw PortMapError(.malformedAnswer, "the gateway's NewExternalIPAddress \(text.debugDescription) is not an IP address")
@@ -112,5 +112,14 @@ public struct UPnPGateway: PortMapper, Equatable {
 
     static func refusal(_ fault: UPnPFault, what: String) -> PortMapError {
         PortMapError(.refused, "the gateway refused \(what): \(fault)", gatewayCode: fault.label)
+    }
+}
+
+extension UPnPGateway {
+    /// One line for reports: who answered, which service, where.
+    public var summary: String {
+        let service = String(service.type.rawValue.split(separator: ":").suffix(2).joined(separator: ":"))
+        let name = [friendlyName, server.map { "(\($0))" }].compactMap { $0 }.joined(separator: " ")
+        return "\(name.isEmpty ? "IGD" : name), \(service) at \(self.service.controlURL)"
     }
 }
