@@ -44,5 +44,5 @@ server=$!
 trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; rm -f "$log"' EXIT
 for _ in $(seq 100); do grep -q listening "$log" && break; sleep 0.1; done
 primary=$(sed -n 's/.*"addresses":\["\([^"]*\)".*/\1/p' "$log")
-"$bin" probe --server "$primary"
-"$bin" probe --server "$primary" --json | jq '{udp, public_ipv4, mapping_varies_by_dest_ip}'
+"$bin" probe --server "$primary" --portmap off
+"$bin" probe --server "$primary" --portmap off --json | jq '{udp, public_ipv4, mapping_varies_by_dest_ip}'

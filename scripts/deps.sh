@@ -9,8 +9,10 @@
 #   stun-server: Debian's stund, the classic RFC 3489 server classify and probe are tested against
 #   wireguard-go, wireguard-tools: the trace tests capture a real WireGuard handshake (no kernel module here)
 #   python3-jsonschema: scripts/check-schemas.py validates every --json document against docs/schema/
+#   miniupnpd-nftables: the lab's portmap routers (UPnP IGD, NAT-PMP, PCP); miniupnpc (upnpc) and
+#     natpmpc: independent witnesses in the port-mapping lab tests
 set -euo pipefail
-packages=(libpcap-dev pkg-config coturn jq iproute2 nftables ethtool tcpdump stun-server wireguard-go wireguard-tools python3-jsonschema)
+packages=(libpcap-dev pkg-config coturn jq iproute2 nftables ethtool tcpdump stun-server wireguard-go wireguard-tools python3-jsonschema miniupnpd-nftables miniupnpc natpmpc)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -103,15 +103,18 @@ public enum NATBehaviour: String, CaseIterable, Sendable, Codable {
                 """)
         }
         if self != .none {
+            // The router's own sockets (miniupnpd's STUN check) keep their ports, as on a real
+            // router whose WAN address they already have; only the LAN is translated.
+            let inside = routerServices ? "ip saddr != \(wanAddress) " : ""
             let sequential =
                 self == .apdmAPDFSequential
-                ? "    oifname \"wan\" meta l4proto udp snat ip to \(wanAddress) : numgen inc mod \(Self.sequentialPorts) map { "
+                ? "    oifname \"wan\" \(inside)meta l4proto udp snat ip to \(wanAddress) : numgen inc mod \(Self.sequentialPorts) map { "
                     + (0..<Self.sequentialPorts).map { "\($0) : \(Self.firstSequentialPort + $0)" }.joined(separator: ", ") + " }\n"
                 : ""
             chains.append("""
                 chain nat_out {
                     type nat hook postrouting priority srcnat; policy accept;
-                \(sequential)    oifname "wan" \(masquerade)
+                \(sequential)    oifname "wan" \(inside)\(masquerade)
                 }
                 """)
         }

@@ -71,7 +71,11 @@ extension NatCtl.Portmap {
             if report.externalIsPublic == false, let external = mapping.externalAddress {
                 report.warnings.append("the external address \(external) is not public: another NAT stands between the gateway and the internet, so this mapping does not reach this host from outside")
             }
-            if let termination { await keep(mapping, with: mapper, until: termination, into: &report) }
+            if let termination {
+                // On stderr at once, so a person (or a script waiting for it) knows the port is open.
+                Console.error("natctl portmap: mapped with \(mapper.kind.displayName): \(PortmapRendering.describe(mapping)); renewing it until the duration ends or SIGINT/SIGTERM, then deleting it")
+                await keep(mapping, with: mapper, until: termination, into: &report)
+            }
             try finish(&report, started, nil)
         }
 

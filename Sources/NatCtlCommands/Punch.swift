@@ -78,6 +78,12 @@ extension NatCtl {
         @Flag(name: .long, help: "Skip direct checks and go through the relay.")
         var noDirect = false
 
+        @Flag(name: .long, help: "Map the punch port through the gateway (PCP, NAT-PMP or UPnP) and offer it as a candidate; deleted at the end.")
+        var portmap = false
+
+        @Option(name: .long, help: ArgumentHelp("With --portmap: the gateway to ask (IPv4); default: the default route's.", valueName: "ip"))
+        var gateway: String?
+
         @Flag(name: .long, help: "After connecting, send stdin to the peer and write what it sends to stdout.")
         var stdio = false
 
@@ -94,6 +100,8 @@ extension NatCtl {
             if !peer.isEmpty, bind == 0 { throw ValidationError("serverless mode (--peer) needs --bind PORT, the port the peer lists") }
             if let require, require != "direct" { throw ValidationError("--require takes 'direct', not '\(require)'") }
             if noRelay, noDirect { throw ValidationError("--no-relay and --no-direct leave nothing to try") }
+            if let gateway, IPAddress(gateway)?.family != .ipv4 { throw ValidationError("--gateway '\(gateway)' must be an IPv4 address") }
+            if portmap, !peer.isEmpty { throw ValidationError("--portmap needs the rendezvous server to tell the peer the mapping; serverless --peer runs cannot") }
             guard timeout > 0, timeout <= 3600 else { throw ValidationError("--timeout must be between 0 and 3600 seconds") }
             guard (0...100_000).contains(maxProbes) else { throw ValidationError("--max-probes must be 0 to 100000") }
             guard (1...1000).contains(proof) else { throw ValidationError("--proof must be 1 to 1000") }
@@ -120,6 +128,8 @@ extension NatCtl {
             configuration.hold = .milliseconds(Int(duration * 1000))
             configuration.keepalive = keepalive > 0 ? .milliseconds(Int(keepalive * 1000)) : nil
             configuration.stdio = stdio
+            configuration.portMapping = portmap
+            configuration.gateway = gateway.flatMap(IPAddress.init)
             // On a terminal: each event, and how long the punch has been at it out of --timeout.
             let line = ProgressLine.start(json: json)
             let started = ContinuousClock.now

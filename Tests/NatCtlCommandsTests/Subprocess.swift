@@ -34,6 +34,8 @@ enum Subprocess {
         process.arguments = arguments
         var env = ProcessInfo.processInfo.environment
         env["NATCTL_SERVERS"] = nil
+        // Never ask this machine's real gateway for port mapping from a test.
+        env["NATCTL_PORTMAP"] = "off"
         for (key, value) in environment { env[key] = value }
         process.environment = env
         let out = Pipe()

@@ -27,6 +27,10 @@ public struct PunchConfiguration: Sendable {
     public var ipv6 = true
     /// After the proof, carry stdin to the peer and the peer's data to `PunchSession.onStream`.
     public var stdio = false
+    /// Map the main socket's port through the gateway (PCP, NAT-PMP, UPnP) and offer it as a
+    /// candidate; the mapping is deleted when the run ends. `gateway` nil: the default route's.
+    public var portMapping = false
+    public var gateway: IPAddress?
 
     public init(code: PunchCode, server: TransportAddress?) {
         self.code = code

@@ -36,6 +36,8 @@ public struct PunchReport: Encodable, Sendable {
     @Nullable public var localMapping: String?
     @Nullable public var peerMapping: String?
     public var localCandidates: [String] = []
+    /// `--portmap`: the gateway mapping offered as a candidate; null without one (warnings say why).
+    @Nullable public var portMapping: PortMapping?
     public var peerCandidates: [String] = []
     /// The working path: null unless the outcome is SUCCESS.
     @Nullable public var path: PunchPathKind?
@@ -68,7 +70,7 @@ public struct PunchReport: Encodable, Sendable {
     /// Only these are encoded (the engine's `error` sentence is not), every optional as null when nil.
     enum CodingKeys: String, CodingKey {
         case schema, outcome, server, nameplate, role, strategy, localMapping, peerMapping, localCandidates, peerCandidates
-        case path, localBase, remote, pairMs, connectMs, rttMs, upgraded, attempts, packets, proof, proofAfterHold
+        case portMapping, path, localBase, remote, pairMs, connectMs, rttMs, upgraded, attempts, packets, proof, proofAfterHold
         case keepalivesSent, warnings, durationMs
         case failure = "error"
     }

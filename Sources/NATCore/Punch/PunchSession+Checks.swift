@@ -29,11 +29,12 @@ extension PunchSession {
         if configuration.useRelay, let credential = peer.credential { allocateRelay(credential) }
     }
 
-    /// Adds a pair for every peer candidate we can reach. The order matters for sequential
-    /// NATs: predicted ports first, so each side's n-th new mapping meets the other's n-th.
+    /// Adds a pair for every peer candidate we can reach. A gateway mapping comes first (it
+    /// needs no punching); then order matters for sequential NATs: predicted ports first, so
+    /// each side's n-th new mapping meets the other's n-th.
     func addPairs() {
         if configuration.useDirect {
-            let order: [PunchCandidate.Kind] = [.predicted, .serverReflexive, .host]
+            let order: [PunchCandidate.Kind] = [.portMapped, .predicted, .serverReflexive, .host]
             for kind in order {
                 for candidate in peer.candidates where candidate.kind == kind {
                     guard let base = base(for: candidate.address.ip.family) else { continue }

@@ -23,6 +23,8 @@ public final class PunchSession {
     var checklist: PunchChecklist
 
     var localCandidates: [PunchCandidate] = []
+    /// The gateway mapping of the main socket (`portMapping`), deleted in `finish()`.
+    var gatewayMapping: (mapper: any PortMapper, mapping: PortMapping)?
     /// This host's interface addresses, read once.
     var hostAddresses: Set<IPAddress> = []
     var hint: MappingHint?
@@ -129,6 +131,7 @@ public final class PunchSession {
             fail(.interrupted, "stopped by \(reason) after \(now) ms")
         }
         leaveRendezvous()
+        await releaseGatewayMapping()
         report.packets.checksSent = checklist.checksSent
         report.packets.probesSent = checklist.entries.filter { $0.maxTransmissions == 1 && $0.transmissions > 0 }.count
         report.packets.authenticationFailures = checklist.authenticationFailures

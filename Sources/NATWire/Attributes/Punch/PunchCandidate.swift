@@ -11,6 +11,9 @@ public struct PunchCandidate: STUNAttributeValue, Hashable {
         case relayed = 2
         /// The port a sequential NAT will most likely give the host's next mapping.
         case predicted = 3
+        /// A mapping the host's gateway granted by UPnP, NAT-PMP or PCP: open to anyone, so it
+        /// works even against a peer whose NAT no punching beats.
+        case portMapped = 4
 
         public var description: String {
             switch self {
@@ -18,6 +21,7 @@ public struct PunchCandidate: STUNAttributeValue, Hashable {
             case .serverReflexive: "srflx"
             case .relayed: "relay"
             case .predicted: "predicted"
+            case .portMapped: "portmap"
             }
         }
     }
@@ -33,7 +37,7 @@ public struct PunchCandidate: STUNAttributeValue, Hashable {
 
     public init(stunValue: ArraySlice<UInt8>, transactionID: TransactionID) throws(STUNDecodeError) {
         var reader = ByteReader(stunValue, place: "value")
-        kind = try reader.readCode("kind", accepted: "is not a candidate kind (0-3)")
+        kind = try reader.readCode("kind", accepted: "is not a candidate kind (0-4)")
         _ = try reader.readBytes(3, "reserved")
         address = try AddressAttributeCodec.decode(stunValue.dropFirst(4), xorWith: transactionID)
     }
