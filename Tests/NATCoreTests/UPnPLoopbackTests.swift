@@ -92,6 +92,24 @@ import Testing
         }
     }
 
+    @Test func anUnsendableDestinationDoesNotEndTheSearch() async throws {
+        let igd = try await FakeIGD.start()
+        defer { Task { await igd.stop() } }
+        // Linux refuses a UDP send to port 0 at once (EINVAL), and NIO closes a socket whose
+        // send fails: as a multicast send fails on a host without a multicast route.
+        let gateway = try await UPnPClient.discover(
+            gateway: Self.gateway, limit: Self.limit, ssdpPort: igd.ssdpPort, multicastDestinations: [TransportAddress("127.0.0.1:0")!])
+        #expect(gateway.service.controlURL.port == igd.httpPort)
+    }
+
+    @Test func failedSendsAreNamedInTheNoAnswerError() async throws {
+        let error = await #expect(throws: PortMapError.self) {
+            try await UPnPClient.discover(gateway: Self.gateway, limit: Self.limit, ssdpPort: 0, multicastDestinations: [])
+        }
+        #expect(error?.kind == .noAnswer)
+        #expect(error?.message.contains("sending failed") == true, "\(error?.message ?? "")")
+    }
+
     @Test func silenceIsNoAnswerWithinTheLimit() async throws {
         // A UDP port that is bound but never answers.
         let silent = try await DatagramBootstrap(group: MultiThreadedEventLoopGroup.singleton).bind(host: "127.0.0.1", port: 0).get()
