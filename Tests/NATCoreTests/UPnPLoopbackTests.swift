@@ -122,4 +122,31 @@ import Testing
         #expect(error?.kind == .noAnswer)
         #expect(ContinuousClock.now - started < .seconds(2))
     }
+
+    /// A gateway built by hand around a control URL on `port`.
+    private static func gateway(controlPort: Int) -> UPnPGateway {
+        UPnPGateway(
+            location: HTTPURL(host: "127.0.0.1", port: UInt16(controlPort), path: "/rootDesc.xml"), server: nil, friendlyName: nil, modelName: nil,
+            service: UPnPService(type: .wanIPConnection1, controlURL: HTTPURL(host: "127.0.0.1", port: UInt16(controlPort), path: "/ctl")),
+            gatewayAddress: loopback, localAddress: loopback)
+    }
+
+    @Test func aControlURLThatAcceptsButNeverAnswersIsNoAnswerAtTheLimit() async throws {
+        let silent = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton).bind(host: "127.0.0.1", port: 0).get()
+        defer { silent.close(promise: nil) }
+        let started = ContinuousClock.now
+        let error = await #expect(throws: PortMapError.self) {
+            try await Self.gateway(controlPort: silent.localAddress?.port ?? 0).externalAddress(limit: .milliseconds(300))
+        }
+        #expect(error?.kind == .noAnswer)
+        #expect(ContinuousClock.now - started < .seconds(2))
+    }
+
+    @Test func aClosedControlPortIsAnIOError() async throws {
+        let closed = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton).bind(host: "127.0.0.1", port: 0).get()
+        let port = closed.localAddress?.port ?? 0
+        try await closed.close()
+        let error = await #expect(throws: PortMapError.self) { try await Self.gateway(controlPort: port).externalAddress(limit: Self.limit) }
+        #expect(error?.kind == .io)
+    }
 }
