@@ -92,6 +92,24 @@ import Testing
         }
     }
 
+    @Test func anUnsendableDestinationDoesNotEndTheSearch() async throws {
+        let igd = try await FakeIGD.start()
+        defer { Task { await igd.stop() } }
+        // Linux refuses a UDP send to port 0 at once (EINVAL), and NIO closes a socket whose
+        // send fails: as a multicast send fails on a host without a multicast route.
+        let gateway = try await UPnPClient.discover(
+            gateway: Self.gateway, limit: Self.limit, ssdpPort: igd.ssdpPort, multicastDestinations: [TransportAddress("127.0.0.1:0")!])
+        #expect(gateway.service.controlURL.port == igd.httpPort)
+    }
+
+    @Test func failedSendsAreNamedInTheNoAnswerError() async throws {
+        let error = await #expect(throws: PortMapError.self) {
+            try await UPnPClient.discover(gateway: Self.gateway, limit: Self.limit, ssdpPort: 0, multicastDestinations: [])
+        }
+        #expect(error?.kind == .noAnswer)
+        #expect(error?.message.contains("sending failed") == true, "\(error?.message ?? "")")
+    }
+
     @Test func silenceIsNoAnswerWithinTheLimit() async throws {
         // A UDP port that is bound but never answers.
         let silent = try await DatagramBootstrap(group: MultiThreadedEventLoopGroup.singleton).bind(host: "127.0.0.1", port: 0).get()
@@ -103,5 +121,32 @@ import Testing
         }
         #expect(error?.kind == .noAnswer)
         #expect(ContinuousClock.now - started < .seconds(2))
+    }
+
+    /// A gateway built by hand around a control URL on `port`.
+    private static func gateway(controlPort: Int) -> UPnPGateway {
+        UPnPGateway(
+            location: HTTPURL(host: "127.0.0.1", port: UInt16(controlPort), path: "/rootDesc.xml"), server: nil, friendlyName: nil, modelName: nil,
+            service: UPnPService(type: .wanIPConnection1, controlURL: HTTPURL(host: "127.0.0.1", port: UInt16(controlPort), path: "/ctl")),
+            gatewayAddress: loopback, localAddress: loopback)
+    }
+
+    @Test func aControlURLThatAcceptsButNeverAnswersIsNoAnswerAtTheLimit() async throws {
+        let silent = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton).bind(host: "127.0.0.1", port: 0).get()
+        defer { silent.close(promise: nil) }
+        let started = ContinuousClock.now
+        let error = await #expect(throws: PortMapError.self) {
+            try await Self.gateway(controlPort: silent.localAddress?.port ?? 0).externalAddress(limit: .milliseconds(300))
+        }
+        #expect(error?.kind == .noAnswer)
+        #expect(ContinuousClock.now - started < .seconds(2))
+    }
+
+    @Test func aClosedControlPortIsAnIOError() async throws {
+        let closed = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton).bind(host: "127.0.0.1", port: 0).get()
+        let port = closed.localAddress?.port ?? 0
+        try await closed.close()
+        let error = await #expect(throws: PortMapError.self) { try await Self.gateway(controlPort: port).externalAddress(limit: Self.limit) }
+        #expect(error?.kind == .io)
     }
 }

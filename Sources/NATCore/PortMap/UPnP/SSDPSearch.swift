@@ -2,16 +2,18 @@ import NATWire
 import NIOCore
 import NIOPosix
 
-/// The SSDP half of discovery: one UDP socket sends M-SEARCH for IGD:1 and IGD:2 to the
-/// gateway (unicast) and to the multicast group, repeated at `schedule` offsets because UDP
-/// and busy routers drop packets, and waits for the first usable answer.
+/// The SSDP half of discovery: M-SEARCH for IGD:1 and IGD:2 goes to the gateway (unicast) and
+/// to the multicast group, repeated at `schedule` offsets because UDP and busy routers drop
+/// packets, and the first usable answer wins.
 ///
-/// An answer from the gateway's own address wins at once. An answer from elsewhere (a second
-/// router, a media box bridging UPnP) is kept and used only if the gateway stays silent for
-/// `otherAnswerGrace` or until the deadline.
+/// Each destination gets its own UDP socket on one event loop: NIO closes a datagram channel
+/// on any send error, so one socket would let a host without a multicast route (or a firewall
+/// refusing multicast) silence the unicast search too. Answers come back to the socket that
+/// asked, and all sockets report to one `SSDPSearchState`.
 enum SSDPSearch {
     /// When each round of M-SEARCHes goes out, from the start.
     static let schedule: [Duration] = [.zero, .milliseconds(250), .milliseconds(750)]
+    /// How long an answer from another address waits for the gateway's own.
     static let otherAnswerGrace: Duration = .milliseconds(300)
 
     struct Answer: Sendable {
@@ -24,111 +26,96 @@ enum SSDPSearch {
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) async throws(PortMapError) -> Answer {
         let remaining = try UPnPDeadline.remaining(until: deadline, doing: "the SSDP search")
-        let promise = group.next().makePromise(of: Answer?.self)
-        let channel: any Channel
-        do {
-            channel = try await DatagramBootstrap(group: group)
-                .channelOption(ChannelOptions.Types.SocketOption(level: .ip, name: .ip_multicast_ttl), value: 2)
-                .channelInitializer { channel in
-                    channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandler(
-                            SSDPAnswerCollector(gateway: gateway, promise: promise, grace: otherAnswerGrace.timeAmount))
-                    }
-                }
-                .bind(host: "0.0.0.0", port: 0).get()
-        } catch {
-            promise.fail(error)
-            throw PortMapError(.io, "cannot open a UDP socket for SSDP: \(error)")
+        let loop = group.next()
+        let promise = loop.makePromise(of: Answer?.self)
+        let state = try await loop.submit {
+            NIOLoopBound(SSDPSearchState(gateway: gateway, promise: promise, grace: otherAnswerGrace.timeAmount), eventLoop: loop)
+        }.get(orThrow: "cannot start the SSDP search")
+        var channels: [(channel: any Channel, destination: TransportAddress)] = []
+        var failures: [String] = []
+        for destination in destinations {
+            do {
+                channels.append((try await searchSocket(toward: destination, state: state, on: loop), destination))
+            } catch {
+                failures.append("\(destination): \(error)")
+            }
         }
-        let requests = SSDP.gatewaySearchTargets.map { SSDP.searchRequest(searchTarget: $0) }
-        let targets = destinations.compactMap { try? $0.socketAddress }
-        var scheduled: [Scheduled<Void>] = []
-        for offset in schedule where offset < remaining {
-            scheduled.append(
-                channel.eventLoop.scheduleTask(in: offset.timeAmount) {
-                    for target in targets {
-                        for request in requests {
-                            channel.write(AddressedEnvelope(remoteAddress: target, data: ByteBuffer(bytes: request)), promise: nil)
-                        }
-                    }
-                    channel.flush()
-                })
+        guard !channels.isEmpty else {
+            promise.succeed(nil)
+            throw PortMapError(.io, "cannot open a UDP socket for SSDP: \(failures.joined(separator: "; "))")
         }
-        scheduled.append(channel.eventLoop.scheduleTask(in: remaining.timeAmount) { channel.pipeline.fireUserInboundEventTriggered(SSDPAnswerCollector.TimeUp()) })
+        // Only once every socket is open (and counted): an early send error must not look like
+        // the last socket closing.
+        for (channel, destination) in channels {
+            scheduleSearches(on: channel, toward: destination, state: state, remaining: remaining)
+        }
+        let timeUp = loop.scheduleTask(in: remaining.timeAmount) { state.value.finish(state.value.fallback) }
         defer {
-            for task in scheduled { task.cancel() }
-            channel.close(promise: nil)
+            timeUp.cancel()
+            for (channel, _) in channels { channel.close(promise: nil) }
         }
         let answer: Answer?
         do {
             answer = try await withTaskCancellationHandler {
                 try await promise.futureResult.get()
             } onCancel: {
-                channel.pipeline.fireUserInboundEventTriggered(SSDPAnswerCollector.TimeUp())
+                loop.execute { state.value.finish(nil) }
             }
         } catch {
             throw PortMapError(.io, "SSDP search failed: \(error)")
         }
         guard let answer else {
             let sent = destinations.map(\.description).joined(separator: ", ")
-            throw PortMapError(.noAnswer, "no UPnP Internet Gateway Device answered an SSDP search sent to \(sent)")
+            let errors = try? await loop.submit { state.value.sendErrors }.get()
+            let why = (errors ?? []).isEmpty ? "" : " (sending failed: \((errors ?? []).joined(separator: "; ")))"
+            throw PortMapError(.noAnswer, "no UPnP Internet Gateway Device answered an SSDP search sent to \(sent)\(why)")
         }
         return answer
     }
-}
 
-/// Collects SSDP answers on the socket's event loop and completes the promise once.
-final class SSDPAnswerCollector: ChannelInboundHandler {
-    typealias InboundIn = AddressedEnvelope<ByteBuffer>
-
-    /// The deadline or a cancellation: finish with what has arrived.
-    struct TimeUp {}
-
-    private let gateway: IPAddress
-    private let promise: EventLoopPromise<SSDPSearch.Answer?>
-    private let grace: TimeAmount
-    private var fallback: SSDPSearch.Answer?
-    private var finished = false
-
-    init(gateway: IPAddress, promise: EventLoopPromise<SSDPSearch.Answer?>, grace: TimeAmount) {
-        self.gateway = gateway
-        self.promise = promise
-        self.grace = grace
+    /// A socket of the destination's family, its handler reporting to `state`.
+    private static func searchSocket(
+        toward destination: TransportAddress, state: NIOLoopBound<SSDPSearchState>, on loop: any EventLoop
+    ) async throws -> any Channel {
+        var bootstrap = DatagramBootstrap(group: loop)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(SSDPAnswerCollector(state: state.value, destination: destination))
+                }
+            }
+        // Two hops lets the search cross one bridge or repeater (UDA 1.1 §1.1.2 suggests 2).
+        if destination.ip.family == .ipv4 {
+            bootstrap = bootstrap.channelOption(ChannelOptions.Types.SocketOption(level: .ip, name: .ip_multicast_ttl), value: 2)
+        }
+        return try await bootstrap.bind(host: destination.ip.family == .ipv4 ? "0.0.0.0" : "::", port: 0).get()
     }
 
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let envelope = unwrapInboundIn(data)
-        var buffer = envelope.data
-        guard !finished, let bytes = buffer.readBytes(length: min(buffer.readableBytes, SSDPResponse.maximumSize + 1)),
-            let source = envelope.remoteAddress.ipAddress.flatMap(IPAddress.init),
-            let response = try? SSDPResponse(parsing: bytes)
-        else { return }
-        let answer = SSDPSearch.Answer(response: response, source: source)
-        if source == gateway {
-            finish(answer)
-        } else if fallback == nil {
-            fallback = answer
-            let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
-            context.eventLoop.scheduleTask(in: grace) { loopBound.value.finish(loopBound.value.fallback) }
+    /// Every round of M-SEARCHes (one per search target) to `destination`.
+    private static func scheduleSearches(
+        on channel: any Channel, toward destination: TransportAddress, state: NIOLoopBound<SSDPSearchState>, remaining: Duration
+    ) {
+        guard let target = try? destination.socketAddress else { return }
+        let requests = SSDP.gatewaySearchTargets.map { SSDP.searchRequest(searchTarget: $0) }
+        let loop = channel.eventLoop
+        for offset in schedule where offset < remaining {
+            loop.scheduleTask(in: offset.timeAmount) {
+                guard channel.isActive else { return }
+                for request in requests {
+                    // A failed send closes the socket without an errorCaught: the write's own
+                    // future is where its error shows.
+                    let written = loop.makePromise(of: Void.self)
+                    written.futureResult.whenFailure { state.value.sendFailed(toward: destination, $0) }
+                    channel.write(AddressedEnvelope(remoteAddress: target, data: ByteBuffer(bytes: request)), promise: written)
+                }
+                channel.flush()
+            }
         }
     }
+}
 
-    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if event is TimeUp { finish(fallback) } else { context.fireUserInboundEventTriggered(event) }
-    }
-
-    /// Send errors (no multicast route, ICMP unreachable) must not end the search: other
-    /// destinations may still answer.
-    func errorCaught(context: ChannelHandlerContext, error: any Error) {}
-
-    func channelInactive(context: ChannelHandlerContext) {
-        finish(fallback)
-        context.fireChannelInactive()
-    }
-
-    private func finish(_ answer: SSDPSearch.Answer?) {
-        guard !finished else { return }
-        finished = true
-        promise.succeed(answer)
+extension EventLoopFuture where Value: Sendable {
+    /// `get()` with its error turned into a `PortMapError(.io)`.
+    fileprivate func get(orThrow message: String) async throws(PortMapError) -> Value {
+        do { return try await get() } catch { throw PortMapError(.io, "\(message): \(error)") }
     }
 }

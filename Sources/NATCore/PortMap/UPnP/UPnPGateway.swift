@@ -46,7 +46,8 @@ public struct UPnPGateway: PortMapper, Equatable {
     }
 
     /// GetGenericPortMappingEntry from index 0 until the gateway says the index is past the end
-    /// (713 or 714), bounded at `maximumListed` entries.
+    /// (713 or 714), bounded at `maximumListed` entries. Past index 0 any fault ends the list:
+    /// some gateways mark the end with 501 or 402 instead; at index 0 it is a refusal.
     public func list(limit: Duration) async throws(PortMapError) -> [PortMapping] {
         let deadline = ContinuousClock.now + limit
         var mappings: [PortMapping] = []
@@ -55,7 +56,8 @@ public struct UPnPGateway: PortMapper, Equatable {
             switch answer {
             case .success(let arguments):
                 if let mapping = Self.listedMapping(arguments) { mappings.append(mapping) }
-            case .fault(let fault) where fault.code == UPnPErrorCode.specifiedArrayIndexInvalid || fault.code == UPnPErrorCode.noSuchEntryInArray:
+            case .fault(let fault)
+            where index > 0 || fault.code == UPnPErrorCode.specifiedArrayIndexInvalid || fault.code == UPnPErrorCode.noSuchEntryInArray:
                 return mappings
             case .fault(let fault):
                 throw Self.refusal(fault, what: "listing entry \(index)")

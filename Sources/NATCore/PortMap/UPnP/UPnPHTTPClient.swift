@@ -13,14 +13,19 @@ enum UPnPHTTPClient {
         let promise = group.next().makePromise(of: HTTPResponse.self)
         let channel: any Channel
         do {
-            channel = try await ClientBootstrap(group: group)
+            let bootstrap = ClientBootstrap(group: group)
                 .connectTimeout(remaining.timeAmount)
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
                         try channel.pipeline.syncOperations.addHandler(HTTPResponseCollector(promise: promise))
                     }
                 }
-                .connect(host: url.host, port: Int(url.port)).get()
+            // An IP literal (every IGD's LOCATION in practice) needs no resolver round.
+            if let ip = IPAddress(url.host) {
+                channel = try await bootstrap.connect(to: TransportAddress(ip: ip, port: url.port).socketAddress).get()
+            } else {
+                channel = try await bootstrap.connect(host: url.host, port: Int(url.port)).get()
+            }
         } catch {
             promise.fail(error)
             throw PortMapError(.io, "cannot connect to \(url): \(error)")
