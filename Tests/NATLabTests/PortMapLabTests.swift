@@ -110,10 +110,11 @@ extension LabTests {
         }
     }
 
-    /// `upnpc -l`'s mapping lines (`-i`: libminiupnpc calls documentation ranges reserved).
+    /// `upnpc -l`'s mapping lines, ` 0 UDP  4400->10.0.1.2:4400  'natctl' '' 119`, without its
+    /// header (`-i`: libminiupnpc calls documentation ranges reserved).
     static func upnpcListing(_ state: LabState) throws -> [String] {
         let text = try LabFixture.exec(state, site: "a", ["upnpc", "-i", "-l"]).stdout
-        return text.split(separator: "\n").map(String.init).filter { $0.contains("->") }
+        return text.split(separator: "\n").map(String.init).filter { $0.contains("->") && ($0.contains(" UDP ") || $0.contains(" TCP ")) }
     }
 
     /// Binds a UDP port on the host, sends three datagrams to `destination` from the lab
