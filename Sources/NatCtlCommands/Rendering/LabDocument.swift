@@ -31,6 +31,10 @@ struct LabDocument: Encodable {
         @Nullable var homeWanAddress: String?
         /// The host's IPv6 address in labs built with --ipv6; null without IPv6.
         @Nullable var hostAddress6: String?
+        /// Port-mapping protocols the router's miniupnpd serves (`portmap` option); null when off.
+        @Nullable var portMapping: [String]?
+        /// The router's LAN address: the host's gateway, where those protocols answer.
+        @Nullable var gateway: String?
     }
 
     var schema = LabDocument.schema
@@ -59,7 +63,8 @@ struct LabDocument: Encodable {
                 routerNamespace: $0.routerNamespace,
                 hostAddress: $0.hostAddress, publicAddress: $0.publicAddress, forwardedPorts: $0.forwardedPorts ?? [],
                 hairpin: $0.hairpin, noInputFirewall: $0.noInputFirewall, udpTimeoutMs: $0.udpTimeoutSeconds.map { $0 * 1000 }, cgnat: $0.cgnat?.rawValue,
-                cgnatNamespace: $0.cgnatNamespace, homeWanAddress: $0.homeWanAddress, hostAddress6: $0.hostAddress6)
+                cgnatNamespace: $0.cgnatNamespace, homeWanAddress: $0.homeWanAddress, hostAddress6: $0.hostAddress6,
+                portMapping: $0.portMapping?.protocols, gateway: $0.routerLANAddress)
         }
         publicNamespace = state.publicNamespace
         servers = state.servers
