@@ -8,7 +8,7 @@ import Testing
 
     @Test func rendezvousAttributesRoundTrip() throws {
         var message = STUNMessage(type: STUNMessageType(method: .rendezvous, messageClass: .successResponse))
-        let candidates = [PunchCandidate(.host, Self.v4), PunchCandidate(.serverReflexive, Self.v6), PunchCandidate(.relayed, Self.v4), PunchCandidate(.predicted, Self.v4)]
+        let candidates = [PunchCandidate(.host, Self.v4), PunchCandidate(.serverReflexive, Self.v6), PunchCandidate(.relayed, Self.v4), PunchCandidate(.predicted, Self.v4), PunchCandidate(.portMapped, Self.v4)]
         for candidate in candidates { message.append(candidate) }
         message.append(PunchNameplate("4127"))
         message.append(PunchSessionID(0xDEAD_BEEF_0123_4567))
@@ -47,7 +47,7 @@ import Testing
     }
 
     @Test func malformedPunchAttributesAreDecodeErrorsNamingTheField() {
-        #expect(throws: STUNDecodeError(place: "field kind", reason: "9 is not a candidate kind (0-3)")) {
+        #expect(throws: STUNDecodeError(place: "field kind", reason: "9 is not a candidate kind (0-4)")) {
             try PunchCandidate(stunValue: [9, 0, 0, 0, 0, 1, 0, 1, 1, 2, 3, 4], transactionID: .random())
         }
         #expect(throws: STUNDecodeError(place: "field status", reason: "7 is not a dial-back status (0-3)")) {
