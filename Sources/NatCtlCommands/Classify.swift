@@ -56,6 +56,12 @@ extension NatCtl {
         @Option(name: .long, help: ArgumentHelp("Local port to test by dial-back (repeatable; implies --dial-back; a free port by default).", valueName: "port"))
         var listenPort: [UInt16] = []
 
+        @Flag(name: .long, help: "With --dial-back: map each listen port through the gateway (PCP, NAT-PMP or UPnP) and have the server dial the mapping; deleted afterwards.")
+        var portmap = false
+
+        @Option(name: .long, help: ArgumentHelp("With --portmap: the gateway to ask (IPv4); default: the default route's.", valueName: "ip"))
+        var gateway: String?
+
         @Flag(name: .long, help: "Skip the hairpinning test.")
         var noHairpin = false
 
@@ -75,6 +81,8 @@ extension NatCtl {
             guard (1...20).contains(transmissions) else { throw ValidationError("--transmissions must be 1 to 20, not \(transmissions)") }
             guard (0...32).contains(portSamples) else { throw ValidationError("--port-samples must be 0 to 32, not \(portSamples)") }
             _ = try ServerChoice.servers(named: server)
+            if let gateway, IPAddress(gateway)?.family != .ipv4 { throw ValidationError("--gateway '\(gateway)' must be an IPv4 address") }
+            if portmap, !dialBack, listenPort.isEmpty { throw ValidationError("--portmap tests a mapping by dial-back: add --dial-back") }
         }
 
         /// Dial-back after classification: it needs our observed IP from mapping test I.
@@ -84,10 +92,17 @@ extension NatCtl {
                     .init(transport: "udp", port: listenPort.first ?? 0, result: "unknown", detail: "the server never answered, so it cannot dial back")
                 ])
             }
-            let request = DialBackClient.Request(
+            var request = DialBackClient.Request(
                 server: server, observedIP: observed.ip, ports: listenPort,
                 roundTrip: report.rttMs.map { .microseconds(Int($0 * 1000)) })
-            return await DialBackClient.run(request)
+            guard portmap else { return await DialBackClient.run(request) }
+            let mappings = GatewayMappings(gateway: gateway.flatMap(IPAddress.init))
+            request.externalPort = { transport, port in await mappings.map(transport == .udp ? .udp : .tcp, port: port) }
+            var reachability = await DialBackClient.run(request)
+            let (made, warnings) = await mappings.deleteAll()
+            reachability.portMappings = made
+            reachability.warnings += warnings
+            return reachability
         }
 
         /// Progress lines stamped with the time since the command started, so a slow step shows.
@@ -128,7 +143,7 @@ extension NatCtl {
                 }
                 line?.finish()
             }
-            if dialBack || !listenPort.isEmpty {
+            if dialBack || !listenPort.isEmpty || portmap {
                 report.reachability = await reachability(report, server: main)
             }
             choice.label(&report)

@@ -93,9 +93,18 @@ extension LabTests {
     }
 
     /// Two random symmetric NATs: no punching beats them (the relay carries the negative
-    /// control), but a port mapping on one side gives a direct path.
-    @Test func punchBetweenRandomNATsGoesDirectWithAPortMapping() async throws {
+    /// control), but a port mapping on one side gives a direct path; and the dial-back that
+    /// finds the host private finds it public through a mapping.
+    @Test func aRandomNATWithAPortMappingIsReachableAndPunchesDirect() async throws {
         try await LabFixture.with(name: "tpmpunch", ["a=apdm-apdf,portmap", "b=apdm-apdf"]) { state in
+            let closed = try LabFixture.json(try LabFixture.natctl(state, site: "a", ["classify", "--dial-back", "--json"]).stdout)
+            #expect((closed["reachability"] as? [String: Any])?["overall"] as? String == "private")
+            let mapped = try LabFixture.json(try LabFixture.natctl(state, site: "a", ["classify", "--dial-back", "--portmap", "--json"]).stdout)
+            let reachability = try #require(mapped["reachability"] as? [String: Any])
+            #expect(reachability["overall"] as? String == "public", "\(reachability)")
+            #expect((reachability["port_mappings"] as? [[String: Any]])?.count == 2, "one mapping per transport")
+            #expect(try Self.upnpcListing(state).isEmpty, "classify deletes its mappings")
+
             let control = try await PunchPair.run(state, ["--timeout", "20"])
             #expect(control.succeeded, "\(control.summary)")
             #expect(control.kind == "relayed", "random × random without a mapping: \(control.summary)")

@@ -16,6 +16,10 @@ public enum DialBackClient {
         /// The path's round trip, to size the wait for datagrams still in flight.
         public var roundTrip: Duration?
         public var timeout: Duration = .seconds(4)
+        /// Called once per listener with its local port: the external port to have dialled
+        /// instead (a gateway mapping, `classify --dial-back --portmap`), or nil to dial the
+        /// observed IP at the local port, as a port forward would keep it.
+        public var externalPort: (@Sendable (DialBackTransport, UInt16) async -> UInt16?)?
 
         public init(server: TransportAddress, observedIP: IPAddress, ports: [UInt16], roundTrip: Duration?) {
             self.server = server
@@ -31,6 +35,8 @@ public enum DialBackClient {
         var listeners: [any Channel] = []
         var results: [ReachabilityReport.PortResult] = []
         var targets: [DialBackTarget] = []
+        /// Each target's local listener port, which arrivals are recorded under.
+        var localPorts: [UInt16] = []
         let family = request.observedIP.family
         for wanted in request.ports.isEmpty ? [0] : request.ports {
             var port = wanted
@@ -39,7 +45,9 @@ public enum DialBackClient {
                     let channel = try await listen(transport, port: port, family: family, nonce: nonce, arrivals: arrivals, group: group)
                     listeners.append(channel)
                     port = UInt16(clamping: channel.localAddress?.port ?? 0)
-                    targets.append(DialBackTarget(transport, TransportAddress(ip: request.observedIP, port: port)))
+                    let external = await request.externalPort?(transport, port) ?? port
+                    targets.append(DialBackTarget(transport, TransportAddress(ip: request.observedIP, port: external)))
+                    localPorts.append(port)
                 } catch {
                     results.append(.init(transport: "\(transport)", port: port, result: "unknown", detail: "cannot listen here: \(error)"))
                 }
@@ -77,10 +85,15 @@ public enum DialBackClient {
             try? await Task.sleep(for: max((request.roundTrip ?? .zero) * 2, .milliseconds(100)))
         }
         let arrived = arrivals.withLockedValue { $0 }
-        for target in targets {
-            let key = "\(target.transport)/\(target.address.port)"
+        for (target, localPort) in zip(targets, localPorts) {
+            let key = "\(target.transport)/\(localPort)"
             let status = statuses.first { $0.transport == target.transport && $0.port == target.address.port }
-            results.append(judge(target, arrived: arrived[key], status: status, refusal: refusal))
+            var result = judge(target, arrived: arrived[key], status: status, refusal: refusal)
+            if target.address.port != localPort {
+                result.port = localPort
+                result.detail += " (through the gateway mapping \(target.address) → local port \(localPort))"
+            }
+            results.append(result)
         }
         let overall: String =
             results.contains { $0.result == "reachable" } ? "public"

@@ -1,3 +1,5 @@
+import NATWire
+
 /// AutoNAT-style dial-back results (docs/protocol.md): whether unsolicited connections from
 /// an address we never contacted reach our listen ports.
 public struct ReachabilityReport: Encodable, Sendable {
@@ -24,6 +26,10 @@ public struct ReachabilityReport: Encodable, Sendable {
     /// were, `unknown` when the server could not dial.
     public var overall: String
     public var ports: [PortResult]
+    /// `--dial-back --portmap`: the gateway mappings the server was asked to dial (deleted
+    /// afterwards), and why a port got none; null without --portmap.
+    @Nullable public var portMappings: [PortMapping]?
+    public var warnings: [String] = []
 
     public init(overall: String, ports: [PortResult]) {
         self.overall = overall
