@@ -25,7 +25,8 @@ extension NatCtl {
                 separated), else a built-in list of public STUN servers.
 
                 It also asks the default gateway which port-mapping protocols it offers (UPnP \
-                IGD, NAT-PMP, PCP) and the external address each gives, creating nothing; \
+                IGD, NAT-PMP, PCP) and the external address each gives, creating nothing (each \
+                protocol gets 1 s to answer, alongside the servers); \
                 --portmap map also makes and deletes a 60-second test mapping per protocol, \
                 --portmap off (or NATCTL_PORTMAP=off) skips the gateway.
 

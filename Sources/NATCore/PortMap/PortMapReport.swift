@@ -56,8 +56,9 @@ public struct PortMapReport: Encodable, Sendable {
 
         /// Answered, with a public address, and (when a mapping was tried) mapped.
         public var usable: Bool {
-            answered && error == nil && externalIsPublic != false && (testMappingError == nil || testMapping != nil)
-                && (testMapping != nil || testMappingError == nil)
+            // A failed deletion still proved the mapping; a failed mapping proves the opposite.
+            let mappingWorked = testMapping != nil || testMappingError == nil
+            return answered && error == nil && externalIsPublic != false && mappingWorked
         }
 
         mutating func note(_ address: IPAddress) {

@@ -37,9 +37,16 @@ public enum PortMapSurvey {
         return report
     }
 
+    /// How long the first exchange of each protocol may wait. A gateway on the LAN answers
+    /// NAT-PMP and PCP within milliseconds and a unicast M-SEARCH at once (a multicast one within
+    /// MX = 1 s); a gateway without the protocol often stays silent, and probe should not wait
+    /// its whole timeout on that.
+    static let firstAnswerLimit = Duration.seconds(1)
+
     /// One protocol: does it answer, with which external address, and (mode `.map`) does a mapping work.
     static func ask(_ kind: PortMapProtocol, gateway: DefaultGateway, mode: Mode, limit: Duration) async -> PortMapReport.ProtocolResult {
         let started = ContinuousClock.now
+        let first = min(limit, firstAnswerLimit)
         var result = PortMapReport.ProtocolResult(protocol: kind)
         let mapper: any PortMapper
         do {
@@ -47,15 +54,15 @@ public enum PortMapSurvey {
             case .natpmp:
                 let natpmp = NATPMPGateway(gateway: gateway)
                 mapper = natpmp
-                result.note(try await natpmp.externalAddress(limit: limit))
+                result.note(try await natpmp.externalAddress(limit: first))
             case .pcp:
                 let pcp = PCPGateway(gateway: gateway)
                 mapper = pcp
-                let answer = try await pcp.announce(limit: limit)
+                let answer = try await pcp.announce(limit: first)
                 result.answered = true
                 result.detail = "epoch \(answer.epoch) s"
             case .upnp:
-                let upnp = try await UPnPClient.discover(gateway: gateway, limit: limit)
+                let upnp = try await UPnPClient.discover(gateway: gateway, limit: first)
                 mapper = upnp
                 result.answered = true
                 result.detail = upnp.summary
