@@ -27,6 +27,11 @@ public struct LabVerification: Encodable, Sendable {
         public var udpTimeout: TimeoutResult
         /// The same checks over IPv6, in labs built with --ipv6; null otherwise.
         @Nullable public var ipv6: FamilyResult?
+        /// `portmap` sites: the protocols that must map a port (the site's; none behind a
+        /// carrier NAT, whose router has no public address), and those whose test mapping
+        /// worked (probe --portmap map); null without the option.
+        @Nullable public var expectedPortMapping: [String]?
+        @Nullable public var observedPortMapping: [String]?
         public var passed: Bool
         public var evidence: [String]
     }
@@ -78,6 +83,13 @@ public struct LabVerification: Encodable, Sendable {
                 expectedFiltering: site.expectedFiltering, observedFiltering: v4.filtering, expectedPublicIp: site.publicAddress,
                 observedPublicIp: v4.publicIP, expectedHairpin: site.expectedHairpin, observedHairpin: v4.hairpin,
                 udpTimeout: timeout.judged(v4, udp: site.expectsUdp), ipv6: nil, passed: false, evidence: v4.evidence)
+            if let service = site.portMapping {
+                progress?(.checking("lab verify: site \(site.name), port mapping"))
+                result.expectedPortMapping = site.cgnat == nil ? service.protocols : []
+                let (usable, notes) = try portMapping(site, server: state.servers[0], natctl: natctl)
+                result.observedPortMapping = usable
+                result.evidence += notes
+            }
             if let server6 = state.servers6?.first, let host6 = site.hostAddress6 {
                 progress?(.checking("lab verify: site \(site.name), IPv6\(idle)"))
                 let v6 = try check(site, server: server6, natctl: natctl, hairpin: false, idle: timeout.idleSeconds)
@@ -97,7 +109,7 @@ public struct LabVerification: Encodable, Sendable {
                 && result.expectedFiltering == result.observedFiltering
                 && (!result.expectedUdp || result.observedPublicIp == result.expectedPublicIp)
                 && result.expectedHairpin == result.observedHairpin && result.udpTimeout.proven != false
-                && result.ipv6?.passed != false
+                && result.ipv6?.passed != false && result.expectedPortMapping == result.observedPortMapping
             results.append(result)
             progress?(.finished("lab verify: site \(site.name): \(result.passed ? "behaves as labelled" : "does NOT behave as labelled")"))
         }
@@ -114,6 +126,21 @@ public struct LabVerification: Encodable, Sendable {
         var aliveAfterControl: Bool?
         var aliveAfterIdle: Bool?
         var evidence: [String] = []
+    }
+
+    /// `natctl probe --portmap map` on the host: the protocols whose test mapping worked, and
+    /// the probe's own words for each protocol as evidence.
+    private static func portMapping(_ site: LabState.Site, server: String, natctl: String) throws(LabError) -> (usable: [String], notes: [String]) {
+        let output = try LabRunner.capture(
+            in: site.hostNamespace, ["env", "NATCTL_PORTMAP=map", natctl, "probe", "--server", server, "--family", "ipv4", "--json"])
+        let object = (try? JSONSerialization.jsonObject(with: Data(output.utf8))) as? [String: Any] ?? [:]
+        guard let survey = object["port_mapping"] as? [String: Any] else { return ([], ["port mapping: probe gave no port_mapping: \(output.prefix(300))"]) }
+        let notes = (survey["protocols"] as? [[String: Any]] ?? []).map { result in
+            let name = result["protocol"] as? String ?? "?"
+            let error = (result["test_mapping_error"] as? [String: Any] ?? result["error"] as? [String: Any])?["message"] as? String
+            return "port mapping \(name): " + (error ?? "mapped through \(result["external_address"] as? String ?? "?")")
+        }
+        return (survey["usable"] as? [String] ?? [], notes + (survey["warnings"] as? [String] ?? []))
     }
 
     private static func check(_ site: LabState.Site, server: String, natctl: String, hairpin: Bool, idle: Int?) throws(LabError) -> Observation {

@@ -11,6 +11,9 @@ extension LabTests {
     @Test func probeFindsAllThreeProtocolsAndTheirExternalAddress() async throws {
         try await LabFixture.with(name: "tpmask", ["a=eim-apdf,portmap"]) { state in
             let site = state.sites[0]
+            let verified = try LabVerification.run(state, natctl: LabFixture.natctl).sites[0]
+            #expect(verified.passed && verified.observedPortMapping == Self.protocols, "lab verify: \(verified.evidence)")
+            #expect(try Self.upnpcListing(state).isEmpty, "verify's test mappings are deleted")
             let output = try LabFixture.natctl(state, site: "a", ["probe", "--portmap", "map", "--json"])
             #expect(output.status == 0, "\(output.stdout)")
             let survey = try #require(try LabFixture.json(output.stdout)["port_mapping"] as? [String: Any])
@@ -79,6 +82,8 @@ extension LabTests {
 
     @Test func aGatewayBehindACarrierNATIsReportedUseless() async throws {
         try await LabFixture.with(name: "tpmcg", ["a=eim-apdf,cgnat,portmap"]) { state in
+            let verified = try LabVerification.run(state, natctl: LabFixture.natctl).sites[0]
+            #expect(verified.passed && verified.observedPortMapping == [], "lab verify: \(verified.evidence)")
             let output = try LabFixture.natctl(state, site: "a", ["probe", "--portmap", "map", "--require", "portmap", "--json"])
             #expect(output.status == 1, "the gateway answers, but no mapping reaches the internet")
             let survey = try #require(try LabFixture.json(output.stdout)["port_mapping"] as? [String: Any])

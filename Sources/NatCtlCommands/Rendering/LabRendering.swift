@@ -24,25 +24,30 @@ enum LabRendering {
         let yesNo = { (value: Bool?) in value.map { $0 ? "yes" : "no" } ?? "-" }
         let timeout = { (result: TimeoutResult) in result.proven.map { $0 ? "proven \(result.seconds ?? 0) s" : "NOT proven" } ?? "-" }
         var rows: [[String]] = []
+        let portMapping = { (site: LabVerification.SiteResult) in
+            site.observedPortMapping.map { $0.isEmpty ? "none maps" : $0.joined(separator: ",") } ?? "-"
+        }
         for site in report.sites {
             let label = site.behaviour + (site.cgnat.map { " + cgnat \($0)" } ?? "")
             rows.append([
                 site.site, label, yesNo(site.observedUdp), site.observedMapping ?? "-", site.observedFiltering ?? "-",
-                site.observedPublicIp ?? "-", yesNo(site.observedHairpin), timeout(site.udpTimeout), site.passed ? "as labelled" : "MISMATCH",
+                site.observedPublicIp ?? "-", yesNo(site.observedHairpin), timeout(site.udpTimeout), portMapping(site),
+                site.passed ? "as labelled" : "MISMATCH",
             ])
             if let v6 = site.ipv6 {
                 rows.append([
                     "\(site.site) (v6)", "firewall", yesNo(v6.observedUdp), v6.observedMapping ?? "-", v6.observedFiltering ?? "-",
-                    v6.observedPublicIp ?? "-", "-", timeout(v6.udpTimeout), v6.passed ? "as labelled" : "MISMATCH",
+                    v6.observedPublicIp ?? "-", "-", timeout(v6.udpTimeout), "-", v6.passed ? "as labelled" : "MISMATCH",
                 ])
             }
         }
         var lines = Table.render(
-            header: ["site", "behaviour", "udp", "mapping", "filtering", "public ip", "hairpin", "udp-timeout", "verdict"], rows: rows)
+            header: ["site", "behaviour", "udp", "mapping", "filtering", "public ip", "hairpin", "udp-timeout", "portmap", "verdict"], rows: rows)
         for site in report.sites where !site.passed {
             lines.append(
                 "site \(site.site): expected mapping \(site.expectedMapping ?? "-"), filtering \(site.expectedFiltering ?? "-"), "
-                    + "public \(site.expectedPublicIp), hairpin \(yesNo(site.expectedHairpin))")
+                    + "public \(site.expectedPublicIp), hairpin \(yesNo(site.expectedHairpin))"
+                    + (site.expectedPortMapping.map { ", port mapping \($0.isEmpty ? "none" : $0.joined(separator: ","))" } ?? ""))
             if let note = site.udpTimeout.note, site.udpTimeout.proven == false { lines.append("  udp-timeout: \(note)") }
             lines += (site.evidence + (site.ipv6?.evidence.map { "v6 \($0)" } ?? [])).map { "  \($0)" }
         }
