@@ -173,13 +173,13 @@ _natctl() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    probe|classify|punch|relay|trace|lab|help)
+    probe|classify|punch|relay|portmap|trace|lab|help)
         # Offer subcommand argument completions
         "_natctl_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'probe classify punch relay trace lab help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'probe classify punch relay portmap trace lab help' -- "${cur}"))
         ;;
     esac
 }
@@ -188,7 +188,7 @@ _natctl_probe() {
     repeating_flags=()
     non_repeating_flags=(--json --version -h --help)
     repeating_options=(--server --require)
-    non_repeating_options=(--family --enough --timeout --rto --max-transmissions)
+    non_repeating_options=(--family --enough --portmap --gateway --timeout --rto --max-transmissions)
     __natctl_offer_flags_options 0
 
     # Offer option value completions
@@ -201,10 +201,17 @@ _natctl_probe() {
         return
         ;;
     '--require')
-        __natctl_add_completions -W 'udp'$'\n''ipv4'$'\n''ipv6'$'\n''no-nat'$'\n''stable-mapping'
+        __natctl_add_completions -W 'udp'$'\n''ipv4'$'\n''ipv6'$'\n''no-nat'$'\n''stable-mapping'$'\n''portmap'
         return
         ;;
     '--enough')
+        return
+        ;;
+    '--portmap')
+        __natctl_add_completions -W 'off'$'\n''ask'$'\n''map'
+        return
+        ;;
+    '--gateway')
         return
         ;;
     '--timeout')
@@ -255,9 +262,9 @@ _natctl_classify() {
 
 _natctl_punch() {
     repeating_flags=()
-    non_repeating_flags=(--no-relay --no-direct --stdio --json --version -h --help)
+    non_repeating_flags=(--no-relay --no-direct --portmap --stdio --json --version -h --help)
     repeating_options=(--peer)
-    non_repeating_options=(--server --code --bind --timeout --require --max-probes --proof --duration --keepalive)
+    non_repeating_options=(--server --code --bind --timeout --require --max-probes --proof --duration --keepalive --gateway)
     __natctl_offer_flags_options 0
 
     # Offer option value completions
@@ -290,6 +297,9 @@ _natctl_punch() {
         return
         ;;
     '--keepalive')
+        return
+        ;;
+    '--gateway')
         return
         ;;
     esac
@@ -481,6 +491,124 @@ _natctl_relay_connect() {
         return
         ;;
     '--linger')
+        return
+        ;;
+    '--timeout')
+        return
+        ;;
+    esac
+}
+
+_natctl_portmap() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=()
+    __natctl_offer_flags_options 0
+
+    # Offer subcommand / subcommand argument completions
+    local -r subcommand="${unparsed_words[0]}"
+    unset 'unparsed_words[0]'
+    unparsed_words=("${unparsed_words[@]}")
+    case "${subcommand}" in
+    add|delete|list)
+        # Offer subcommand argument completions
+        "_natctl_portmap_${subcommand}"
+        ;;
+    *)
+        # Offer subcommand completions
+        COMPREPLY+=($(compgen -W 'add delete list' -- "${cur}"))
+        ;;
+    esac
+}
+
+_natctl_portmap_add() {
+    repeating_flags=()
+    non_repeating_flags=(--json --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--port --transport --external-port --lifetime --duration --description --protocol --gateway --timeout)
+    __natctl_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--port')
+        return
+        ;;
+    '--transport')
+        __natctl_add_completions -W 'udp'$'\n''tcp'
+        return
+        ;;
+    '--external-port')
+        return
+        ;;
+    '--lifetime')
+        return
+        ;;
+    '--duration')
+        return
+        ;;
+    '--description')
+        return
+        ;;
+    '--protocol')
+        return
+        ;;
+    '--gateway')
+        return
+        ;;
+    '--timeout')
+        return
+        ;;
+    esac
+}
+
+_natctl_portmap_delete() {
+    repeating_flags=()
+    non_repeating_flags=(--json --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--port --transport --external-port --nonce --protocol --gateway --timeout)
+    __natctl_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--port')
+        return
+        ;;
+    '--transport')
+        __natctl_add_completions -W 'udp'$'\n''tcp'
+        return
+        ;;
+    '--external-port')
+        return
+        ;;
+    '--nonce')
+        return
+        ;;
+    '--protocol')
+        return
+        ;;
+    '--gateway')
+        return
+        ;;
+    '--timeout')
+        return
+        ;;
+    esac
+}
+
+_natctl_portmap_list() {
+    repeating_flags=()
+    non_repeating_flags=(--json --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--protocol --gateway --timeout)
+    __natctl_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--protocol')
+        return
+        ;;
+    '--gateway')
         return
         ;;
     '--timeout')

@@ -2,7 +2,11 @@
 # Every natctl command's real --json output, success and failure, validated against its JSON
 # Schema in docs/schema/ (scripts/check-schemas.py), with the exit code and error.code each
 # failure must have. Loopback only: a local relay serve (RFC 5780 roles on 127.0.0.1 and
-# 127.0.0.2, a TURN user), dead ports, names under .invalid, a busy port.
+# 127.0.0.2, a TURN user), dead ports, names under .invalid, a busy port. The machine's own
+# gateway is never asked for port mapping: probe runs with --portmap off, and the port-mapping
+# paths use --gateway 127.0.0.1 (a closed port: ICMP port unreachable at once) or
+# 255.255.255.255 (connect fails before anything is sent) with --protocol natpmp or pcp, never
+# UPnP (its discovery multicasts out of the real interface).
 #
 #   scripts/check-json.sh [NATCTL]     (default .build/debug/natctl; smoke-install.sh passes the installed one)
 #
@@ -65,17 +69,23 @@ alternate=$(jq -r 'select(.event == "listening") | .addresses[3]' "$work/serve.j
 [ -n "$primary" ] || { cat "$work/serve.err" >&2; echo "check-json: relay serve did not start" >&2; exit 1; }
 dead=127.0.0.1:9   # discard: nothing listens on loopback UDP 9 here
 
-run probe 0 ok -- probe --server "$primary" --server "$alternate" --json --timeout 5
-run probe-require 0 ok -- probe --server "$primary" --require udp --require no-nat --require stable-mapping --json
-run probe-nohost 2 name-not-resolved -- probe --server nohost.invalid:3478 --json --timeout 2
-run probe-nohost-require 2 name-not-resolved -- probe --server nohost.invalid:3478 --require udp --json --timeout 2
+run probe 0 ok -- probe --portmap off --server "$primary" --server "$alternate" --json --timeout 5
+run probe-require 0 ok -- probe --portmap off --server "$primary" --require udp --require no-nat --require stable-mapping --json
+run probe-nohost 2 name-not-resolved -- probe --portmap off --server nohost.invalid:3478 --json --timeout 2
+run probe-nohost-require 2 name-not-resolved -- probe --portmap off --server nohost.invalid:3478 --require udp --json --timeout 2
 jqcheck probe-nohost-require '.requirements[0].met == null and (.requirements[0].reason | type) == "string"'
-run probe-dead 2 no-answer -- probe --server "$dead" --json --timeout 0.5
-run probe-dead-require 1 assertion-failed -- probe --server "$dead" --require udp --json --timeout 0.5
+run probe-dead 2 no-answer -- probe --portmap off --server "$dead" --json --timeout 0.5
+run probe-dead-require 1 assertion-failed -- probe --portmap off --server "$dead" --require udp --json --timeout 0.5
 jqcheck probe-dead-require '.requirements[0].met == false'
-run probe-unchecked 2 not-checked -- probe --server "$primary" --require ipv6 --json
-run probe-family 2 no-server-of-family -- probe --server "$primary" --family ipv6 --json
-run probe-usage 64 usage -- probe --json --enough 0
+run probe-unchecked 2 not-checked -- probe --portmap off --server "$primary" --require ipv6 --json
+run probe-family 2 no-server-of-family -- probe --portmap off --server "$primary" --family ipv6 --json
+run probe-usage 64 usage -- probe --portmap off --json --enough 0
+run probe-gateway-usage 64 usage -- probe --gateway nonsense --json
+# --require portmap: null (exit 2) when the gateway was not asked, or could not be.
+run probe-portmap-off 2 not-checked -- probe --portmap off --server "$primary" --require portmap --json
+jqcheck probe-portmap-off '.port_mapping == null and .requirements[0].met == null'
+run probe-portmap-nogateway 2 not-checked -- probe --portmap ask --gateway 255.255.255.255 --server "$primary" --require portmap --json
+jqcheck probe-portmap-nogateway '.port_mapping.error.code == "no-gateway" and .port_mapping.protocols == [] and .requirements[0].met == null'
 
 run classify 0 ok -- classify --server "$primary" --expect mapping=eim --json --timeout 5
 jqcheck classify '.expectations[0].met == true'
@@ -100,9 +110,21 @@ run punch-nohost 2 name-not-resolved -- punch --server nohost.invalid:3478 --jso
 code="$RANDOM-amber-falcon-json"
 "$bin" punch --server "$primary" --code "$code" --timeout 15 --proof 3 --json >"$work/punch-a.json" 2>/dev/null &
 a=$!
-run punch 0 ok -- punch --server "$primary" --code "$code" --timeout 15 --proof 3 --json
+run punch 0 ok -- punch --server "$primary" --code "$code" --timeout 15 --proof 3 --portmap --gateway 255.255.255.255 --json
+jqcheck punch '.port_mapping == null and any(.warnings[]; startswith("no port mapping"))'
 wait $a || fail "punch: the first peer exited $?"
 "$python" scripts/check-schemas.py --expect-ok "$work/punch-a.json" >/dev/null || fail "punch: the first peer's document"
+
+# portmap: a closed NAT-PMP/PCP port answers with ICMP port unreachable (no-answer at once);
+# a gateway natctl cannot reach (connect to broadcast fails) is portmap-failed.
+run portmap-add-closed 2 no-answer -- portmap add --port 4000 --gateway 127.0.0.1 --protocol natpmp --timeout 1 --json
+jqcheck portmap-add-closed '.action == "add" and .mapping == null and .attempts[0].protocol == "natpmp" and .attempts[0].error.code == "no-answer"'
+run portmap-delete-closed 2 no-answer -- portmap delete --port 4000 --gateway 127.0.0.1 --protocol pcp --nonce 00112233445566778899aabb --timeout 1 --json
+jqcheck portmap-delete-closed '.deleted == false and .mapping.nonce == "00112233445566778899aabb"'
+run portmap-nogateway 2 portmap-failed -- portmap add --port 4000 --gateway 255.255.255.255 --protocol pcp --timeout 1 --json
+run portmap-delete-nonce 64 usage -- portmap delete --protocol pcp --port 4000 --json
+run portmap-list-natpmp 64 usage -- portmap list --protocol natpmp --json
+run portmap-usage 64 usage -- portmap add --port 0 --gateway 127.0.0.1 --protocol natpmp --json
 
 run trace-nofile 2 file-not-found -- trace --read /nonexistent --json
 run trace-badfile 2 bad-file -- trace --read /etc/hostname --json
