@@ -228,9 +228,9 @@ _natctl_probe() {
 
 _natctl_classify() {
     repeating_flags=()
-    non_repeating_flags=(--lifetime --dial-back --no-hairpin --verbose --json --version -h --help)
+    non_repeating_flags=(--lifetime --dial-back --portmap --no-hairpin --verbose --json --version -h --help)
     repeating_options=(--server --expect --listen-port)
-    non_repeating_options=(--family --port-samples --timeout --transmissions)
+    non_repeating_options=(--family --port-samples --gateway --timeout --transmissions)
     __natctl_offer_flags_options 0
 
     # Offer option value completions
@@ -249,6 +249,9 @@ _natctl_classify() {
         return
         ;;
     '--listen-port')
+        return
+        ;;
+    '--gateway')
         return
         ;;
     '--timeout')

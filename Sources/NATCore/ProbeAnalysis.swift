@@ -81,7 +81,7 @@ public enum ProbeRequirement: String, Sendable, CaseIterable {
             report.mappingVariesByDestIp == true || report.mappingVariesByDestPort == true
                 ? false : (report.mappingVariesByDestIp != nil || report.mappingVariesByDestPort != nil ? true : nil)
         case .portmap:
-            report.portMapping.flatMap { $0.mode == .off || $0.error != nil ? nil : !$0.usable.isEmpty }
+            report.portMapping.flatMap { $0.mode == .off || $0.error != nil ? nil : $0.offersUsableMapping }
         }
     }
 
@@ -92,7 +92,12 @@ public enum ProbeRequirement: String, Sendable, CaseIterable {
         case .ipv4, .ipv6: "no \(rawValue) server was tried"
         case .noNAT: "no server answered, so the mapping was not seen"
         case .stableMapping: "no two answers from different destinations could be compared (it needs a server with an RFC 5780 alternate address)"
-        case .portmap: report.portMapping?.error?.message ?? "the gateway was not asked (--portmap off or NATCTL_PORTMAP=off)"
+        case .portmap:
+            report.portMapping.map {
+                $0.error?.message ?? ($0.mode == .off
+                    ? "the gateway was not asked (--portmap off or NATCTL_PORTMAP=off)"
+                    : "no protocol is usable but PCP, whose ANNOUNCE does not tell the external address; --portmap map tests a mapping")
+            } ?? "the gateway was not asked (--portmap off or NATCTL_PORTMAP=off)"
         }
     }
 }

@@ -82,6 +82,7 @@ extension NatCtl {
             guard (0...32).contains(portSamples) else { throw ValidationError("--port-samples must be 0 to 32, not \(portSamples)") }
             _ = try ServerChoice.servers(named: server)
             if let gateway, IPAddress(gateway)?.family != .ipv4 { throw ValidationError("--gateway '\(gateway)' must be an IPv4 address") }
+            if gateway != nil, !portmap { throw ValidationError("--gateway names the gateway --portmap asks; add --portmap") }
             if portmap, !dialBack, listenPort.isEmpty { throw ValidationError("--portmap tests a mapping by dial-back: add --dial-back") }
         }
 

@@ -52,7 +52,6 @@ extension NatCtl.Portmap {
             // Caught from the start, so a signal during the first exchange still deletes.
             let termination = duration.map { TerminationSignal(limitSeconds: $0) }
             var report = PortMapCommandReport(action: "add")
-            defer { _ = report }
             let gateway: DefaultGateway
             do { gateway = try target.findGateway(into: &report) } catch let failure as CommandFailure {
                 try finish(&report, started, failure)

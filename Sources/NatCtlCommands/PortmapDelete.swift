@@ -43,8 +43,9 @@ extension NatCtl.Portmap {
             var failure: CommandFailure?
             do {
                 let gateway = try target.findGateway(into: &report)
+                // The protocol is the one that deletes it; until then, the first to try.
                 let mapping = PortMapping(
-                    protocol: .natpmp, transport: transport, internalAddress: gateway.localAddress, internalPort: port, externalAddress: nil,
+                    protocol: target.kinds[0], transport: transport, internalAddress: gateway.localAddress, internalPort: port, externalAddress: nil,
                     externalPort: externalPort ?? port, lifetimeSeconds: 0, nonce: nonce.flatMap(PortMapping.nonce(hex:)))
                 report.mapping = mapping
                 for kind in target.kinds where kind != .pcp || mapping.nonce != nil {

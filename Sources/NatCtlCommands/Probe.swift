@@ -44,7 +44,7 @@ extension NatCtl {
         @Option(name: .long, help: "Only this IP family (ipv4 or ipv6); both by default.")
         var family: IPAddress.Family?
 
-        @Option(name: .long, help: "Exit 1 unless this holds, 2 when it could not be checked: udp, ipv4, ipv6, no-nat, stable-mapping (repeatable).")
+        @Option(name: .long, help: "Exit 1 unless this holds, 2 when it could not be checked: udp, ipv4, ipv6, no-nat, stable-mapping, portmap (repeatable).")
         var require: [ProbeRequirement] = []
 
         @Option(name: .long, help: "Stop early once this many servers answered per family.")

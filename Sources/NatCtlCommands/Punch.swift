@@ -101,6 +101,7 @@ extension NatCtl {
             if let require, require != "direct" { throw ValidationError("--require takes 'direct', not '\(require)'") }
             if noRelay, noDirect { throw ValidationError("--no-relay and --no-direct leave nothing to try") }
             if let gateway, IPAddress(gateway)?.family != .ipv4 { throw ValidationError("--gateway '\(gateway)' must be an IPv4 address") }
+            if gateway != nil, !portmap { throw ValidationError("--gateway names the gateway --portmap asks; add --portmap") }
             if portmap, !peer.isEmpty { throw ValidationError("--portmap needs the rendezvous server to tell the peer the mapping; serverless --peer runs cannot") }
             guard timeout > 0, timeout <= 3600 else { throw ValidationError("--timeout must be between 0 and 3600 seconds") }
             guard (0...100_000).contains(maxProbes) else { throw ValidationError("--max-probes must be 0 to 100000") }

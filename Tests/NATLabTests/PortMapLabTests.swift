@@ -91,6 +91,9 @@ extension LabTests {
             #expect(survey["usable"] as? [String] == [])
             let warnings = survey["warnings"] as? [String] ?? []
             #expect(warnings.contains { $0.contains("no public address") }, "\(warnings)")
+            // Asking alone already tells: NAT-PMP's refusal holds for PCP on the same server.
+            let asked = try LabFixture.natctl(state, site: "a", ["probe", "--portmap", "ask", "--require", "portmap", "--json"])
+            #expect(asked.status == 1, "\(asked.stdout)")
             let added = try LabFixture.natctl(state, site: "a", ["portmap", "add", "--port", "4600", "--json"])
             #expect(added.status == 2)
             #expect((try LabFixture.json(added.stdout)["error"] as? [String: Any])?["code"] as? String == "portmap-failed")

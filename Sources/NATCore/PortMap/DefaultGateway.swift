@@ -59,7 +59,10 @@ public struct DefaultGateway: Sendable, Equatable {
         let connected = withUnsafePointer(to: &remote) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
-        guard connected == 0 else { throw PortMapError(.noGateway, "no route to gateway \(gateway): errno \(errno)") }
+        guard connected == 0 else {
+            let code = errno
+            throw PortMapError(.noGateway, "cannot reach gateway \(gateway): \(String(cString: strerror(code))) (errno \(code))")
+        }
         var local = sockaddr_in()
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         let named = withUnsafeMutablePointer(to: &local) {

@@ -14,7 +14,13 @@ public struct PortMapReport: Encodable, Sendable {
     public init(mode: PortMapSurvey.Mode) { self.mode = mode }
 
     /// Protocols that answered with a public external address (and, when tested, mapped).
-    public var usable: [PortMapProtocol] { protocols.filter(\.usable).map(\.protocol) }
+    public var usable: [PortMapProtocol] { protocols.filter { $0.usable == true }.map(\.protocol) }
+    /// Whether the gateway offers a mapping that reaches the internet: nil when the only
+    /// answer that might is PCP's ANNOUNCE, which says nothing of the external address.
+    public var offersUsableMapping: Bool? {
+        if !usable.isEmpty { return true }
+        return protocols.contains { $0.usable == nil } ? nil : false
+    }
     /// Protocols that answered at all.
     public var offered: [PortMapProtocol] { protocols.filter(\.answered).map(\.protocol) }
 
@@ -54,11 +60,12 @@ public struct PortMapReport: Encodable, Sendable {
 
         init(protocol: PortMapProtocol) { self.protocol = `protocol` }
 
-        /// Answered, with a public address, and (when a mapping was tried) mapped.
-        public var usable: Bool {
+        /// Answered, with a public address, and (when a mapping was tried) mapped; nil when it
+        /// answered but its external address is unknown (PCP without a test mapping).
+        public var usable: Bool? {
             // A failed deletion still proved the mapping; a failed mapping proves the opposite.
-            let mappingWorked = testMapping != nil || testMappingError == nil
-            return answered && error == nil && externalIsPublic != false && mappingWorked
+            guard answered, error == nil, externalIsPublic != false, testMapping != nil || testMappingError == nil else { return false }
+            return externalIsPublic == nil ? nil : true
         }
 
         mutating func note(_ address: IPAddress) {
@@ -84,7 +91,7 @@ public struct PortMapReport: Encodable, Sendable {
             var container = encoder.container(keyedBy: CodingKeys.self)
             try container.encode(`protocol`, forKey: .protocol)
             try container.encode(answered, forKey: .answered)
-            try container.encode(usable, forKey: .usable)
+            try container.encode(Nullable(wrappedValue: usable), forKey: .usable)
             try container.encode(_externalAddress, forKey: .externalAddress)
             try container.encode(_externalIsPublic, forKey: .externalIsPublic)
             try container.encode(_detail, forKey: .detail)

@@ -32,6 +32,7 @@ public enum PortMapSurvey {
             for await result in group { results.append(result) }
             return results.sorted { $0.protocol < $1.protocol }
         }
+        borrowPCPAddress(&report.protocols)
         report.warnings = warnings(report.protocols)
         report.durationMilliseconds = (ContinuousClock.now - started).millisecondsDouble
         return report
@@ -99,6 +100,24 @@ public enum PortMapSurvey {
         }
     }
 
+    /// PCP's ANNOUNCE carries no address, but NAT-PMP and PCP share port 5351 and one server
+    /// answers both (RFC 6887 §9, Appendix A): NAT-PMP's address is PCP's, and a NAT-PMP
+    /// refusal to name one (NETWORK_FAILURE on a private WAN) holds for PCP too.
+    static func borrowPCPAddress(_ results: inout [PortMapReport.ProtocolResult]) {
+        guard let pcp = results.firstIndex(where: { $0.protocol == .pcp && $0.answered && $0.error == nil && $0.externalAddress == nil }),
+            let natpmp = results.first(where: { $0.protocol == .natpmp && $0.answered })
+        else { return }
+        if let address = natpmp.externalAddress.flatMap(IPAddress.init) {
+            results[pcp].note(address)
+            results[pcp].detail = [results[pcp].detail, "external address from NAT-PMP (one server answers both on port 5351)"].compactMap { $0 }.joined(separator: "; ")
+        } else if let refusal = natpmp.error {
+            results[pcp].error = ReportError(
+                code: refusal.code,
+                message: "the same server (port 5351) gave NAT-PMP no external address, so PCP has none to map to: \(refusal.message)")
+            results[pcp].gatewayCode = natpmp.gatewayCode
+        }
+    }
+
     /// Plain-words cautions: an address nobody can reach, or gateways that disagree.
     static func warnings(_ results: [PortMapReport.ProtocolResult]) -> [String] {
         var warnings: [String] = []
@@ -108,8 +127,8 @@ public enum PortMapSurvey {
                 warnings.append("\(result.protocol.displayName) gives external address \(address), in \(kind): a mapping there is useless, another NAT stands between the gateway and the internet")
             }
         }
-        let refusing = results.filter { $0.answered && !$0.usable }
-        if !refusing.isEmpty && !results.contains(where: \.usable) {
+        let refusing = results.filter { $0.answered && $0.usable == false }
+        if !refusing.isEmpty && !results.contains(where: { $0.usable != false }) {
             warnings.append("the gateway answers \(refusing.map(\.protocol.displayName).joined(separator: ", ")) but cannot map to the internet: it probably has no public address (a carrier-grade NAT or another router in front of it)")
         }
         let addresses = Set(results.compactMap(\.externalAddress))

@@ -83,7 +83,7 @@ public struct PortMapping: Sendable, Equatable, Encodable {
 
     enum CodingKeys: String, CodingKey {
         case `protocol`, transport, internalAddress = "internal_address", internalPort = "internal_port"
-        case externalAddress = "external_address", externalPort = "external_port", lifetimeSeconds = "lifetime_s", description, nonce
+        case externalAddress = "external_address", externalPort = "external_port", lifetimeMilliseconds = "lifetime_ms", description, nonce
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -94,7 +94,8 @@ public struct PortMapping: Sendable, Equatable, Encodable {
         try container.encode(internalPort, forKey: .internalPort)
         try container.encode(externalAddress?.description, forKey: .externalAddress)
         try container.encode(externalPort, forKey: .externalPort)
-        try container.encode(lifetimeSeconds, forKey: .lifetimeSeconds)
+        // natctl's JSON gives durations in milliseconds (`_ms`); the protocols grant whole seconds.
+        try container.encode(UInt64(lifetimeSeconds) * 1000, forKey: .lifetimeMilliseconds)
         try container.encode(description, forKey: .description)
         try container.encode(nonce.map { $0.map { String($0, radix: 16).leftPadded(to: 2) }.joined() }, forKey: .nonce)
     }

@@ -50,7 +50,7 @@ enum PortmapRendering {
             if let mapping = result.testMapping { parts.append("test mapping \(describe(mapping))\(result.testMappingDeleted == true ? ", deleted" : "")") }
             if let error = result.testMappingError { parts.append("test mapping failed: \(error.message)") }
             if let error = result.error { parts.append(result.answered ? error.message : "no answer") }
-            lines.append("  \(result.protocol.displayName): \(result.usable ? "usable" : (result.answered ? "answers, not usable" : "absent")); \(parts.joined(separator: "; "))")
+            lines.append("  \(result.protocol.displayName): \(result.usable.map { $0 ? "usable" : (result.answered ? "answers, not usable" : "absent") } ?? "answers (external address unknown)"); \(parts.joined(separator: "; "))")
         }
         lines.append(contentsOf: report.warnings.map { "  warning: \($0)" })
         return lines
