@@ -6,7 +6,7 @@ import Foundation
 /// miniupnpd 2.3.1 calls the lab's documentation-range WAN "reserved" and refuses to map on
 /// it unless STUN shows a full-cone path (`ext_perform_stun`): it asks the lab server, whose
 /// answers from the other address come in through the router's input chain (see
-/// `NATBehaviour.routerRuleset`'s `routerServices`). Debian's nft_init.sh is broken (it sources
+/// `NATBehaviour.routerRuleset`'s `routerServicePeers`). Debian's nft_init.sh is broken (it sources
 /// the iptables helpers), so the builder makes miniupnpd's table and chains itself.
 extension LabBuilder {
     static func startPortMapper(_ site: LabState.Site, lab: String) throws(LabError) -> Int32 {

@@ -25,7 +25,7 @@ extension LabBuilder {
             site.behaviour.routerRuleset(
                 wanAddress: plan.homeWAN, lossPercent: spec.lossPercent, hairpin: site.hairpin && carrier == nil,
                 udpTimeout: site.udpTimeoutSeconds, lan: plan.lan, inputFirewall: site.inputFirewall,
-                routerServices: site.portMapping != nil)
+                routerServicePeers: site.portMapping != nil ? [serverPrimary, serverAlternate] : [])
             + NATBehaviour.forwardRuleset(ports: site.forwardedPorts, host: plan.host)
             + (plan.host6.map {
                 site.behaviour.ipv6Ruleset(

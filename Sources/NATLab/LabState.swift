@@ -127,5 +127,11 @@ public struct LabState: Codable, Sendable {
         try? FileManager.default.removeItem(at: file(name))
         try? FileManager.default.removeItem(at: serverLog(name))
         try? FileManager.default.removeItem(at: serverLog(name, family: "6"))
+        // Each portmap site's miniupnpd config, log, lease and pid files.
+        let prefix = "\(name)-"
+        for file in (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+        where file.hasPrefix(prefix) && file.contains("-miniupnpd.") {
+            try? FileManager.default.removeItem(at: directory.appendingPathComponent(file))
+        }
     }
 }

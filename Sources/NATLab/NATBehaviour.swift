@@ -76,16 +76,18 @@ public enum NATBehaviour: String, CaseIterable, Sendable, Codable {
     /// byte-swapped); the plain masquerade after it catches anything the map misses, which
     /// would otherwise leave un-NATed.
     ///
-    /// `routerServices` lets UDP in to sockets the router itself opened (miniupnpd's STUN check
-    /// of its WAN, whose answers come from the server's other address and port); packets to
-    /// ports with no socket, such as the host's mappings, are still dropped.
+    /// `routerServicePeers` lets UDP from those addresses in to sockets the router itself
+    /// opened (miniupnpd's STUN check of its WAN, whose answers come from the server's other
+    /// address and port); packets to ports with no socket, such as the host's mappings, and
+    /// from anyone else, such as to miniupnpd's SSDP socket, are still dropped. Non-empty also
+    /// keeps the router's own traffic out of the translation.
     ///
     /// `inputFirewall: false` leaves out the input chain, as many real routers do: an unsolicited
     /// packet to the router's public address then stays in conntrack, and the host's next packet
     /// to that sender gets a new external port (the mapping was claimed).
     func routerRuleset(
         wanAddress: String, lossPercent: Int, hairpin: Bool = false, udpTimeout: Int? = nil, lan: String = "10.0.0.0/8",
-        inputFirewall: Bool = true, routerServices: Bool = false
+        inputFirewall: Bool = true, routerServicePeers: [String] = []
     ) -> String {
         var chains: [String] = []
         let mapsMappings = self == .eimEIF || self == .eimADF || hairpin
@@ -97,7 +99,7 @@ public enum NATBehaviour: String, CaseIterable, Sendable, Codable {
             chains.append("""
                 chain router_in {
                     type filter hook input priority filter; policy accept;
-                \(routerServices ? "    iifname \"wan\" meta l4proto udp socket transparent 0 accept\n" : "")\
+                \(routerServicePeers.isEmpty ? "" : "    iifname \"wan\" ip saddr { \(routerServicePeers.joined(separator: ", ")) } meta l4proto udp socket transparent 0 accept\n")\
                     iifname "wan" meta l4proto udp ct state new drop
                 }
                 """)
@@ -105,7 +107,7 @@ public enum NATBehaviour: String, CaseIterable, Sendable, Codable {
         if self != .none {
             // The router's own sockets (miniupnpd's STUN check) keep their ports, as on a real
             // router whose WAN address they already have; only the LAN is translated.
-            let inside = routerServices ? "ip saddr != \(wanAddress) " : ""
+            let inside = routerServicePeers.isEmpty ? "" : "ip saddr != \(wanAddress) "
             let sequential =
                 self == .apdmAPDFSequential
                 ? "    oifname \"wan\" \(inside)meta l4proto udp snat ip to \(wanAddress) : numgen inc mod \(Self.sequentialPorts) map { "

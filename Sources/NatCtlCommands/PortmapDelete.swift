@@ -12,8 +12,10 @@ extension NatCtl.Portmap {
             abstract: "Delete a mapping this host made.",
             discussion: """
                 NAT-PMP deletes by local port, UPnP by external port, PCP by local port and the \
-                nonce 'portmap add' printed (--nonce). With --protocol auto, each protocol that \
-                can is tried until one deletes it.
+                nonce 'portmap add' printed (--nonce). With --protocol auto, every protocol that \
+                can is asked: NAT-PMP and PCP answer success for a mapping they do not hold \
+                (RFC 6886 §3.4), so stopping at the first success could leave a UPnP mapping \
+                open on a router that keeps separate tables.
                 """
         )
 
@@ -52,10 +54,11 @@ extension NatCtl.Portmap {
                     do {
                         let mapper = try await PortMapSelection.mapper(kind, gateway: gateway, limit: target.limit)
                         try await mapper.delete(mapping, limit: target.limit)
-                        report.protocol = kind
-                        report.mapping?.protocol = kind
+                        if report.protocol == nil {
+                            report.protocol = kind
+                            report.mapping?.protocol = kind
+                        }
                         report.deleted = true
-                        break
                     } catch {
                         report.attempts.append(.init(kind, error))
                     }

@@ -47,11 +47,11 @@ import Testing
 
     @Test(arguments: ["natpmp", "pcp"])
     func aClosedGatewayPortIsNoAnswer(protocol name: String) throws {
-        let started = ContinuousClock.now
+        // A long timeout: only the ICMP port unreachable can end the wait with this message.
         let run = try Self.run(
-            "portmap", "add", "--port", "4000", "--gateway", "127.0.0.1", "--protocol", name, "--timeout", "1", "--json")
-        #expect(ContinuousClock.now - started < .seconds(10))
+            "portmap", "add", "--port", "4000", "--gateway", "127.0.0.1", "--protocol", name, "--timeout", "15", "--json")
         #expect(run.status == 2, "\(run.stderr)")
+        #expect(run.stderr.contains("ICMP port unreachable"), "\(run.stderr)")
         #expect(run.schema == "natctl.portmap/1" && run.code == "no-answer")
         #expect(run.document["action"] as? String == "add")
         #expect(run.document["gateway"] as? String == "127.0.0.1")

@@ -20,7 +20,10 @@ enum GatewayExchange {
                     channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(Collector(continuation: continuation)) }
                 }
                 .bind(host: (local ?? .unspecified(gateway.family)).description, port: 0)
-                .flatMap { channel in channel.connect(to: try! SocketAddress(ipAddress: gateway.description, port: Int(port))).map { channel } }
+                .flatMap { channel in
+                    channel.eventLoop.makeCompletedFuture { try SocketAddress(ipAddress: gateway.description, port: Int(port)) }
+                        .flatMap { channel.connect(to: $0) }.map { channel }
+                }
                 .get()
         } catch {
             throw PortMapError(.io, "cannot open a UDP socket toward \(gateway):\(port): \(error)")

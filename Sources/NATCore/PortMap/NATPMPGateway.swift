@@ -56,6 +56,10 @@ public struct NATPMPGateway: PortMapper {
     private func exchange(_ request: [UInt8], limit: Duration, matches: @escaping @Sendable (NATPMPMessage) -> Bool) async throws(PortMapError) -> NATPMPMessage {
         let gatewayAddress = gateway.address
         let outcome = try await GatewayExchange.run(request, to: gatewayAddress, limit: limit) { bytes -> Result<NATPMPMessage, PortMapError>? in
+            // A PCP-only server answers NAT-PMP in PCP's format (RFC 6887 §9): no NAT-PMP here.
+            if bytes.first == PCPRequest.version {
+                return .failure(PortMapError(.unsupported, "the gateway speaks PCP, not NAT-PMP (it answered version 2)", gatewayCode: "UNSUPP_VERSION"))
+            }
             do {
                 let message = try NATPMPMessage.decode(bytes)
                 return matches(message) ? .success(message) : nil

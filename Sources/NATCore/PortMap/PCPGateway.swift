@@ -64,7 +64,7 @@ public struct PCPGateway: PortMapper {
         let outcome = try await GatewayExchange.run(request, to: gatewayAddress, from: gateway.localAddress, limit: limit) { bytes -> Result<PCPResponse, PortMapError>? in
             // A NAT-PMP-only gateway answers a PCP request in NAT-PMP's format (RFC 6887 §9).
             if bytes.first == 0, let old = try? NATPMPMessage.decode(bytes) {
-                return .failure(PortMapError(.refused, "the gateway speaks NAT-PMP, not PCP (it answered version 0, \(old.result))", gatewayCode: "UNSUPP_VERSION"))
+                return .failure(PortMapError(.unsupported, "the gateway speaks NAT-PMP, not PCP (it answered version 0, \(old.result))", gatewayCode: "UNSUPP_VERSION"))
             }
             do {
                 let response = try PCPResponse.decode(bytes)

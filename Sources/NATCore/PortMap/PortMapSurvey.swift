@@ -48,6 +48,9 @@ public enum PortMapSurvey {
     static func ask(_ kind: PortMapProtocol, gateway: DefaultGateway, mode: Mode, limit: Duration) async -> PortMapReport.ProtocolResult {
         let started = ContinuousClock.now
         let first = min(limit, firstAnswerLimit)
+        // Every step shares the one deadline (probe's --timeout).
+        let deadline = started + limit
+        let left = { max(.milliseconds(1), deadline - ContinuousClock.now) }
         var result = PortMapReport.ProtocolResult(protocol: kind)
         let mapper: any PortMapper
         do {
@@ -67,33 +70,36 @@ public enum PortMapSurvey {
                 mapper = upnp
                 result.answered = true
                 result.detail = upnp.summary
-                let left = limit - (ContinuousClock.now - started)
-                result.note(try await upnp.externalAddress(limit: max(left, .milliseconds(500))))
+                result.note(try await upnp.externalAddress(limit: left()))
             }
         } catch {
             result.fail(error)
             result.durationMilliseconds = (ContinuousClock.now - started).millisecondsDouble
             return result
         }
-        if mode == .map { await testMapping(mapper, into: &result, limit: limit) }
+        if mode == .map { await testMapping(mapper, into: &result, limit: left()) }
         result.durationMilliseconds = (ContinuousClock.now - started).millisecondsDouble
         return result
     }
 
     /// A 60-second UDP mapping of a random high port, deleted at once: proves the gateway maps,
-    /// and gives PCP's external address.
+    /// and gives PCP's external address. Making it shares `limit`; deleting it gets at least
+    /// half a second more, so a slow add does not leave a mapping behind.
     static func testMapping(_ mapper: any PortMapper, into result: inout PortMapReport.ProtocolResult, limit: Duration) async {
         let port = UInt16.random(in: 40000...59999)
+        let deadline = ContinuousClock.now + limit
         do {
             let mapping = try await mapper.add(PortMapRequest(transport: .udp, internalPort: port, lifetimeSeconds: 60, description: "natctl probe test"), limit: limit)
             result.testMapping = mapping
             if result.externalAddress == nil, let external = mapping.externalAddress { result.note(external) }
             do {
-                try await mapper.delete(mapping, limit: limit)
+                try await mapper.delete(mapping, limit: max(.milliseconds(500), deadline - ContinuousClock.now))
                 result.testMappingDeleted = true
             } catch {
                 result.testMappingDeleted = false
-                result.testMappingError = ReportError(code: error.kind.rawValue, message: "the test mapping was made but not deleted (it expires in 60 s): \(error.message)")
+                // A gateway that takes only permanent leases (UPnP 725) keeps it until deleted.
+                let expiry = mapping.lifetimeSeconds == 0 ? "it stays until deleted by hand" : "it expires in \(mapping.lifetimeSeconds) s"
+                result.testMappingError = ReportError(code: error.kind.rawValue, message: "the test mapping was made but not deleted (\(expiry)): \(error.message)")
             }
         } catch {
             result.testMappingError = error.report
@@ -102,7 +108,8 @@ public enum PortMapSurvey {
 
     /// PCP's ANNOUNCE carries no address, but NAT-PMP and PCP share port 5351 and one server
     /// answers both (RFC 6887 §9, Appendix A): NAT-PMP's address is PCP's, and a NAT-PMP
-    /// refusal to name one (NETWORK_FAILURE on a private WAN) holds for PCP too.
+    /// refusal to name one (NETWORK_FAILURE on a private WAN) holds for PCP too. Any other
+    /// NAT-PMP error (a PCP-only server's version refusal) says nothing about PCP.
     static func borrowPCPAddress(_ results: inout [PortMapReport.ProtocolResult]) {
         guard let pcp = results.firstIndex(where: { $0.protocol == .pcp && $0.answered && $0.error == nil && $0.externalAddress == nil }),
             let natpmp = results.first(where: { $0.protocol == .natpmp && $0.answered })
@@ -110,7 +117,7 @@ public enum PortMapSurvey {
         if let address = natpmp.externalAddress.flatMap(IPAddress.init) {
             results[pcp].note(address)
             results[pcp].detail = [results[pcp].detail, "external address from NAT-PMP (one server answers both on port 5351)"].compactMap { $0 }.joined(separator: "; ")
-        } else if let refusal = natpmp.error {
+        } else if let refusal = natpmp.error, natpmp.gatewayCode == NATPMPResult.networkFailure.description {
             results[pcp].error = ReportError(
                 code: refusal.code,
                 message: "the same server (port 5351) gave NAT-PMP no external address, so PCP has none to map to: \(refusal.message)")

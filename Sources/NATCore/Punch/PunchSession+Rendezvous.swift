@@ -16,7 +16,7 @@ extension PunchSession {
             if let predicted = hint.predicted { localCandidates.append(PunchCandidate(.predicted, predicted)) }
             report.localMapping = hint.mapping.behaviour.description
         }
-        if configuration.portMapping { await mapGatewayPort(main) }
+        if configuration.portMapping { await mapGatewayPort() }
         report.localCandidates = localCandidates.map { "\($0.kind) \($0.address)" }
         var nextRegistration: Int64 = 0
         var announced = false
