@@ -292,7 +292,7 @@ complete -c 'natctl' -n '__natctl_should_offer_completions_for_positional "natct
 complete -c 'natctl' -n '__natctl_should_offer_completions_for_positional "natctl lab" -eq 1' -fa 'list' -d 'List the NAT behaviours a lab site can have.'
 complete -c 'natctl' -n '__natctl_should_offer_completions_for_positional "natctl lab" -eq 1' -fa 'verify' -d 'Prove each site\'s NAT behaviour with packets before anyone trusts its label.'
 complete -c 'natctl' -n '__natctl_should_offer_completions_for_flags_or_options "natctl lab up"' -l 'site' -d 'A site and its NAT behaviour, e.g. a=eim-apdf, with options: a=eim-apdf,hairpin,no-input-firewall,udp-timeout=5,cgnat or cgnat=apdm-apdf (repeatable, at most 2).' -rfka ''
-complete -c 'natctl' -n '__natctl_should_offer_completions_for_flags_or_options "natctl lab up" loss' -l 'loss' -d 'Random loss on each router, per direction, in percent.' -rfka ''
+complete -c 'natctl' -n '__natctl_should_offer_completions_for_flags_or_options "natctl lab up" loss' -l 'loss' -d 'Random loss on each router\'s WAN link, per direction, in percent (outbound: after the NAT, on the wire).' -rfka ''
 complete -c 'natctl' -n '__natctl_should_offer_completions_for_flags_or_options "natctl lab up" delay' -l 'delay' -d 'One-way delay on each site\'s WAN link, in ms (natctl\'s userspace wire; this kernel has no netem).' -rfka ''
 complete -c 'natctl' -n '__natctl_should_offer_completions_for_flags_or_options "natctl lab up" jitter' -l 'jitter' -d 'Each frame\'s delay varies by up to this much either way (reorders).' -rfka ''
 complete -c 'natctl' -n '__natctl_should_offer_completions_for_flags_or_options "natctl lab up"' -l 'forward' -d 'Forward a port from a site\'s router to its host, UDP and TCP (repeatable).' -rfka ''

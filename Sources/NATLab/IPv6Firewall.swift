@@ -10,7 +10,7 @@ extension NATBehaviour {
     /// - `none`: open, like its IPv4 (only loss, if any); `udp-blocked` drops UDP here too.
     /// - `forwardedPorts` become pinholes to the host, IPv6's port forward.
     /// - `udpTimeout` needs its own ct timeout object: one with `l3proto ip` ignores IPv6.
-    func ipv6Ruleset(host: String, forwardedPorts: [UInt16], lossPercent: Int, udpTimeout: Int?) -> String {
+    func ipv6Ruleset(host: String, forwardedPorts: [UInt16], udpTimeout: Int?) -> String {
         var chains: [String] = []
         if self != .none {
             let pinholes = forwardedPorts.flatMap { port in
@@ -26,6 +26,6 @@ extension NATBehaviour {
         if let udpTimeout, self != .none {
             chains.append(NFTables.udpTimeout(udpTimeout, l3proto: "ip6"))
         }
-        return NFTables.table("ip6 natlab6", chains: chains, lossPercent: lossPercent)
+        return NFTables.table("ip6 natlab6", chains: chains)
     }
 }

@@ -23,14 +23,15 @@ extension LabBuilder {
         if let prefix = plan.sitePrefix6, let edge6 = plan.wan6 { try ip(internet, "-6", "route", "add", prefix, "via", edge6) }
         let ruleset =
             site.behaviour.routerRuleset(
-                wanAddress: plan.homeWAN, lossPercent: spec.lossPercent, hairpin: site.hairpin && carrier == nil,
+                wanAddress: plan.homeWAN, hairpin: site.hairpin && carrier == nil,
                 udpTimeout: site.udpTimeoutSeconds, lan: plan.lan, inputFirewall: site.inputFirewall,
                 routerServicePeers: site.portMapping != nil ? [serverPrimary, serverAlternate] : [])
             + NATBehaviour.forwardRuleset(ports: site.forwardedPorts, host: plan.host)
             + (plan.host6.map {
                 site.behaviour.ipv6Ruleset(
-                    host: $0, forwardedPorts: site.forwardedPorts, lossPercent: spec.lossPercent, udpTimeout: site.udpTimeoutSeconds)
+                    host: $0, forwardedPorts: site.forwardedPorts, udpTimeout: site.udpTimeoutSeconds)
             } ?? "")
+            + NFTables.wireLoss(spec.lossPercent)
         if !ruleset.isEmpty {
             try HostCommand.run(["ip", "netns", "exec", router, "nft", "-f", "-"], input: ruleset)
         }
@@ -79,7 +80,7 @@ extension LabBuilder {
         try enableForwarding(router, ipv6: plan.cgnatInside6 != nil)
         try ip(router, "route", "add", "default", "via", inside)
         if let inside6 = plan.cgnatInside6 { try ip(router, "-6", "route", "add", "default", "via", inside6) }
-        let ruleset = behaviour.routerRuleset(wanAddress: plan.wan, lossPercent: 0, hairpin: hairpin, lan: link, inputFirewall: inputFirewall)
+        let ruleset = behaviour.routerRuleset(wanAddress: plan.wan, hairpin: hairpin, lan: link, inputFirewall: inputFirewall)
         if !ruleset.isEmpty {
             try HostCommand.run(["ip", "netns", "exec", carrier, "nft", "-f", "-"], input: ruleset)
         }

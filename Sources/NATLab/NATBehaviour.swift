@@ -63,7 +63,7 @@ public enum NATBehaviour: String, CaseIterable, Sendable, Codable {
             \(rules.joined(separator: "\n"))
             }
             """
-        return NFTables.table("ip natlab_forward", chains: [chain], lossPercent: 0)
+        return NFTables.table("ip natlab_forward", chains: [chain])
     }
 
     /// The router's nftables ruleset. `wan` and `lan` are the router's interface names.
@@ -86,7 +86,7 @@ public enum NATBehaviour: String, CaseIterable, Sendable, Codable {
     /// packet to the router's public address then stays in conntrack, and the host's next packet
     /// to that sender gets a new external port (the mapping was claimed).
     func routerRuleset(
-        wanAddress: String, lossPercent: Int, hairpin: Bool = false, udpTimeout: Int? = nil, lan: String = "10.0.0.0/8",
+        wanAddress: String, hairpin: Bool = false, udpTimeout: Int? = nil, lan: String = "10.0.0.0/8",
         inputFirewall: Bool = true, routerServicePeers: [String] = []
     ) -> String {
         var chains: [String] = []
@@ -142,7 +142,7 @@ public enum NATBehaviour: String, CaseIterable, Sendable, Codable {
                 }
                 """)
         }
-        return NFTables.table("ip natlab", chains: chains, lossPercent: lossPercent)
+        return NFTables.table("ip natlab", chains: chains)
     }
 
     /// The record of mappings (external port → inside endpoint) and of contacted endpoints,

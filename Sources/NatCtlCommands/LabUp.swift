@@ -29,7 +29,7 @@ extension NatCtl.Lab {
                 valueName: "name=behaviour[,options]"))
         var site: [String] = ["a=eim-apdf"]
 
-        @Option(name: .long, help: ArgumentHelp("Random loss on each router, per direction, in percent.", valueName: "pct"))
+        @Option(name: .long, help: ArgumentHelp("Random loss on each router's WAN link, per direction, in percent (outbound: after the NAT, on the wire).", valueName: "pct"))
         var loss: Int = 0
 
         @Option(
