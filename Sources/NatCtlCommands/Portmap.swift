@@ -57,6 +57,15 @@ struct PortMapTarget: ParsableArguments {
         }
     }
 
+    /// Prints the document (text or JSON) with its error and duration, then fails if it did.
+    func finish(_ report: inout PortMapCommandReport, started: ContinuousClock.Instant, failure: CommandFailure?) throws {
+        report.error = failure?.object
+        report.durationMs = (ContinuousClock.now - started).millisecondsDouble
+        let final = report
+        try output.emit(final) { PortmapRendering.text(final) }
+        if let failure { throw failure }
+    }
+
     /// The cause when every protocol failed: no answer at all, or refusals.
     static func failure(_ attempts: [PortMapSelection.Attempt], doing what: String) -> CommandFailure {
         let reasons = attempts.map { "\($0.protocol.displayName): \($0.error.message)" }.joined(separator: "; ")

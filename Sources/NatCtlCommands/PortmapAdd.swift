@@ -54,14 +54,14 @@ extension NatCtl.Portmap {
             var report = PortMapCommandReport(action: "add")
             let gateway: DefaultGateway
             do { gateway = try target.findGateway(into: &report) } catch let failure as CommandFailure {
-                try finish(&report, started, failure)
+                try target.finish(&report, started: started, failure: failure)
                 return
             }
             let request = PortMapRequest(transport: transport, internalPort: port, suggestedExternalPort: externalPort, lifetimeSeconds: lifetime, description: label)
             let added = await PortMapSelection.add(request, kinds: target.kinds, gateway: gateway, limit: target.limit)
             report.attempts = added.attempts
             guard let mapper = added.mapper, let mapping = added.mapping else {
-                try finish(&report, started, PortMapTarget.failure(added.attempts, doing: "map \(transport.rawValue) port \(port)"))
+                try target.finish(&report, started: started, failure: PortMapTarget.failure(added.attempts, doing: "map \(transport.rawValue) port \(port)"))
                 return
             }
             report.protocol = mapper.kind
@@ -75,7 +75,7 @@ extension NatCtl.Portmap {
                 Console.error("natctl portmap: mapped with \(mapper.kind.displayName): \(PortmapRendering.describe(mapping)); renewing it until the duration ends or SIGINT/SIGTERM, then deleting it")
                 await keep(mapping, with: mapper, until: termination, into: &report)
             }
-            try finish(&report, started, nil)
+            try target.finish(&report, started: started, failure: nil)
         }
 
         /// Renews at half the granted lifetime until the run ends, then deletes.
@@ -114,14 +114,6 @@ extension NatCtl.Portmap {
                 report.deleted = false
                 report.warnings.append("the mapping could not be deleted (it expires on its own): \(error.message)")
             }
-        }
-
-        private func finish(_ report: inout PortMapCommandReport, _ started: ContinuousClock.Instant, _ failure: CommandFailure?) throws {
-            report.error = failure?.object
-            report.durationMs = (ContinuousClock.now - started).millisecondsDouble
-            let final = report
-            try target.output.emit(final) { PortmapRendering.text(final) }
-            if let failure { throw failure }
         }
     }
 }

@@ -68,11 +68,7 @@ extension NatCtl.Portmap {
                     failure = PortMapTarget.failure(report.attempts, doing: "delete the mapping of \(transport.rawValue) port \(port)")
                 }
             } catch let cause as CommandFailure { failure = cause }
-            report.error = failure?.object
-            report.durationMs = (ContinuousClock.now - started).millisecondsDouble
-            let final = report
-            try target.output.emit(final) { PortmapRendering.text(final) }
-            if let failure { throw failure }
+            try target.finish(&report, started: started, failure: failure)
         }
     }
 
@@ -107,11 +103,7 @@ extension NatCtl.Portmap {
                     failure = PortMapTarget.failure(report.attempts, doing: "list the gateway's mappings")
                 }
             } catch let cause as CommandFailure { failure = cause }
-            report.error = failure?.object
-            report.durationMs = (ContinuousClock.now - started).millisecondsDouble
-            let final = report
-            try target.output.emit(final) { PortmapRendering.text(final) }
-            if let failure { throw failure }
+            try target.finish(&report, started: started, failure: failure)
         }
     }
 }
