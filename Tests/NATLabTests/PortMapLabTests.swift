@@ -120,6 +120,7 @@ extension LabTests {
             let (a, b) = try await PunchPair.outputs(state, a: code + ["--portmap"], b: code, common: ["--timeout", "20", "--require", "direct"])
             let pair = PunchPair(statuses: [a.status, b.status], reports: try [a, b].map { try LabFixture.json($0.stdout) })
             #expect(pair.succeeded && pair.kind == "direct", "\(pair.summary)")
+            #expect(pair.reports.map { $0["strategy"] as? String } == ["simultaneous-open", "simultaneous-open"], "both sides see the mapping and choose alike")
             let mapping = try #require(pair.reports[0]["port_mapping"] as? [String: Any], "site a made no mapping: \(pair.reports[0]["warnings"] ?? "")")
             let candidate = "\(state.sites[0].publicAddress):\(mapping["external_port"] as? Int ?? 0)"
             #expect(pair.reports[1]["remote"] as? String == candidate, "b reached a through the mapping")

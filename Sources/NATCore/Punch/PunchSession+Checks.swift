@@ -10,8 +10,15 @@ extension PunchSession {
     func startChecks(controlling: Bool, startIn: Int64) {
         checkStart = now + startIn
         if configuration.server != nil {
-            strategy = PunchStrategy.choose(
-                local: hint?.mapping.behaviour ?? .unknown, peer: peer.mapping?.behaviour ?? .unknown, maxProbes: configuration.maxProbes)
+            // A gateway mapping (either side's portmap candidate) is open to every sender, so
+            // plain checks to it connect whatever the NATs do: no prediction, no many-ports
+            // burst. Both sides see both candidate lists, so they choose alike.
+            let mapped = (localCandidates + peer.candidates).contains { $0.kind == .portMapped }
+            strategy =
+                mapped
+                ? .simultaneousOpen
+                : PunchStrategy.choose(
+                    local: hint?.mapping.behaviour ?? .unknown, peer: peer.mapping?.behaviour ?? .unknown, maxProbes: configuration.maxProbes)
         }
         report.strategy = strategy
         let remaining = max(0, deadline - checkStart)

@@ -4,7 +4,8 @@ import NATWire
 /// How a punch attempt goes about it, decided the same way on both sides from the two
 /// mapping hints exchanged through the server (the classifier's knowledge where known).
 public enum PunchStrategy: String, Sendable, Codable {
-    /// Both map endpoint-independently (or one has no NAT): checks from both sides cross.
+    /// Both map endpoint-independently (or one has no NAT, or offers a gateway mapping from
+    /// UPnP, NAT-PMP or PCP): checks from both sides cross.
     case simultaneousOpen = "simultaneous-open"
     /// At least one side allocates ports in sequence: check the predicted ports, in the same
     /// order on both sides, so each side's n-th new mapping meets the other's n-th.
