@@ -31,9 +31,14 @@ extension LabBuilder {
                 site.behaviour.ipv6Ruleset(
                     host: $0, forwardedPorts: site.forwardedPorts, udpTimeout: site.udpTimeoutSeconds)
             } ?? "")
-            + NFTables.wireLoss(spec.lossPercent)
         if !ruleset.isEmpty {
             try HostCommand.run(["ip", "netns", "exec", router, "nft", "-f", "-"], input: ruleset)
+        }
+        // Loss on the site's link to the internet: the edge's WAN, after every NAT of the site
+        // (behind a sequential CGNAT too, a lost packet has taken its port, as on a real link).
+        let loss = NFTables.wireLoss(spec.lossPercent)
+        if !loss.isEmpty {
+            try HostCommand.run(["ip", "netns", "exec", edge, "nft", "-f", "-"], input: loss)
         }
         return LabState.Site(
             name: site.name, behaviour: site.behaviour, hostNamespace: host, routerNamespace: router,
@@ -66,7 +71,8 @@ extension LabBuilder {
 
     /// The CGNAT: `lan` towards the home router's `wan` across RFC 6598 shared space, its NAT
     /// ruleset on its own `wan`, and (IPv6) a route to the site's LAN via the home router.
-    /// Loss and the udp-timeout stay on the home router, so a site's path drops and expires once.
+    /// The udp-timeout stays on the home router and loss goes on the edge (this CGNAT), so a
+    /// site's path drops and expires once.
     private static func buildCGNAT(
         _ carrier: String, behaviour: NATBehaviour, router: String, plan: SiteAddresses, hairpin: Bool, inputFirewall: Bool
     ) throws(LabError) {

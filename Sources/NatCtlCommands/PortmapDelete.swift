@@ -15,7 +15,9 @@ extension NatCtl.Portmap {
                 nonce 'portmap add' printed (--nonce). With --protocol auto, every protocol that \
                 can is asked: NAT-PMP and PCP answer success for a mapping they do not hold \
                 (RFC 6886 §3.4), so stopping at the first success could leave a UPnP mapping \
-                open on a router that keeps separate tables.
+                open on a router that keeps separate tables. Only UPnP's answer is proof: when \
+                UPnP answers and refuses for any reason but 714 NoSuchEntryInArray, the delete \
+                counts as failed (exit 2) whatever NAT-PMP and PCP said.
                 """
         )
 
@@ -45,25 +47,37 @@ extension NatCtl.Portmap {
             var failure: CommandFailure?
             do {
                 let gateway = try target.findGateway(into: &report)
-                // The protocol is the one that deletes it; until then, the first to try.
+                let nonce = nonce.flatMap(PortMapping.nonce(hex:))
+                // PCP can only delete with the nonce; without it, it is not asked.
+                let kinds = target.kinds.filter { $0 != .pcp || nonce != nil }
+                // The protocol is the one that deletes it; until then, the first to ask.
                 let mapping = PortMapping(
-                    protocol: target.kinds[0], transport: transport, internalAddress: gateway.localAddress, internalPort: port, externalAddress: nil,
-                    externalPort: externalPort ?? port, lifetimeSeconds: 0, nonce: nonce.flatMap(PortMapping.nonce(hex:)))
+                    protocol: kinds[0], transport: transport, internalAddress: gateway.localAddress, internalPort: port, externalAddress: nil,
+                    externalPort: externalPort ?? port, lifetimeSeconds: 0, nonce: nonce)
                 report.mapping = mapping
-                for kind in target.kinds where kind != .pcp || mapping.nonce != nil {
+                var succeeded: [PortMapProtocol] = []
+                var upnpError: PortMapError?
+                for kind in kinds {
                     do {
                         let mapper = try await PortMapSelection.mapper(kind, gateway: gateway, limit: target.limit)
                         try await mapper.delete(mapping, limit: target.limit)
-                        if report.protocol == nil {
-                            report.protocol = kind
-                            report.mapping?.protocol = kind
-                        }
-                        report.deleted = true
+                        succeeded.append(kind)
                     } catch {
                         report.attempts.append(.init(kind, error))
+                        if kind == .upnp { upnpError = error }
                     }
                 }
-                if report.deleted != true {
+                // NAT-PMP and PCP answer success for mappings they do not hold, so only UPnP's
+                // word is proof: a UPnP that answered and refused for another reason than "no
+                // such entry" (714) may still hold the mapping.
+                let noSuchEntry = "\(UPnPErrorCode.noSuchEntryInArray) "
+                let upnpRefusal = upnpError.flatMap { $0.kind == .refused && !($0.gatewayCode ?? "").hasPrefix(noSuchEntry) ? $0 : nil }
+                let winner = succeeded.contains(.upnp) ? .upnp : succeeded.first
+                if let winner, upnpRefusal == nil {
+                    report.protocol = winner
+                    report.mapping?.protocol = winner
+                    report.deleted = true
+                } else {
                     report.deleted = false
                     failure = PortMapTarget.failure(report.attempts, doing: "delete the mapping of \(transport.rawValue) port \(port)")
                 }

@@ -106,14 +106,13 @@ extension PunchSession {
         guard let schedule = try message.attribute(PunchSchedule.self), schedule.status == .paired else { return }
         let candidates = try message.attributes(PunchCandidate.self)
         let isNews = !peer.paired || candidates != peer.candidates
-        // Before the strategy is chosen: it looks at the peer's candidates too (a portmap one).
-        peer.candidates = candidates
-        report.peerCandidates = candidates.map { "\($0.kind) \($0.address)" }
         if !peer.paired {
             guard try message.attribute(PunchConfirm.self) == configuration.code.confirmation else {
                 throw PunchSetupError.server(
                     .wrongCode, "the peer with nameplate \(configuration.code.nameplate) typed a different code; check the words after it")
             }
+            // Before the strategy is chosen: it looks at the peer's candidates too (a portmap one).
+            peer.candidates = candidates
             peer.paired = true
             peer.mapping = try message.attribute(PunchMapping.self)
             peer.credential = try message.attribute(PunchRelayCredential.self)
@@ -122,6 +121,8 @@ extension PunchSession {
             report.peerMapping = (peer.mapping?.behaviour ?? .unknown).description
             startChecks(controlling: schedule.controlling, startIn: Int64(schedule.startInMilliseconds))
         }
+        peer.candidates = candidates
+        report.peerCandidates = candidates.map { "\($0.kind) \($0.address)" }
         if isNews { addPairs() }
     }
 
