@@ -29,7 +29,7 @@ extension NatCtl.Lab {
                 valueName: "name=behaviour[,options]"))
         var site: [String] = ["a=eim-apdf"]
 
-        @Option(name: .long, help: ArgumentHelp("Random loss on each router's WAN link, per direction, in percent (outbound: after the NAT, on the wire).", valueName: "pct"))
+        @Option(name: .long, help: ArgumentHelp("Random loss on each site's link to the internet, per direction, in percent (outbound: after the NATs, on the wire).", valueName: "pct"))
         var loss: Int = 0
 
         @Option(
