@@ -20,6 +20,13 @@ struct FailureDocument: Encodable {
 enum FailureReport {
     /// Reports `error` thrown by a command's `run()` and returns the error to exit with.
     static func finish(_ error: any Error, command: any ParsableCommand) -> any Error {
+        var error = error
+        // An error no command meant to throw (a failed encode, a file error from a library)
+        // would exit 1 with ArgumentParser, which natctl reserves for assertions that did not
+        // hold: it is an operation that could not be done (2, `failed`).
+        if !(error is CommandFailure), !(error is ExitCode), NatCtl.exitCode(for: error) == .failure {
+            error = CommandFailure(.failed, NatCtl.message(for: error))
+        }
         let document = command as? any JSONDocumentCommand
         let json = document?.printsJSON ?? false
         let schema = document.map { type(of: $0).schema }

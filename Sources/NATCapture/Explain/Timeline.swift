@@ -22,20 +22,16 @@ enum Timeline {
             }
             let window = (packet.udpPayload != nil ? udpWindowNanos : otherWindowNanos).magnitude
             var joined: Int?
-            // Newest first; rows that started longer ago than the window are closed for good,
-            // so a flood of look-alike packets (ICMP errors of one size) stays linear.
+            // Newest first; a row last seen longer ago than the window (the test for joining it)
+            // ends the search, so a flood of look-alike packets (ICMP errors of one size) stays
+            // linear, while a row whose hops span several windows can still be joined.
             for index in (open[key] ?? []).reversed() {
                 let row = rows[index]
-                if packet.timestampNanos.subtractingReportingOverflow(row[0].timestampNanos).partialValue
-                    > Int64(window)
-                {
-                    break
-                }
                 guard let last = row.last,
                     packet.timestampNanos.subtractingReportingOverflow(last.timestampNanos).partialValue.magnitude
-                        <= window,
-                    !row.contains(where: { $0.interface == packet.interface })
-                else { continue }
+                        <= window
+                else { break }
+                guard !row.contains(where: { $0.interface == packet.interface }) else { continue }
                 joined = index
                 break
             }
