@@ -48,7 +48,7 @@ public enum BehaviourCheck {
             return observation
         }
         observation.udp = true
-        guard let other = (try? first.message.attribute(OtherAddress.self))?.address else {
+        guard let other = first.message.alternateServerAddress else {
             observation.evidence.append("server sent no OTHER-ADDRESS; mapping and filtering cannot be told")
             return observation
         }

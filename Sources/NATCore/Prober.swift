@@ -185,7 +185,7 @@ public enum Prober {
             let origin = (try? message.attribute(ResponseOrigin.self))?.address ?? response.source
             result.responseOrigin = origin.description
             // RFC 3489 servers (stund, and coturn to old clients) name it CHANGED-ADDRESS.
-            outcome.otherAddress = (try? message.attribute(OtherAddress.self))?.address ?? (try? message.attribute(ChangedAddress.self))?.address
+            outcome.otherAddress = message.alternateServerAddress
             result.otherAddress = outcome.otherAddress?.description
         } catch .cancelled {
             result.error = "skipped: enough servers had answered"

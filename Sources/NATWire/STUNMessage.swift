@@ -69,6 +69,12 @@ public struct STUNMessage: Sendable, CustomStringConvertible {
         (try? attribute(XORMappedAddress.self))?.address ?? (try? attribute(MappedAddress.self))?.address
     }
 
+    /// The server's alternate address: RFC 5780 OTHER-ADDRESS, else RFC 3489 CHANGED-ADDRESS
+    /// (stund, and coturn answering old clients, send only that).
+    public var alternateServerAddress: TransportAddress? {
+        (try? attribute(OtherAddress.self))?.address ?? (try? attribute(ChangedAddress.self))?.address
+    }
+
     /// Decodes every attribute of `T`'s type, in order (for repeatable attributes).
     public func attributes<T: STUNAttributeValue>(_: T.Type) throws(STUNDecodeError) -> [T] {
         var values: [T] = []

@@ -144,7 +144,7 @@ extension NatCtl {
                 }
                 line?.finish()
             }
-            if dialBack || !listenPort.isEmpty || portmap {
+            if dialBack || !listenPort.isEmpty {
                 report.reachability = await reachability(report, server: main)
             }
             choice.label(&report)

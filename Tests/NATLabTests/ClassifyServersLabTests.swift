@@ -99,17 +99,18 @@ extension LabTests {
             }
         }
 
-        /// A first run in a fresh lab at 100 ms round trip, neighbours not yet resolved: a slow
-        /// first exchange is not counted as loss (figures for the timing goal: scripts/bench-classify.sh).
-        @Test func firstRunAtAHundredMillisecondsCountsNoLoss() async throws {
+        /// A first run in a fresh lab at 100 ms round trip, neighbours not yet resolved, still
+        /// decides. (That a slow first exchange is not counted as loss is a rule about timing:
+        /// `slowFirstExchangeIsNotCountedAsLoss` tests it in virtual time, and
+        /// scripts/bench-classify.sh gives the figures; asserting it here would depend on how
+        /// busy the machine is.)
+        @Test func firstRunAtAHundredMillisecondsDecides() async throws {
             try await LabFixture.with(name: "tcfirst", ["a=eim-apdf"], delay: 50) { state in
                 _ = try LabFixture.run(namespace: state.sites[0].routerNamespace, ["ip", "neigh", "flush", "all"])
                 _ = try LabFixture.run(namespace: state.publicNamespace, ["ip", "neigh", "flush", "all"])
                 let first = try classify(state, site: "a", [])
-                #expect(first["loss_estimate"] as? Double == 0, "\(first["tests"] ?? "")")
-                let tests = try #require(first["tests"] as? [[String: Any]])
-                #expect(tests.allSatisfy { ($0["transmissions"] as? Int ?? 99) <= 5 }, "\(tests)")
-                #expect(value(first, "filtering") == "address-and-port-dependent")
+                #expect(value(first, "mapping") == "endpoint-independent", "\(first["tests"] ?? "")")
+                #expect(value(first, "filtering") == "address-and-port-dependent", "\(first["tests"] ?? "")")
             }
         }
 

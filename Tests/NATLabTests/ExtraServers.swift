@@ -52,10 +52,17 @@ struct ExtraServers {
         for server in servers {
             started.processes.append(try LabProcess(namespace: state.publicNamespace, server.command, captureStderr: false))
         }
-        for server in servers {
-            let probe = try LabFixture.run(
-                namespace: state.publicNamespace, [LabFixture.natctl, "probe", "--server", server.endpoint, "--timeout", "3", "--json"])
-            try #require(probe.status == 0, "\(server.endpoint) did not answer: \(probe.stdout)")
+        do {
+            for server in servers {
+                let probe = try LabFixture.run(
+                    namespace: state.publicNamespace,
+                    [LabFixture.natctl, "probe", "--server", server.endpoint, "--timeout", "3", "--portmap", "off", "--json"])
+                try #require(probe.status == 0, "\(server.endpoint) did not answer: \(probe.stdout)")
+            }
+        } catch {
+            // The caller's defer is not set up yet: stop what started before failing.
+            started.stop()
+            throw error
         }
         return started
     }

@@ -14,10 +14,8 @@ import Testing
     }
 
     /// A failing run's exit status, its document's schema and error code, and its stderr.
-    private static func failure(_ arguments: String...) throws -> (status: Int32, schema: String?, code: String?, stderr: String) {
-        let output = try Subprocess.run(Subprocess.natctl, arguments)
-        let document = try ProbeCLITests.json(output.stdout)
-        return (output.status, document["schema"] as? String, error(document).code, output.stderr)
+    private static func failure(_ arguments: String...) throws -> Subprocess.DocumentRun {
+        try Subprocess.document(arguments)
     }
 
     @Test func classifyExpectationAgainstADeadServerIsNotChecked() throws {

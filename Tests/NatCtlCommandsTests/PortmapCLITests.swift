@@ -7,20 +7,8 @@ import Testing
 /// to. Never UPnP here: its discovery multicasts out of the real interface. (The lab tests
 /// map for real, against miniupnpd.)
 @Suite struct PortmapCLITests {
-    /// One run: exit status, the document's schema and error code, the parsed document, stderr.
-    private struct Run {
-        var status: Int32
-        var document: [String: Any]
-        var stderr: String
-        var schema: String? { document["schema"] as? String }
-        var code: String? { (document["error"] as? [String: Any])?["code"] as? String }
-    }
-
-    private static func run(_ arguments: String...) throws -> Run {
-        let output = try Subprocess.run(Subprocess.natctl, arguments, limit: 15)
-        // Exactly one JSON document on stdout, whatever the exit path.
-        let document = try ProbeCLITests.json(output.stdout)
-        return Run(status: output.status, document: document, stderr: output.stderr)
+    private static func run(_ arguments: String...) throws -> Subprocess.DocumentRun {
+        try Subprocess.document(arguments)
     }
 
     @Test func deleteWithPCPNeedsTheNonce() throws {

@@ -58,6 +58,21 @@ enum Subprocess {
     static func natctl(_ arguments: String..., environment: [String: String] = [:]) throws -> Output {
         try run(natctl, arguments, environment: environment)
     }
+
+    /// A `--json` run read back: its exit status, its one document (the parse fails unless
+    /// stdout holds exactly one), the document's schema and error code, and stderr.
+    struct DocumentRun {
+        var status: Int32
+        var document: [String: Any]
+        var stderr: String
+        var schema: String? { document["schema"] as? String }
+        var code: String? { (document["error"] as? [String: Any])?["code"] as? String }
+    }
+
+    static func document(_ arguments: [String], limit: Double = 20) throws -> DocumentRun {
+        let output = try run(natctl, arguments, limit: limit)
+        return DocumentRun(status: output.status, document: try ProbeCLITests.json(output.stdout), stderr: output.stderr)
+    }
 }
 
 /// A long-running process whose first stdout line says it is ready.

@@ -49,7 +49,6 @@ struct ClassifierAnalysis {
             report.hairpin = .undecided(why)
             report.inboundClaimsMapping = .undecided(why)
             report.holePunching = anyAnswer ? .undecided(why) : Finding("impossible", confidence: negativeConfidence(request(.binding(server: 0))), evidence: [why])
-            report.inboundClaimsMapping = .undecided(why)
             report.rfc3489 = anyAnswer ? nil : "udp-blocked"
             return report
         }

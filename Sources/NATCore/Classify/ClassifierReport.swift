@@ -21,11 +21,6 @@ public enum MappingBehaviour: String, Sendable, Codable, CaseIterable {
 
     /// The behaviours a NAT can have; `endpointDependent` is a verdict that stops short of one.
     public static let behaviours: [MappingBehaviour] = [.endpointIndependent, .addressDependent, .addressAndPortDependent]
-
-    /// Whether this verdict is consistent with the NAT having `behaviour`.
-    public func admits(_ behaviour: MappingBehaviour) -> Bool {
-        self == behaviour || (self == .endpointDependent && behaviour != .endpointIndependent)
-    }
 }
 
 /// RFC 4787 §5 filtering behaviour: which outside endpoints may send to a mapping.

@@ -54,7 +54,7 @@ struct ClassifierRequest: Sendable {
         var isSuccess: Bool { message.type.messageClass == .successResponse }
         /// The server's second address: RFC 5780 OTHER-ADDRESS, or RFC 3489 CHANGED-ADDRESS from old servers.
         var otherAddress: TransportAddress? {
-            (try? message.attribute(OtherAddress.self))?.address ?? (try? message.attribute(ChangedAddress.self))?.address
+            message.alternateServerAddress
         }
     }
 
