@@ -22,36 +22,23 @@ extension LabBuilder {
         // miniupnpd refuses to start while its pid file names a live process, and pids get reused.
         try? FileManager.default.removeItem(at: base.appendingPathExtension("pid"))
         let text = miniupnpdConfig(service: service, lanAddress: lanAddress, leases: leases.path, stun: site.cgnat == nil)
-        guard FileManager.default.createFile(atPath: config.path, contents: Data(text.utf8)), FileManager.default.createFile(atPath: log.path, contents: nil) else {
+        guard FileManager.default.createFile(atPath: config.path, contents: Data(text.utf8)) else {
             throw .serverDidNotStart("cannot write \(config.path)")
         }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["setsid", "ip", "netns", "exec", site.routerNamespace, "miniupnpd", "-f", config.path, "-d", "-P", base.appendingPathExtension("pid").path]
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = try? FileHandle(forWritingTo: log)
-        process.standardError = try? FileHandle(forWritingTo: log)
-        do { try process.run() } catch { throw .serverDidNotStart("miniupnpd: \(error) (install miniupnpd-nftables)") }
         // Ready when forwarding is decided (after the STUN check) and the sockets are open; the
         // STUN check waits up to 3 s per round for answers that do not come.
         let ready = service.natpmp ? "Listening for NAT-PMP" : "HTTP listening"
-        for _ in 0..<200 {
-            let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+        let command = ["miniupnpd", "-f", config.path, "-d", "-P", base.appendingPathExtension("pid").path]
+        return try launchDetached(command, in: site.routerNamespace, log: log, seconds: 10) { text throws(LabError) in
             let decided = ["Port forwarding is now enabled", "Port forwarding is now disabled", "Port forwarding is impossible"].contains { text.contains($0) }
-            if decided && text.contains(ready) {
-                // Behind a carrier NAT it must refuse (the case probe has to call useless); on a
-                // public WAN it must map, or the lab is not what it says.
-                guard (site.cgnat != nil) != text.contains("Port forwarding is now enabled") else {
-                    process.terminate()
-                    throw .serverDidNotStart("miniupnpd on site \(site.name) disabled port forwarding: \(text.suffix(400))")
-                }
-                return process.processIdentifier
+            guard decided && text.contains(ready) else { return false }
+            // Behind a carrier NAT it must refuse (the case probe has to call useless); on a
+            // public WAN it must map, or the lab is not what it says.
+            guard (site.cgnat != nil) != text.contains("Port forwarding is now enabled") else {
+                throw .serverDidNotStart("miniupnpd on site \(site.name) disabled port forwarding: \(text.suffix(400))")
             }
-            if !process.isRunning { throw .serverDidNotStart("miniupnpd on site \(site.name) exited: \(text.suffix(600))") }
-            usleep(50_000)
+            return true
         }
-        process.terminate()
-        throw .serverDidNotStart("miniupnpd on site \(site.name) was not ready within 10 s; see \(log.path)")
     }
 
     /// miniupnpd's default table (`inet filter`) and chains. The forward chain accepts: the NAT

@@ -173,24 +173,41 @@ public enum LabBuilder {
     /// Starts `natctl relay serve` (RFC 5780 and a TURN relay) on `addresses` (primary, alternate) in the public
     /// namespace, detached from our session, and waits (bounded) for its "listening" line in `log`.
     private static func startServer(in namespace: String, natctl: String, log: URL, addresses: [String]) throws(LabError) -> Int32 {
+        let command = [
+            natctl, "relay", "serve", "--json", "--listen", addresses[0], "--alternate", addresses[1],
+            "--user", "\(turnUser.name):\(turnUser.password)", "--realm", "natctl.lab",
+        ]
+        return try launchDetached(command, in: namespace, log: log, seconds: 5) { text in text.contains("listening") }
+    }
+
+    /// Starts `command` in `namespace`, detached from our session (setsid), with its output in
+    /// `log`, and waits (at most `seconds`) until `isReady` says the log shows it is; `isReady`
+    /// may throw to refuse what the log says. The process is ended on every failure.
+    static func launchDetached(
+        _ command: [String], in namespace: String, log: URL, seconds: Int, isReady: (String) throws(LabError) -> Bool
+    ) throws(LabError) -> Int32 {
         try? FileManager.default.createDirectory(at: log.deletingLastPathComponent(), withIntermediateDirectories: true)
         _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [
-            "setsid", "ip", "netns", "exec", namespace, natctl, "relay", "serve", "--json", "--listen", addresses[0], "--alternate", addresses[1],
-            "--user", "\(turnUser.name):\(turnUser.password)", "--realm", "natctl.lab",
-        ]
+        process.arguments = ["setsid", "ip", "netns", "exec", namespace] + command
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = try? FileHandle(forWritingTo: log)
         process.standardError = try? FileHandle(forWritingTo: log)
-        do { try process.run() } catch { throw .serverDidNotStart("\(error)") }
-        for _ in 0..<100 {
+        do { try process.run() } catch { throw .serverDidNotStart("\(command[0]): \(error)") }
+        // The log is a file the process writes: polling it is the only way to see the line.
+        for _ in 0..<(seconds * 20) {
             let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
-            if text.contains("listening") { return process.processIdentifier }
-            if !process.isRunning { throw .serverDidNotStart(text) }
+            do {
+                if try isReady(text) { return process.processIdentifier }
+            } catch {
+                process.terminate()
+                throw error
+            }
+            if !process.isRunning { throw .serverDidNotStart("\(command[0]) exited: \(text.suffix(600))") }
             usleep(50_000)
         }
-        throw .serverDidNotStart("no 'listening' line within 5 s in \(log.path)")
+        process.terminate()
+        throw .serverDidNotStart("\(command[0]) was not ready within \(seconds) s; see \(log.path)")
     }
 }

@@ -39,6 +39,20 @@ public struct IPPrefix: Hashable, Sendable, CustomStringConvertible {
     public var description: String { "\(address)/\(length)" }
 }
 
+extension IPPrefix {
+    /// RFC 6598 shared space, between a carrier-grade NAT and its customers.
+    public static let carrierShared: IPPrefix = "100.64.0.0/10"
+
+    /// Unicast ranges the internet cannot reach: "this network", private (RFC 1918), carrier
+    /// shared space, loopback, link-local, unspecified, and their IPv6 kin (ULA, link-local).
+    /// Documentation ranges count as public: the lab's "internet" uses them. A gateway mapping
+    /// on one is useless; a public relay refuses them as peers (with multicast).
+    public static let nonPublic: [IPPrefix] = [
+        "0.0.0.0/8", "10.0.0.0/8", carrierShared, "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12", "192.168.0.0/16",
+        "::/128", "::1/128", "fc00::/7", "fe80::/10",
+    ]
+}
+
 extension IPPrefix: ExpressibleByStringLiteral {
     /// For constant tables only; traps on a malformed literal.
     public init(stringLiteral value: String) {

@@ -97,12 +97,11 @@ extension NatCtl {
                 server: server, observedIP: observed.ip, ports: listenPort,
                 roundTrip: report.rttMs.map { .microseconds(Int($0 * 1000)) })
             guard portmap else { return await DialBackClient.run(request) }
-            let mappings = GatewayMappings(gateway: gateway.flatMap(IPAddress.init))
-            request.externalPort = { transport, port in await mappings.map(transport == .udp ? .udp : .tcp, port: port) }
+            let mappings = GatewayMappings(gateway: gateway.flatMap(IPAddress.init), label: "natctl dial-back")
+            request.externalPort = { transport, port in await mappings.map(transport == .udp ? .udp : .tcp, port: port)?.externalPort }
             var reachability = await DialBackClient.run(request)
-            let (made, warnings) = await mappings.deleteAll()
-            reachability.portMappings = made
-            reachability.warnings += warnings
+            reachability.portMappings = await mappings.deleteAll()
+            reachability.warnings += await mappings.warnings
             return reachability
         }
 

@@ -68,7 +68,7 @@ struct PortMapTarget: ParsableArguments {
 
     /// The cause when every protocol failed: no answer at all, or refusals.
     static func failure(_ attempts: [PortMapSelection.Attempt], doing what: String) -> CommandFailure {
-        let reasons = attempts.map { "\($0.protocol.displayName): \($0.error.message)" }.joined(separator: "; ")
+        let reasons = PortMapSelection.reasons(attempts)
         let silent = attempts.allSatisfy { $0.error.code == PortMapError.Kind.noAnswer.rawValue }
         return CommandFailure(silent ? .noAnswer : .portmapFailed, "could not \(what): \(reasons)")
     }

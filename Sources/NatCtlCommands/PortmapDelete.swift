@@ -70,8 +70,7 @@ extension NatCtl.Portmap {
                 // NAT-PMP and PCP answer success for mappings they do not hold, so only UPnP's
                 // word is proof: a UPnP that answered and refused for another reason than "no
                 // such entry" (714) may still hold the mapping.
-                let noSuchEntry = "\(UPnPErrorCode.noSuchEntryInArray) "
-                let upnpRefusal = upnpError.flatMap { $0.kind == .refused && !($0.gatewayCode ?? "").hasPrefix(noSuchEntry) ? $0 : nil }
+                let upnpRefusal = upnpError.flatMap { $0.kind == .refused && $0.resultCode != UPnPErrorCode.noSuchEntryInArray ? $0 : nil }
                 let winner = succeeded.contains(.upnp) ? .upnp : succeeded.first
                 if let winner, upnpRefusal == nil {
                     report.protocol = winner

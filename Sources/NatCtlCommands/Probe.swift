@@ -57,7 +57,6 @@ extension NatCtl {
 
         func validate() throws {
             _ = try servers()
-            try portMapping.validate()
             guard enough >= 1 else { throw ValidationError("--enough must be at least 1") }
         }
 

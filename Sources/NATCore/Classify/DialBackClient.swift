@@ -34,9 +34,8 @@ public enum DialBackClient {
         let arrivals = NIOLockedValueBox<[String: TransportAddress]>([:])
         var listeners: [any Channel] = []
         var results: [ReachabilityReport.PortResult] = []
-        var targets: [DialBackTarget] = []
-        /// Each target's local listener port, which arrivals are recorded under.
-        var localPorts: [UInt16] = []
+        /// What the server is asked to dial, with the local listener port arrivals are recorded under.
+        var targets: [(target: DialBackTarget, localPort: UInt16)] = []
         let family = request.observedIP.family
         for wanted in request.ports.isEmpty ? [0] : request.ports {
             var port = wanted
@@ -46,8 +45,7 @@ public enum DialBackClient {
                     listeners.append(channel)
                     port = UInt16(clamping: channel.localAddress?.port ?? 0)
                     let external = await request.externalPort?(transport, port) ?? port
-                    targets.append(DialBackTarget(transport, TransportAddress(ip: request.observedIP, port: external)))
-                    localPorts.append(port)
+                    targets.append((DialBackTarget(transport, TransportAddress(ip: request.observedIP, port: external)), port))
                 } catch {
                     results.append(.init(transport: "\(transport)", port: port, result: "unknown", detail: "cannot listen here: \(error)"))
                 }
@@ -57,10 +55,10 @@ public enum DialBackClient {
         guard !targets.isEmpty else { return ReachabilityReport(overall: "unknown", ports: results) }
 
         var message = STUNMessage(type: STUNMessageType(method: .dialBack, messageClass: .request))
-        for target in targets { message.append(target) }
+        for (target, _) in targets { message.append(target) }
         message.append(nonce)
         // The server sends at most 4 times the request's bytes towards this IP: pay for every UDP copy.
-        let udp = targets.count { $0.transport == .udp }
+        let udp = targets.count { $0.target.transport == .udp }
         message.padded(toAtLeast: DialBackCost.requestLength(udp: udp, tcp: targets.count - udp, nonceLength: nonce.bytes.count))
         var statuses: [DialBackStatus] = []
         var refusal: String?
@@ -85,15 +83,9 @@ public enum DialBackClient {
             try? await Task.sleep(for: max((request.roundTrip ?? .zero) * 2, .milliseconds(100)))
         }
         let arrived = arrivals.withLockedValue { $0 }
-        for (target, localPort) in zip(targets, localPorts) {
-            let key = "\(target.transport)/\(localPort)"
+        for (target, localPort) in targets {
             let status = statuses.first { $0.transport == target.transport && $0.port == target.address.port }
-            var result = judge(target, arrived: arrived[key], status: status, refusal: refusal)
-            if target.address.port != localPort {
-                result.port = localPort
-                result.detail += " (through the gateway mapping \(target.address) → local port \(localPort))"
-            }
-            results.append(result)
+            results.append(judge(target, localPort: localPort, arrived: arrived["\(target.transport)/\(localPort)"], status: status, refusal: refusal))
         }
         let overall: String =
             results.contains { $0.result == "reachable" } ? "public"
@@ -101,7 +93,18 @@ public enum DialBackClient {
         return ReachabilityReport(overall: overall, ports: results)
     }
 
+    /// One target's result, reported under its local port; a gateway mapping (another external
+    /// port) is named in the detail.
     private static func judge(
+        _ target: DialBackTarget, localPort: UInt16, arrived: TransportAddress?, status: DialBackStatus?, refusal: String?
+    ) -> ReachabilityReport.PortResult {
+        var result = judgeTarget(target, arrived: arrived, status: status, refusal: refusal)
+        result.port = localPort
+        if target.address.port != localPort { result.detail += " (through the gateway mapping \(target.address) → local port \(localPort))" }
+        return result
+    }
+
+    private static func judgeTarget(
         _ target: DialBackTarget, arrived: TransportAddress?, status: DialBackStatus?, refusal: String?
     ) -> ReachabilityReport.PortResult {
         let transport = "\(target.transport)"

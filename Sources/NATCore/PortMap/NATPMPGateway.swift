@@ -73,6 +73,6 @@ public struct NATPMPGateway: PortMapper {
     private func refusal(_ result: NATPMPResult, asking what: String) -> PortMapError {
         var message = "the gateway refused \(what): NAT-PMP result \(result)"
         if result == .networkFailure { message += " (it has no usable external address: often a private or carrier-NAT WAN)" }
-        return PortMapError(.refused, message, gatewayCode: result.description)
+        return PortMapError(.refused, message, gatewayCode: result.description, resultCode: Int(result.code))
     }
 }

@@ -79,6 +79,6 @@ public struct PCPGateway: PortMapper {
     private func refusal(_ result: PCPResult, asking what: String) -> PortMapError {
         var message = "the gateway refused \(what): PCP result \(result)"
         if result.code == 8 || result.code == 7 { message += " (it may have no usable external address: often a private or carrier-NAT WAN)" }
-        return PortMapError(.refused, message, gatewayCode: result.description)
+        return PortMapError(.refused, message, gatewayCode: result.description, resultCode: Int(result.code))
     }
 }

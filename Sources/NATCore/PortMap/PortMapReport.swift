@@ -52,6 +52,8 @@ public struct PortMapReport: Encodable, Sendable {
         @Nullable public var error: ReportError?
         /// The gateway's own code (NAT-PMP/PCP result name, UPnP error code).
         @Nullable public var gatewayCode: String?
+        /// The same as a number (not encoded: `gateway_code` says it).
+        var resultCode: Int?
         /// probe --portmap map only: the test mapping, whether it was deleted, what failed.
         @Nullable public var testMapping: PortMapping?
         @Nullable public var testMappingDeleted: Bool?
@@ -79,6 +81,7 @@ public struct PortMapReport: Encodable, Sendable {
             answered = answered || error.kind == .refused || error.kind == .malformedAnswer
             self.error = error.report
             gatewayCode = error.gatewayCode
+            resultCode = error.resultCode
         }
 
         enum CodingKeys: String, CodingKey {

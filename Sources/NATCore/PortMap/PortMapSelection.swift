@@ -25,6 +25,11 @@ public enum PortMapSelection {
         }
     }
 
+    /// The failures in words, for a warning or an error message.
+    public static func reasons(_ attempts: [Attempt]) -> String {
+        attempts.map { "\($0.protocol.displayName): \($0.error.message)" }.joined(separator: "; ")
+    }
+
     /// Tries `kinds` in order until one grants the mapping; the failures come back too.
     public static func add(
         _ request: PortMapRequest, kinds: [PortMapProtocol], gateway: DefaultGateway, limit: Duration

@@ -117,11 +117,12 @@ public enum PortMapSurvey {
         if let address = natpmp.externalAddress.flatMap(IPAddress.init) {
             results[pcp].note(address)
             results[pcp].detail = [results[pcp].detail, "external address from NAT-PMP (one server answers both on port 5351)"].compactMap { $0 }.joined(separator: "; ")
-        } else if let refusal = natpmp.error, natpmp.gatewayCode == NATPMPResult.networkFailure.description {
+        } else if let refusal = natpmp.error, natpmp.resultCode == Int(NATPMPResult.networkFailure.code) {
             results[pcp].error = ReportError(
                 code: refusal.code,
                 message: "the same server (port 5351) gave NAT-PMP no external address, so PCP has none to map to: \(refusal.message)")
             results[pcp].gatewayCode = natpmp.gatewayCode
+            results[pcp].resultCode = natpmp.resultCode
         }
     }
 

@@ -21,11 +21,15 @@ public struct PortMapError: Error, Sendable, Equatable, CustomStringConvertible 
     public var message: String
     /// The gateway's own result: PCP/NAT-PMP result code name or UPnP error code, when it gave one.
     public var gatewayCode: String?
+    /// The gateway's result number (NAT-PMP/PCP result code, UPnP error code), for decisions
+    /// that must not read the label.
+    public var resultCode: Int?
 
-    public init(_ kind: Kind, _ message: String, gatewayCode: String? = nil) {
+    public init(_ kind: Kind, _ message: String, gatewayCode: String? = nil, resultCode: Int? = nil) {
         self.kind = kind
         self.message = message
         self.gatewayCode = gatewayCode
+        self.resultCode = resultCode
     }
 
     public var description: String { message }

@@ -5,25 +5,17 @@ extension PunchSession {
     /// gateways) for the run, and offers the mapping as a candidate. A failure is a warning:
     /// punching goes on.
     func mapGatewayPort() async {
-        let limit = Duration.milliseconds(1500)
         guard let socket = sockets.prefix(2).compactMap({ $0 }).first(where: { $0.localAddress.ip.family == .ipv4 }) else {
             report.warnings.append("no port mapping: no IPv4 socket to map (UPnP, NAT-PMP and PCP gateways are asked over IPv4)")
             return
         }
-        let gateway: DefaultGateway
-        do { gateway = try DefaultGateway.find(given: configuration.gateway) } catch {
-            report.warnings.append("no port mapping: \(error.message)")
-            return
-        }
         let lifetime = UInt32(min(86_400, max(120, configuration.timeout.milliseconds / 1000 + Int(configuration.hold.milliseconds / 1000) + 60)))
-        let request = PortMapRequest(transport: .udp, internalPort: socket.localAddress.port, lifetimeSeconds: lifetime, description: "natctl punch")
-        let added = await PortMapSelection.add(request, kinds: PortMapSelection.automaticOrder, gateway: gateway, limit: limit)
-        guard let mapper = added.mapper, let mapping = added.mapping else {
-            let reasons = added.attempts.map { "\($0.protocol.displayName): \($0.error.message)" }.joined(separator: "; ")
-            report.warnings.append("no port mapping: \(reasons)")
+        let mappings = GatewayMappings(gateway: configuration.gateway, label: "natctl punch")
+        gatewayMappings = mappings
+        guard let mapping = await mappings.map(.udp, port: socket.localAddress.port, lifetimeSeconds: lifetime) else {
+            report.warnings += await mappings.warnings
             return
         }
-        gatewayMapping = (mapper, mapping)
         report.portMapping = mapping
         // Only the gateway's own word: the server's view of us would hide a carrier NAT in front
         // of the gateway (a public reflexive address, a private gateway WAN).
@@ -42,10 +34,10 @@ extension PunchSession {
 
     /// Deletes the run's gateway mapping, so nothing stays open after natctl.
     func releaseGatewayMapping() async {
-        guard let (mapper, mapping) = gatewayMapping else { return }
-        gatewayMapping = nil
-        do { try await mapper.delete(mapping, limit: .milliseconds(1500)) } catch {
-            report.warnings.append("the port mapping could not be deleted (it expires in \(mapping.lifetimeSeconds) s): \(error.message)")
-        }
+        guard let mappings = gatewayMappings else { return }
+        gatewayMappings = nil
+        let before = await mappings.warnings.count
+        _ = await mappings.deleteAll()
+        report.warnings += await mappings.warnings.dropFirst(before)
     }
 }

@@ -24,7 +24,7 @@ public final class PunchSession {
 
     var localCandidates: [PunchCandidate] = []
     /// The gateway mapping of the main socket (`portMapping`), deleted in `finish()`.
-    var gatewayMapping: (mapper: any PortMapper, mapping: PortMapping)?
+    var gatewayMappings: GatewayMappings?
     /// This host's interface addresses, read once.
     var hostAddresses: Set<IPAddress> = []
     var hint: MappingHint?

@@ -6,10 +6,7 @@ import NATWire
 public struct PeerAddressPolicy: Sendable {
     /// Loopback, private (RFC 1918, ULA), shared CGNAT space, link-local, multicast,
     /// "this network" and the unspecified addresses.
-    public static let defaultDenied: [IPPrefix] = [
-        "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12",
-        "192.168.0.0/16", "224.0.0.0/4", "240.0.0.0/4", "::/128", "::1/128", "fc00::/7", "fe80::/10", "ff00::/8",
-    ]
+    public static let defaultDenied: [IPPrefix] = IPPrefix.nonPublic + ["224.0.0.0/4", "240.0.0.0/4", "ff00::/8"]
 
     public static let loopback: [IPPrefix] = ["127.0.0.0/8", "::1/128"]
 

@@ -13,9 +13,9 @@ public enum NATPMPMessage: Equatable, Sendable {
     /// A mapping request (§3.3); lifetime 0 with external port 0 deletes the host's mapping of `internalPort`.
     public static func mapRequest(transport: MappedTransport, internalPort: UInt16, suggestedExternalPort: UInt16, lifetimeSeconds: UInt32) -> [UInt8] {
         var bytes: [UInt8] = [0, transport == .udp ? 1 : 2, 0, 0]
-        PortMapBytes.append(internalPort, to: &bytes)
-        PortMapBytes.append(suggestedExternalPort, to: &bytes)
-        PortMapBytes.append(lifetimeSeconds, to: &bytes)
+        bytes.appendUInt16(internalPort)
+        bytes.appendUInt16(suggestedExternalPort)
+        bytes.appendUInt32(lifetimeSeconds)
         return bytes
     }
 

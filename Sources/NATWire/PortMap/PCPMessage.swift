@@ -74,15 +74,15 @@ public enum PCPRequest {
         var bytes = header(opcode: .map, lifetimeSeconds: lifetimeSeconds, client: client)
         bytes += nonce.prefix(12) + [UInt8](repeating: 0, count: max(0, 12 - nonce.count))
         bytes += [transport.ipProtocolNumber, 0, 0, 0]
-        PortMapBytes.append(internalPort, to: &bytes)
-        PortMapBytes.append(suggestedExternalPort, to: &bytes)
+        bytes.appendUInt16(internalPort)
+        bytes.appendUInt16(suggestedExternalPort)
         bytes += PCPAddress.encode(suggestedExternalAddress ?? IPAddress.unspecified(client.family))
         return bytes
     }
 
     private static func header(opcode: PCPOpcode, lifetimeSeconds: UInt32, client: IPAddress) -> [UInt8] {
         var bytes: [UInt8] = [version, opcode.rawValue, 0, 0]
-        PortMapBytes.append(lifetimeSeconds, to: &bytes)
+        bytes.appendUInt32(lifetimeSeconds)
         bytes += PCPAddress.encode(client)
         return bytes
     }

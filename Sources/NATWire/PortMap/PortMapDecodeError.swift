@@ -17,14 +17,11 @@ public enum PortMapDecodeError: Error, Equatable, Sendable, CustomStringConverti
     }
 }
 
-/// Big-endian reads and writes shared by the NAT-PMP and PCP codecs.
+/// Big-endian reads at fixed offsets, shared by the NAT-PMP and PCP codecs (their layouts are
+/// fixed-size fields; writes use `appendUInt16`/`appendUInt32`).
 enum PortMapBytes {
     static func u16(_ bytes: [UInt8], _ at: Int) -> UInt16 { UInt16(bytes[at]) << 8 | UInt16(bytes[at + 1]) }
     static func u32(_ bytes: [UInt8], _ at: Int) -> UInt32 {
         UInt32(bytes[at]) << 24 | UInt32(bytes[at + 1]) << 16 | UInt32(bytes[at + 2]) << 8 | UInt32(bytes[at + 3])
-    }
-    static func append(_ value: UInt16, to bytes: inout [UInt8]) { bytes += [UInt8(value >> 8), UInt8(value & 0xFF)] }
-    static func append(_ value: UInt32, to bytes: inout [UInt8]) {
-        bytes += [UInt8(value >> 24), UInt8((value >> 16) & 0xFF), UInt8((value >> 8) & 0xFF), UInt8(value & 0xFF)]
     }
 }

@@ -97,8 +97,11 @@ public struct PortMapping: Sendable, Equatable, Encodable {
         // natctl's JSON gives durations in milliseconds (`_ms`); the protocols grant whole seconds.
         try container.encode(UInt64(lifetimeSeconds) * 1000, forKey: .lifetimeMilliseconds)
         try container.encode(description, forKey: .description)
-        try container.encode(nonce.map { $0.map { String($0, radix: 16).leftPadded(to: 2) }.joined() }, forKey: .nonce)
+        try container.encode(nonceHex, forKey: .nonce)
     }
+
+    /// The PCP nonce as 24 lowercase hex digits, as JSON and text show it; nil without one.
+    public var nonceHex: String? { nonce.map { $0.map { String($0, radix: 16).leftPadded(to: 2) }.joined() } }
 
     /// Parses the nonce as `portmap add` prints it (24 hex digits), for `portmap delete --nonce`.
     public static func nonce(hex text: String) -> [UInt8]? {
@@ -113,23 +116,11 @@ public struct PortMapping: Sendable, Equatable, Encodable {
     }
 }
 
-extension String {
-    fileprivate func leftPadded(to width: Int) -> String { String(repeating: "0", count: max(0, width - count)) + self }
-}
-
 extension IPAddress {
-    /// Ranges a mapping on which is useless to the internet: private (RFC 1918), carrier shared
-    /// space (RFC 6598), loopback, link-local, unspecified, and their IPv6 kin (ULA, link-local).
-    /// Documentation ranges count as public: the lab's "internet" uses them.
-    static let nonPublicPrefixes: [IPPrefix] = [
-        "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12", "192.168.0.0/16",
-        "::/128", "::1/128", "fc00::/7", "fe80::/10",
-    ]
-
     /// Whether peers on the internet could reach this address: the test for "is the gateway's
     /// external address worth mapping on".
-    public var isPubliclyRoutable: Bool { !Self.nonPublicPrefixes.contains { $0.contains(self) } }
+    public var isPubliclyRoutable: Bool { !IPPrefix.nonPublic.contains { $0.contains(self) } }
 
     /// RFC 6598 shared space: the address a carrier-grade NAT gives its customers.
-    public var isCarrierShared: Bool { (IPPrefix("100.64.0.0/10") as IPPrefix).contains(self) }
+    public var isCarrierShared: Bool { IPPrefix.carrierShared.contains(self) }
 }

@@ -11,8 +11,8 @@ enum PortmapRendering {
         case "add":
             if let mapping = report.mapping, let kind = report.protocol {
                 lines.append("mapped with \(kind.displayName): \(describe(mapping))")
-                if let nonce = mapping.nonce, kind == .pcp {
-                    lines.append("  PCP nonce \(nonce.map { String($0, radix: 16) }.map { $0.count == 1 ? "0" + $0 : $0 }.joined()) (portmap delete --nonce needs it)")
+                if let nonce = mapping.nonceHex, kind == .pcp {
+                    lines.append("  PCP nonce \(nonce) (portmap delete --nonce needs it)")
                 }
             }
             if let renewals = report.renewals { lines.append("renewed \(renewals) time\(renewals == 1 ? "" : "s"), stopped by \(report.stoppedBy ?? "?")") }

@@ -113,7 +113,7 @@ public struct UPnPGateway: PortMapper, Equatable {
     }
 
     static func refusal(_ fault: UPnPFault, what: String) -> PortMapError {
-        PortMapError(.refused, "the gateway refused \(what): \(fault)", gatewayCode: fault.label)
+        PortMapError(.refused, "the gateway refused \(what): \(fault)", gatewayCode: fault.label, resultCode: fault.code)
     }
 }
 
