@@ -131,9 +131,7 @@ public struct LabVerification: Encodable, Sendable {
     /// `natctl probe --portmap map` on the host: the protocols whose test mapping worked, and
     /// the probe's own words for each protocol as evidence.
     private static func portMapping(_ site: LabState.Site, server: String, natctl: String) throws(LabError) -> (usable: [String], notes: [String]) {
-        let output = try LabRunner.capture(
-            in: site.hostNamespace, ["env", "NATCTL_PORTMAP=map", natctl, "probe", "--server", server, "--family", "ipv4", "--json"])
-        let object = (try? JSONSerialization.jsonObject(with: Data(output.utf8))) as? [String: Any] ?? [:]
+        let (object, output) = try runJSON(site, ["env", "NATCTL_PORTMAP=map", natctl, "probe", "--server", server, "--family", "ipv4", "--json"])
         guard let survey = object["port_mapping"] as? [String: Any] else { return ([], ["port mapping: probe gave no port_mapping: \(output.prefix(300))"]) }
         let notes = (survey["protocols"] as? [[String: Any]] ?? []).map { result in
             let name = result["protocol"] as? String ?? "?"
@@ -143,12 +141,18 @@ public struct LabVerification: Encodable, Sendable {
         return (survey["usable"] as? [String] ?? [], notes + (survey["warnings"] as? [String] ?? []))
     }
 
+    /// Runs a natctl command on the site's host and reads its JSON document (empty when it
+    /// printed none), with the raw output for evidence.
+    private static func runJSON(_ site: LabState.Site, _ arguments: [String]) throws(LabError) -> (object: [String: Any], output: String) {
+        let output = try LabRunner.capture(in: site.hostNamespace, arguments)
+        return ((try? JSONSerialization.jsonObject(with: Data(output.utf8))) as? [String: Any] ?? [:], output)
+    }
+
     private static func check(_ site: LabState.Site, server: String, natctl: String, hairpin: Bool, idle: Int?) throws(LabError) -> Observation {
         var arguments = [natctl, "lab", "check", "--server", server]
         if hairpin { arguments.append("--hairpin") }
         if let idle { arguments += ["--idle", "\(idle)"] }
-        let output = try LabRunner.capture(in: site.hostNamespace, arguments)
-        let object = (try? JSONSerialization.jsonObject(with: Data(output.utf8))) as? [String: Any] ?? [:]
+        let (object, output) = try runJSON(site, arguments)
         let mapped = (object["mapped_addresses"] as? [String])?.first
         return Observation(
             udp: object["udp"] as? Bool ?? false, mapping: object["mapping"] as? String, filtering: object["filtering"] as? String,
