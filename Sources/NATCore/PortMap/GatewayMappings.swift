@@ -32,14 +32,14 @@ public actor GatewayMappings {
             gateway = found
             let added = await PortMapSelection.add(request, kinds: PortMapSelection.automaticOrder, gateway: found, limit: limit)
             guard let mapper = added.mapper, let mapping = added.mapping else {
-                warnings.append("no mapping for \(transport.rawValue) port \(port): \(PortMapSelection.reasons(added.attempts))")
+                warnings.append("no port mapping for \(transport.rawValue) port \(port): \(PortMapSelection.reasons(added.attempts))")
                 return nil
             }
             working = mapper
             made.append((mapper, mapping))
             return mapping
         } catch {
-            warnings.append("no mapping for \(transport.rawValue) port \(port): \(error.message)")
+            warnings.append("no port mapping for \(transport.rawValue) port \(port): \(error.message)")
             return nil
         }
     }
