@@ -41,12 +41,18 @@ let package = Package(
         .target(
             name: "NATServer",
             dependencies: [
-                "NATWire", "NATCore",
+                "NATWire", "NATCore", "CRelaySockets",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
-            ]
+            ],
+            // The relay's state is confined to one thread per RelayEventLoop, and its data path
+            // touches that state a few times per packet: the runtime's exclusivity checks (a
+            // thread-local access set per touch) cost about 700 of 1 500 instructions per relayed
+            // packet under callgrind. The compile-time checks stay on.
+            swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"])]
         ),
+        .target(name: "CRelaySockets"),
         .target(name: "NATCapture", dependencies: ["CPcap", "NATWire"]),
         .target(name: "NATLab", dependencies: ["NATCore", "NATWire"]),
         .systemLibrary(name: "CPcap", pkgConfig: "libpcap", providers: [.apt(["libpcap-dev"])]),

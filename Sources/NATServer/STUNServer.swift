@@ -23,20 +23,18 @@ public final class STUNServer: Sendable {
     /// The addresses actually bound (ports filled in when 0 was asked for).
     public let layout: ServerLayout
     private let sockets: SocketTable
-    /// The TURN relay on the primary socket, when one was configured.
-    let turn: TURNService?
 
-    private init(layout: ServerLayout, sockets: SocketTable, turn: TURNService?) {
+    private init(layout: ServerLayout, sockets: SocketTable) {
         self.layout = layout
         self.sockets = sockets
-        self.turn = turn
     }
 
     /// Binds every socket the layout needs and starts answering. Port 0 picks a free port, the
     /// same one for both IPs, as RFC 5780's OTHER-ADDRESS arithmetic requires. With `turn`, the
-    /// primary socket also serves TURN (RFC 8656) and reports allocations through `onTURNEvent`.
+    /// primary socket also serves TURN (RFC 8656) on `relayThreads` threads of its own
+    /// (`RelayThreads`) and reports allocations through `onTURNEvent`.
     public static func start(
-        _ requested: ServerLayout, software: String? = "natctl", turn: TURNConfiguration? = nil,
+        _ requested: ServerLayout, software: String? = "natctl", turn: TURNConfiguration? = nil, relayThreads: Int = 1,
         rendezvous: RendezvousConfiguration? = nil, rates: AnswerRates = AnswerRates(),
         onTURNEvent: @escaping @Sendable (TURNEvent) -> Void = { _ in },
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
@@ -57,15 +55,14 @@ public final class STUNServer: Sendable {
         for _ in 0..<8 {  // port 0 may pick a port that is taken on the other IP: try again
             let table = SocketTable()
             let gate = AnswerGate(rates.stunLimiter())
-            let relay = turn.map { TURNService(configuration: $0, loop: loop, gate: gate, onEvent: onTURNEvent) }
+            let relay = turn.map { RelayRequest(configuration: $0, threads: relayThreads, onEvent: onTURNEvent) }
             do {
                 let layout = try await bindAll(
-                    requested, table: table, loop: loop, software: software, turn: relay, gate: gate, rates: rates,
+                    requested, table: table, loop: loop, software: software, relay: relay, gate: gate, rates: rates,
                     rendezvous: rendezvous.map { RendezvousService(configuration: $0, gate: AnswerGate(rates.rendezvousLimiter())) })
-                return STUNServer(layout: layout, sockets: table, turn: relay)
+                return STUNServer(layout: layout, sockets: table)
             } catch {
                 lastError = error
-                await relay?.shutdown()
                 await table.closeAll()
                 if requested.primary.port != 0 && requested.alternate?.port != 0 { break }
             }
@@ -73,8 +70,15 @@ public final class STUNServer: Sendable {
         throw lastError ?? ServerError.invalidLayout("could not bind")
     }
 
+    /// What `start` was asked for the TURN relay.
+    struct RelayRequest {
+        var configuration: TURNConfiguration
+        var threads: Int
+        var onEvent: @Sendable (TURNEvent) -> Void
+    }
+
     private static func bindAll(
-        _ requested: ServerLayout, table: SocketTable, loop: any EventLoop, software: String?, turn: TURNService?,
+        _ requested: ServerLayout, table: SocketTable, loop: any EventLoop, software: String?, relay: RelayRequest?,
         gate: AnswerGate, rates: AnswerRates, rendezvous: RendezvousService?
     ) async throws -> ServerLayout {
         let responder = NIOLockedValueBox(BindingResponder(layout: requested, software: software))
@@ -82,11 +86,23 @@ public final class STUNServer: Sendable {
         var layout = requested
         for role in requested.roles {
             let address = layout.address(of: role)
-            let channel = try await bindSocket(
-                address, role: role, table: table, responder: responder, gate: gate, dialBack: dialBack, turn: role == .primary ? turn : nil,
-                rendezvous: role == .primary ? rendezvous : nil, loop: loop)
-            if role == .primary, let turn { try await loop.submit { turn.attach(listener: channel) }.get() }
-            guard let bound = channel.localAddress.flatMap(TransportAddress.init) else { continue }
+            let dispatch = ServerDispatch(
+                role: role, table: table, responder: responder, gate: gate, dialBack: dialBack, rendezvous: role == .primary ? rendezvous : nil)
+            let bound: TransportAddress
+            if role == .primary, let relay {
+                // The relay threads read the primary socket; what is not TURN comes back to this loop.
+                let threads = try await RelayThreads.start(
+                    at: address, threads: relay.threads, configuration: relay.configuration, gate: gate, onEvent: relay.onEvent,
+                    otherMessage: { buffer, source, socket in
+                        loop.execute { dispatch.handle(buffer, from: source.socketAddress, replyingThrough: socket, on: loop) }
+                    })
+                table.set(role, outlet: threads.services[0].listener!, relay: threads)
+                bound = threads.address
+            } else {
+                let channel = try await bindSocket(address, dispatch: dispatch, table: table, loop: loop)
+                guard let local = channel.localAddress.flatMap(TransportAddress.init) else { continue }
+                bound = local
+            }
             if role == .primary { layout.primary.port = bound.port }
             // Once the alternate port is known, later sockets use it.
             if role == SocketRole(alternateIP: false, alternatePort: true), layout.alternate?.port == 0 {
@@ -98,21 +114,16 @@ public final class STUNServer: Sendable {
     }
 
     private static func bindSocket(
-        _ address: TransportAddress, role: SocketRole, table: SocketTable,
-        responder: NIOLockedValueBox<BindingResponder>, gate: AnswerGate, dialBack: DialBackService, turn: TURNService?,
-        rendezvous: RendezvousService?, loop: any EventLoop
+        _ address: TransportAddress, dispatch: ServerDispatch, table: SocketTable, loop: any EventLoop
     ) async throws -> any Channel {
-        let handler = ServerSocketHandler(
-            role: role, table: table, responder: responder, gate: gate, dialBack: dialBack, turn: turn, rendezvous: rendezvous)
+        let handler = ServerSocketHandler(dispatch: dispatch)
         do {
-            var bootstrap = DatagramBootstrap(group: loop)
-            if turn != nil { bootstrap = bootstrap.batchedForRelay() }
-            let channel = try await bootstrap
+            let channel = try await DatagramBootstrap(group: loop)
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(handler) }
                 }
                 .bind(host: address.ip.description, port: Int(address.port)).get()
-            table.set(role, channel)
+            table.set(dispatch.role, channel: channel)
             return channel
         } catch {
             throw ServerError.bindFailed(address, reason: "\(error)")
@@ -121,99 +132,80 @@ public final class STUNServer: Sendable {
 
     /// Closes every socket and allocation. Safe to call more than once.
     public func stop() async {
-        await turn?.shutdown()
         await sockets.closeAll()
     }
 }
 
-/// The server's sockets by role, so a request received on one can be answered from another.
+/// The server's sockets by role, so a request received on one can be answered from another;
+/// the relay threads own the primary socket when TURN is on.
 final class SocketTable: Sendable {
-    private let channels = NIOLockedValueBox<[SocketRole: any Channel]>([:])
+    private struct Sockets {
+        var outlets: [SocketRole: any DatagramOutlet] = [:]
+        var channels: [any Channel] = []
+        var relay: RelayThreads?
+    }
 
-    func set(_ role: SocketRole, _ channel: any Channel) { channels.withLockedValue { $0[role] = channel } }
-    func channel(_ role: SocketRole) -> (any Channel)? { channels.withLockedValue { $0[role] } }
+    private let sockets = NIOLockedValueBox(Sockets())
 
+    func set(_ role: SocketRole, channel: any Channel) {
+        sockets.withLockedValue {
+            $0.outlets[role] = ChannelOutlet(channel: channel)
+            $0.channels.append(channel)
+        }
+    }
+
+    func set(_ role: SocketRole, outlet: any DatagramOutlet, relay: RelayThreads) {
+        sockets.withLockedValue {
+            $0.outlets[role] = outlet
+            $0.relay = relay
+        }
+    }
+
+    func outlet(_ role: SocketRole) -> (any DatagramOutlet)? { sockets.withLockedValue { $0.outlets[role] } }
+
+    /// Closes every socket and allocation (the relay's first, so peers' last datagrams find no
+    /// half-closed server). Safe to call twice.
     func closeAll() async {
-        for channel in channels.withLockedValue({ Array($0.values) }) { try? await channel.close() }
+        let (channels, relay) = sockets.withLockedValue { sockets in
+            defer { sockets = Sockets() }
+            return (sockets.channels, sockets.relay)
+        }
+        await relay?.shutdown()
+        for channel in channels { try? await channel.close() }
     }
 }
 
-/// Reads requests on one server socket and writes each reply through the socket it names.
-final class ServerSocketHandler: ChannelInboundHandler, Sendable {
-    typealias InboundIn = AddressedEnvelope<ByteBuffer>
-    typealias OutboundOut = AddressedEnvelope<ByteBuffer>
-
+/// What one server socket answers besides TURN: Binding (RFC 5780 roles), dial-back and
+/// rendezvous, each reply leaving through the socket `BindingResponder` or the service names.
+struct ServerDispatch: Sendable {
     let role: SocketRole
     let table: SocketTable
     let responder: NIOLockedValueBox<BindingResponder>
     /// Bounds Binding answers per source IP (`AnswerRates.stunPerSecond`).
     let gate: AnswerGate
     let dialBack: DialBackService
-    let turn: TURNService?
     let rendezvous: RendezvousService?
 
-    init(
-        role: SocketRole, table: SocketTable, responder: NIOLockedValueBox<BindingResponder>, gate: AnswerGate,
-        dialBack: DialBackService, turn: TURNService?, rendezvous: RendezvousService?
-    ) {
-        self.role = role
-        self.table = table
-        self.responder = responder
-        self.gate = gate
-        self.dialBack = dialBack
-        self.turn = turn
-        self.rendezvous = rendezvous
-    }
-
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let envelope = unwrapInboundIn(data)
-        if let turn, let first = envelope.data.getInteger(at: envelope.data.readerIndex, as: UInt8.self),
-            ChannelDataHeader.isChannelData(firstByte: first)
-        {
-            return turn.relayChannelData(envelope.data, from: envelope.remoteAddress)  // the hot path: no conversions
-        }
-        guard let client = TransportAddress(envelope.remoteAddress) else { return }
-        if let turn {
-            if Self.isTURNMessage(envelope.data) {
-                do {
-                    let message = try STUNMessage(decoding: envelope.data.readableBytesView)
-                    return turn.handle(message, from: client, socket: envelope.remoteAddress)
-                } catch {
-                    return turn.rejectMalformed(envelope.data, error, socket: envelope.remoteAddress)
-                }
-            }
-        }
-        if Self.isRequest(envelope.data, .dialBack), let request = try? STUNMessage(decoding: envelope.data.readableBytesView) {
+    func handle(_ data: ByteBuffer, from source: SocketAddress, replyingThrough outlet: any DatagramOutlet, on loop: any EventLoop) {
+        guard let client = TransportAddress(source) else { return }
+        if Self.isRequest(data, .dialBack), let request = try? STUNMessage(decoding: data.readableBytesView) {
             // Refusals (400, 403, 429) are answers too: they count against the source's rate.
             guard gate.allow(client.ip) else { return }
-            return dialBack.handle(request, from: client, on: context.channel)
+            return dialBack.handle(request, from: client, replyingThrough: outlet, on: loop)
         }
-        if let rendezvous, Self.isRequest(envelope.data, .rendezvous),
-            let request = try? STUNMessage(decoding: envelope.data.readableBytesView)
-        {
-            return rendezvous.handle(request, from: client, on: context.channel)
+        if let rendezvous, Self.isRequest(data, .rendezvous), let request = try? STUNMessage(decoding: data.readableBytesView) {
+            return rendezvous.handle(request, from: client, replyingThrough: outlet)
         }
-        if let rendezvous, Self.isMessage(envelope.data, .rendezvous, .indication),
-            let indication = try? STUNMessage(decoding: envelope.data.readableBytesView)
+        if let rendezvous, Self.isMessage(data, .rendezvous, .indication),
+            let indication = try? STUNMessage(decoding: data.readableBytesView)
         {
             return rendezvous.leave(indication, from: client)
         }
         let responder = responder.withLockedValue { $0 }
-        guard let reply = responder.reply(to: envelope.data.readableBytesView, from: client, receivedOn: role), gate.allow(client.ip),
-            let channel = table.channel(reply.from), let destination = try? reply.to.socketAddress
+        guard let reply = responder.reply(to: data.readableBytesView, from: client, receivedOn: role), gate.allow(client.ip),
+            let from = table.outlet(reply.from)
         else { return }
-        let out = AddressedEnvelope(remoteAddress: destination, data: ByteBuffer(bytes: reply.bytes))
-        channel.writeAndFlush(out, promise: nil)
-    }
-
-    func channelReadComplete(context: ChannelHandlerContext) {
-        turn?.flushPending()
-    }
-
-    /// Whether the datagram's type field names a TURN method (peeked, not decoded).
-    private static func isTURNMessage(_ data: ByteBuffer) -> Bool {
-        guard let raw = data.getInteger(at: data.readerIndex, as: UInt16.self), raw & 0xC000 == 0 else { return false }
-        return TURNService.methods.contains(STUNMessageType(rawValue: raw).method)
+        from.send(reply.bytes, to: reply.to)
     }
 
     /// Peeks at the message type so Binding requests, the common case, are decoded only once.
@@ -223,6 +215,20 @@ final class ServerSocketHandler: ChannelInboundHandler, Sendable {
         guard let raw = data.getInteger(at: data.readerIndex, as: UInt16.self), raw & 0xC000 == 0 else { return false }
         let type = STUNMessageType(rawValue: raw)
         return type.method == method && type.messageClass == kind
+    }
+}
+
+/// Reads datagrams on one NIO server socket and hands them to its `ServerDispatch`.
+final class ServerSocketHandler: ChannelInboundHandler, Sendable {
+    typealias InboundIn = AddressedEnvelope<ByteBuffer>
+
+    let dispatch: ServerDispatch
+
+    init(dispatch: ServerDispatch) { self.dispatch = dispatch }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let envelope = unwrapInboundIn(data)
+        dispatch.handle(envelope.data, from: envelope.remoteAddress, replyingThrough: ChannelOutlet(channel: context.channel), on: context.eventLoop)
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {

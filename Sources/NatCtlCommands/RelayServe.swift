@@ -100,12 +100,14 @@ extension NatCtl.Relay {
             let termination = TerminationSignal(limitSeconds: duration)
             let layout = try layout()
             var relay = try turn.configuration(listenIP: layout.primary.ip)
+            let relayThreads = try turn.threads()
             let rendezvous = Self.rendezvous(relay: &relay)
             let server: STUNServer
             let json = json
             do {
                 server = try await STUNServer.start(
-                    layout, software: software.isEmpty ? nil : software, turn: relay, rendezvous: rendezvous, rates: limits.rates,
+                    layout, software: software.isEmpty ? nil : software, turn: relay, relayThreads: relayThreads, rendezvous: rendezvous,
+                    rates: limits.rates,
                     onTURNEvent: { event in Self.print(ServeEvent(event), json: json) })
             } catch ServerError.bindFailed(let address, let reason) {
                 throw CommandFailure.socket(ServerError.bindFailed(address, reason: reason), address: address.description, what: "listen on")

@@ -1,45 +1,46 @@
 import NATWire
-import NIOCore
-import NIOPosix
 import Testing
 
 @testable import NATServer
 
-/// Quotas count Allocates whose relayed socket is still binding: a burst of Allocates from one
-/// client IP cannot slip past `--ip-quota` (or the user's and the total) while the first ones bind.
+/// The quota ledger every relay thread shares: an allocation counts from its Allocate until it
+/// closes, per user, per client IP (an IPv6 /64) and in all, whichever thread holds it.
 @Suite struct TURNQuotaTests {
-    static func service(_ adjust: (inout TURNConfiguration) -> Void) -> TURNService {
+    static func configuration(_ adjust: (inout TURNConfiguration) -> Void) -> TURNConfiguration {
         var configuration = TURNConfiguration(
             credentials: TURNCredentials(realm: "r", users: ["alice": "a", "bob": "b"]), relayIP: IPAddress("192.0.2.1")!)
         adjust(&configuration)
-        return TURNService(
-            configuration: configuration, loop: MultiThreadedEventLoopGroup.singleton.next(),
-            gate: AnswerGate(SourceRateLimiter(perSecond: 100, burst: 100)))
+        return configuration
     }
 
-    static func request(from client: String, user: String) throws -> TURNService.Request {
-        let address = try #require(TransportAddress(client))
-        return TURNService.Request(
-            message: STUNMessage(type: STUNMessageType(method: .allocate, messageClass: .request)), client: address,
-            socket: try address.socketAddress, identity: TURNAuthenticator.Identity(username: user, key: nil, usesSHA256: false))
+    @Test func theIPQuotaCountsEveryAllocationFromOneAddress() throws {
+        let configuration = Self.configuration { $0.ipQuota = 2 }
+        let ledger = TURNQuotaLedger()
+        let client = try #require(IPAddress("198.51.100.7"))
+        #expect(ledger.reserve(username: "alice", from: client, configuration) == nil)
+        #expect(ledger.reserve(username: "bob", from: client, configuration) == nil)
+        #expect(ledger.reserve(username: "alice", from: client, configuration) == ErrorCode.allocationQuotaReached)
+        #expect(ledger.reserve(username: "alice", from: IPAddress("198.51.100.8")!, configuration) == nil, "another IP is not affected")
+        ledger.release(username: "bob", from: client)
+        #expect(ledger.reserve(username: "alice", from: client, configuration) == nil, "a closed allocation frees its place")
+        #expect(ledger.total == 3)
     }
 
-    @Test func pendingAllocatesCountAgainstTheIPQuota() throws {
-        let service = Self.service { $0.ipQuota = 2 }
-        #expect(service.quotaError(for: try Self.request(from: "198.51.100.7:1001", user: "alice")) == nil)
-        service.pendingAllocates[TransportAddress("198.51.100.7:1001")!] = "alice"
-        service.pendingAllocates[TransportAddress("198.51.100.7:1002")!] = "bob"
-        #expect(service.quotaError(for: try Self.request(from: "198.51.100.7:1003", user: "alice")) == ErrorCode.allocationQuotaReached)
-        #expect(service.quotaError(for: try Self.request(from: "198.51.100.8:1001", user: "alice")) == nil, "another IP is not affected")
+    @Test func anIPv6ClientIsCountedByItsSlash64() throws {
+        let configuration = Self.configuration { $0.ipQuota = 1 }
+        let ledger = TURNQuotaLedger()
+        #expect(ledger.reserve(username: "alice", from: IPAddress("2001:db8:1:2::1")!, configuration) == nil)
+        #expect(ledger.reserve(username: "alice", from: IPAddress("2001:db8:1:2::99")!, configuration) == ErrorCode.allocationQuotaReached)
+        #expect(ledger.reserve(username: "alice", from: IPAddress("2001:db8:1:3::1")!, configuration) == nil)
     }
 
-    @Test func pendingAllocatesCountAgainstTheUserAndTotalQuotas() throws {
-        let perUser = Self.service { $0.userQuota = 1 }
-        perUser.pendingAllocates[TransportAddress("198.51.100.7:1001")!] = "alice"
-        #expect(perUser.quotaError(for: try Self.request(from: "198.51.100.9:1", user: "alice")) == ErrorCode.allocationQuotaReached)
-        #expect(perUser.quotaError(for: try Self.request(from: "198.51.100.9:1", user: "bob")) == nil)
-        let total = Self.service { $0.totalQuota = 1 }
-        total.pendingAllocates[TransportAddress("198.51.100.7:1001")!] = "alice"
-        #expect(total.quotaError(for: try Self.request(from: "198.51.100.9:1", user: "bob")) == ErrorCode.insufficientCapacity)
+    @Test func theUserAndTotalQuotas() throws {
+        let perUser = Self.configuration { $0.userQuota = 1 }
+        let ledger = TURNQuotaLedger()
+        #expect(ledger.reserve(username: "alice", from: IPAddress("198.51.100.7")!, perUser) == nil)
+        #expect(ledger.reserve(username: "alice", from: IPAddress("198.51.100.9")!, perUser) == ErrorCode.allocationQuotaReached)
+        #expect(ledger.reserve(username: "bob", from: IPAddress("198.51.100.9")!, perUser) == nil)
+        let total = Self.configuration { $0.totalQuota = 2 }
+        #expect(ledger.reserve(username: "carol", from: IPAddress("198.51.100.10")!, total) == ErrorCode.insufficientCapacity)
     }
 }

@@ -25,8 +25,8 @@ final class DialBackService: Sendable {
         self.policy = NIOLockedValueBox(policy)
     }
 
-    /// Handles one DialBack request that arrived on `channel`; the answer leaves from it too.
-    func handle(_ request: STUNMessage, from client: TransportAddress, on channel: any Channel) {
+    /// Handles one DialBack request; the answer leaves from `outlet`, the socket it arrived on.
+    func handle(_ request: STUNMessage, from client: TransportAddress, replyingThrough outlet: any DatagramOutlet, on eventLoop: any EventLoop) {
         // A server-wide bound on requests being dialled, whatever their sources: each holds up
         // to 8 sockets for up to a second, and forged sources each get a fresh bucket.
         let admitted = inFlight.withLockedValue { pending in
@@ -35,7 +35,6 @@ final class DialBackService: Sendable {
         guard admitted else { return }
         let now = (ContinuousClock.now - started).millisecondsDouble / 1000
         let verdict = policy.withLockedValue { $0.check(request, from: client, now: now) }
-        let eventLoop = channel.eventLoop
         let reply: EventLoopFuture<STUNMessage>
         switch verdict {
         case .failure(let refused):
@@ -56,10 +55,8 @@ final class DialBackService: Sendable {
         }
         reply.whenSuccess { [inFlight] message in
             inFlight.withLockedValue { _ = $0.remove(request.transactionID) }
-            guard let destination = try? client.socketAddress else { return }
-            let budget = request.answerBudget
-            guard let bytes = message.encoded(fingerprint: true, within: budget) else { return }
-            channel.writeAndFlush(AddressedEnvelope(remoteAddress: destination, data: ByteBuffer(bytes: bytes)), promise: nil)
+            guard let bytes = message.encoded(fingerprint: true, within: request.answerBudget) else { return }
+            outlet.send(bytes, to: client)
         }
     }
 

@@ -48,10 +48,10 @@ final class RendezvousService: Sendable {
     /// (17 IPv6 candidates and a relay credential, ~650 bytes) must fit in 4 times the request.
     static let minimumRequestLength = 200
 
-    func handle(_ request: STUNMessage, from client: TransportAddress, on channel: any Channel) {
+    func handle(_ request: STUNMessage, from client: TransportAddress, replyingThrough outlet: any DatagramOutlet) {
         guard gate.allow(client.ip) else { return }
         guard (request.receivedBytes?.count ?? 0) >= Self.minimumRequestLength else {
-            return send(error: 400, "pad the Rendezvous request to \(Self.minimumRequestLength) bytes (PADDING)", to: request, client, channel)
+            return send(error: 400, "pad the Rendezvous request to \(Self.minimumRequestLength) bytes (PADDING)", to: request, client, outlet)
         }
         let outcome: RendezvousBoard.Outcome
         let nameplate: String
@@ -59,10 +59,10 @@ final class RendezvousService: Sendable {
             guard let plate = try request.attribute(PunchNameplate.self), !plate.text.isEmpty,
                 let session = try request.attribute(PunchSessionID.self), let confirm = try request.attribute(PunchConfirm.self)
             else {
-                return send(error: 400, "a Rendezvous request needs PUNCH-NAMEPLATE, PUNCH-SESSION and PUNCH-CONFIRM", to: request, client, channel)
+                return send(error: 400, "a Rendezvous request needs PUNCH-NAMEPLATE, PUNCH-SESSION and PUNCH-CONFIRM", to: request, client, outlet)
             }
             let candidates = try request.attributes(PunchCandidate.self)
-            guard candidates.count <= 16 else { return send(error: 400, "at most 16 PUNCH-CANDIDATE attributes", to: request, client, channel) }
+            guard candidates.count <= 16 else { return send(error: 400, "at most 16 PUNCH-CANDIDATE attributes", to: request, client, outlet) }
             nameplate = plate.text
             let peer = RendezvousBoard.Peer(
                 session: session.id, address: client, candidates: candidates, mapping: try request.attribute(PunchMapping.self),
@@ -71,24 +71,24 @@ final class RendezvousService: Sendable {
             let now = now
             outcome = board.withLockedValue { $0.register(peer, nameplate: nameplate, now: now) }
         } catch {
-            return send(error: 400, "malformed Rendezvous request: \(error)", to: request, client, channel)
+            return send(error: 400, "malformed Rendezvous request: \(error)", to: request, client, outlet)
         }
         switch outcome {
         case .refused(let code, let reason):
-            send(error: code, reason, to: request, client, channel)
+            send(error: code, reason, to: request, client, outlet)
         case .answered(let answer, let push):
             let response = message(.successResponse, answer, id: request.transactionID, nameplate: nameplate)
             let budget = request.answerBudget
             guard let bytes = response.encoded(fingerprint: true, within: budget) else {
                 let needed = (response.encoded(fingerprint: true).count + AmplificationLimit.factor - 1) / AmplificationLimit.factor
-                return send(error: 400, "pad the Rendezvous request to \(needed) bytes (PADDING)", to: request, client, channel)
+                return send(error: 400, "pad the Rendezvous request to \(needed) bytes (PADDING)", to: request, client, outlet)
             }
-            write(bytes, to: client, channel)
+            write(bytes, to: client, outlet)
             // The push to the other peer shares the request's budget and the destination's rate.
             if let push, gate.allow(push.to.ip),
                 let pushed = message(.indication, push, id: .random(), nameplate: nameplate).encoded(fingerprint: true, within: budget - bytes.count)
             {
-                write(pushed, to: push.to, channel)
+                write(pushed, to: push.to, outlet)
             }
         }
     }
@@ -113,19 +113,18 @@ final class RendezvousService: Sendable {
         return message
     }
 
-    private func send(error code: Int, _ reason: String, to request: STUNMessage, _ client: TransportAddress, _ channel: any Channel) {
+    private func send(error code: Int, _ reason: String, to request: STUNMessage, _ client: TransportAddress, _ outlet: any DatagramOutlet) {
         var message = STUNMessage(type: STUNMessageType(method: .rendezvous, messageClass: .errorResponse), transactionID: request.transactionID)
         message.append(ErrorCode(code: code, reason: reason))
         let budget = request.answerBudget
-        if let bytes = message.encoded(fingerprint: true, within: budget) { write(bytes, to: client, channel) }
+        if let bytes = message.encoded(fingerprint: true, within: budget) { write(bytes, to: client, outlet) }
     }
 
-    private func write(_ message: STUNMessage, to destination: TransportAddress, _ channel: any Channel) {
-        write(message.encoded(fingerprint: true), to: destination, channel)
+    private func write(_ message: STUNMessage, to destination: TransportAddress, _ outlet: any DatagramOutlet) {
+        write(message.encoded(fingerprint: true), to: destination, outlet)
     }
 
-    private func write(_ bytes: [UInt8], to destination: TransportAddress, _ channel: any Channel) {
-        guard let address = try? destination.socketAddress else { return }
-        channel.writeAndFlush(AddressedEnvelope(remoteAddress: address, data: ByteBuffer(bytes: bytes)), promise: nil)
+    private func write(_ bytes: [UInt8], to destination: TransportAddress, _ outlet: any DatagramOutlet) {
+        outlet.send(bytes, to: destination)
     }
 }

@@ -60,6 +60,7 @@ extension TURNService {
         }
         let until = now + .seconds(Int64(configuration.permissionLifetime))
         for peer in peers { allocation.permissions[peer.ip] = until }
+        allocation.peerRoutes.removeAll()  // they cache permissions
         reply(success: [], to: request)
     }
 
@@ -69,9 +70,7 @@ extension TURNService {
         guard let number = (try? request.message.attribute(ChannelNumber.self))?.number, ChannelNumber.acceptedRange.contains(number) else {
             return reply(error: ErrorCode.badRequest, "CHANNEL-NUMBER must be 0x4000 through 0x4FFF (0x7FFF for RFC 5766 clients)", to: request)
         }
-        guard let peers = permittedPeers(request, allocation: allocation), let peer = peers.first,
-            let peerSocket = try? peer.socketAddress
-        else { return }
+        guard let peers = permittedPeers(request, allocation: allocation), let peer = peers.first else { return }
         let now = NIODeadline.now()
         if let bound = allocation.channels[number], bound.peer != peer, bound.expiry > now {
             return reply(error: ErrorCode.badRequest, "Channel is bound to another peer", to: request)
@@ -95,7 +94,7 @@ extension TURNService {
             allocation.channelByPeer[previous.peer] = nil  // an expired binding handed to a new peer
         }
         allocation.channels[number] = TURNAllocation.Binding(
-            peer: peer, peerSocket: peerSocket, expiry: now + .seconds(Int64(configuration.channelLifetime)))
+            peer: peer, peerSocket: RawSocketAddress(peer), expiry: now + .seconds(Int64(configuration.channelLifetime)))
         allocation.channelByPeer[peer] = number
         allocation.peerRoutes.removeAll()
         let permissionUntil = now + .seconds(Int64(configuration.permissionLifetime))

@@ -1,77 +1,95 @@
 import NATWire
 import NIOCore
 
-/// The relay's data path: ChannelData and Send indications from clients to peers, datagrams
-/// from peers back to clients, and the once-per-burst flush. Runs on the service's event loop.
+/// The relay's data path, on the service's `RelayEventLoop`: datagrams read in batches from the
+/// listening socket (ChannelData to peers, everything else to the control path) and from each
+/// relayed socket (peers' datagrams to their client), sent in batches once per read.
 extension TURNService {
-    /// A ChannelData datagram from a client: forward its data to the bound peer.
-    func relayChannelData(_ buffer: ByteBuffer, from client: SocketAddress) {
-        let view = buffer.readableBytesView
-        let start = view.startIndex
-        guard view.count >= ChannelDataHeader.length, let allocation = allocationsBySocket[client],
-            let header = ChannelDataHeader.parse(view[start], view[start + 1], view[start + 2], view[start + 3], datagramLength: view.count)
+    /// At most this many batches per readiness, so one busy socket cannot starve the others.
+    static let batchesPerWake = 4
+
+    /// The listening socket is readable.
+    func readListener() {
+        guard let listener else { return }
+        for _ in 0..<Self.batchesPerWake {
+            let count = reads.read(from: listener.fd)
+            for index in 0..<count {
+                guard let bytes = reads.payload(index), !bytes.isEmpty, let source = reads.source(index) else { continue }
+                if ChannelDataHeader.isChannelData(firstByte: bytes[0]) {
+                    relayChannelData(bytes, from: source)
+                } else {
+                    handleControl(ByteBuffer(bytes: UnsafeRawBufferPointer(bytes)), from: source)
+                }
+            }
+            writes.flush()
+            if count < DatagramReadBatch.capacity { return }
+        }
+    }
+
+    /// A ChannelData datagram from a client: its data goes to the bound peer from where it was read.
+    func relayChannelData(_ bytes: UnsafeMutableRawBufferPointer, from client: RawSocketAddress) {
+        guard bytes.count >= ChannelDataHeader.length, let allocation = allocationsBySocket[client],
+            let header = ChannelDataHeader.parse(bytes[0], bytes[1], bytes[2], bytes[3], datagramLength: bytes.count)
         else { return }
-        let now = NIODeadline.now()
-        guard let binding = allocation.channel(header.channel, now: now) else {
+        guard let peer = allocation.channelTarget(header.channel, now: .now()) else {
             allocation.counters.droppedToPeers += 1
             return
         }
-        let payload = buffer.getSlice(at: buffer.readerIndex + ChannelDataHeader.length, length: Int(header.dataLength))!
-        send(payload, to: binding.peerSocket, through: allocation)
+        let length = Int(header.dataLength)
+        allocation.counters.packetsToPeers += 1
+        allocation.counters.bytesToPeers += length
+        let data = UnsafeRawBufferPointer(start: bytes.baseAddress! + ChannelDataHeader.length, count: length)
+        writes.enqueue(data, to: peer, from: allocation.relaySocket.fd)
     }
 
-    func send(_ payload: ByteBuffer, to peer: SocketAddress, through allocation: TURNAllocation) {
-        allocation.counters.packetsToPeers += 1
-        allocation.counters.bytesToPeers += payload.readableBytes
-        allocation.relayChannel.write(AddressedEnvelope(remoteAddress: peer, data: payload), promise: nil)
-        needsFlush[ObjectIdentifier(allocation.relayChannel)] = allocation.relayChannel
+    /// A relayed socket is readable.
+    func readPeers(of allocation: TURNAllocation) {
+        for _ in 0..<Self.batchesPerWake {
+            let count = reads.read(from: allocation.relaySocket.fd)
+            for index in 0..<count {
+                guard let bytes = reads.payload(index), let source = reads.source(index) else { continue }
+                relayFromPeer(bytes, from: source, allocation: allocation)
+            }
+            writes.flush()
+            if count < DatagramReadBatch.capacity { return }
+        }
     }
 
     /// A datagram from a peer to a relayed address: to the client, as ChannelData when the peer
-    /// has a channel, else as a Data indication; dropped without a permission (§11.3, §12.6).
-    func relayFromPeer(_ envelope: AddressedEnvelope<ByteBuffer>, allocation: TURNAllocation) {
-        guard let route = allocation.route(envelope.remoteAddress) else { return }
-        let peer = route.peer
+    /// has a channel (the header written into the read slot's headroom, so nothing is copied),
+    /// else as a Data indication; dropped without a permission (§11.3, §12.6).
+    func relayFromPeer(_ bytes: UnsafeMutableRawBufferPointer, from source: RawSocketAddress, allocation: TURNAllocation) {
+        let route = allocation.route(source)
         let now = NIODeadline.now()
-        guard allocation.hasPermission(peer.ip, now: now), let listener else {
+        guard route.permittedUntil > now, let listener else {
             allocation.counters.droppedFromPeers += 1
             return
         }
-        var data = envelope.data
         allocation.counters.packetsFromPeers += 1
-        allocation.counters.bytesFromPeers += data.readableBytes
-        let out: ByteBuffer
-        if let number = route.channel, let binding = allocation.channel(number, now: now), binding.peer == peer {
-            var framed = listener.allocator.buffer(capacity: ChannelDataHeader.length + data.readableBytes)
-            framed.writeInteger(number)
-            framed.writeInteger(UInt16(data.readableBytes))
-            framed.writeBuffer(&data)
-            out = framed
+        allocation.counters.bytesFromPeers += bytes.count
+        if let number = route.channel, route.channelUntil > now, bytes.count <= Int(UInt16.max) {
+            let start = bytes.baseAddress! - ChannelDataHeader.length  // DatagramReadBatch.headroom
+            start.storeBytes(of: number.bigEndian, as: UInt16.self)
+            (start + 2).storeBytes(of: UInt16(bytes.count).bigEndian, as: UInt16.self)
+            writes.enqueue(UnsafeRawBufferPointer(start: start, count: ChannelDataHeader.length + bytes.count), to: allocation.clientSocket, from: listener.fd)
         } else {
             var indication = STUNMessage(type: STUNMessageType(method: .data, messageClass: .indication))
-            indication.append(XORPeerAddress(peer))
-            indication.append(DataValue(Array(data.readableBytesView)))
-            out = ByteBuffer(bytes: indication.encoded())
+            indication.append(XORPeerAddress(route.peer))
+            indication.append(DataValue(Array(bytes)))
+            indication.encoded().withUnsafeBytes { listener.send($0, to: allocation.clientSocket) }
         }
-        listener.write(AddressedEnvelope(remoteAddress: allocation.clientSocket, data: out), promise: nil)
-        needsFlush[ObjectIdentifier(listener)] = listener
-    }
-
-    /// Flushes every socket written to since the last flush; called once per read burst.
-    func flushPending() {
-        guard !needsFlush.isEmpty else { return }
-        for channel in needsFlush.values { channel.flush() }
-        needsFlush.removeAll(keepingCapacity: true)
     }
 
     func relaySendIndication(_ message: STUNMessage, from client: TransportAddress) {
         guard let allocation = allocations[client] else { return }
         guard let peer = (try? message.attribute(XORPeerAddress.self))?.address, let data = try? message.attribute(DataValue.self),
-            allocation.hasPermission(peer.ip, now: .now()), mayReach(peer), let peerSocket = try? peer.socketAddress
+            allocation.hasPermission(peer.ip, now: .now()), mayReach(peer)
         else {
             allocation.counters.droppedToPeers += 1
             return
         }
-        send(ByteBuffer(bytes: data.bytes), to: peerSocket, through: allocation)  // flushed at the end of the read burst
+        allocation.counters.packetsToPeers += 1
+        allocation.counters.bytesToPeers += data.bytes.count
+        data.bytes.withUnsafeBytes { allocation.relaySocket.send($0, to: RawSocketAddress(peer)) }
     }
 }

@@ -49,7 +49,8 @@ extension TURNService {
     }
 
     func write(_ bytes: ByteBuffer, to socket: SocketAddress) {
-        listener?.writeAndFlush(AddressedEnvelope(remoteAddress: socket, data: bytes), promise: nil)
+        guard let listener, let destination = RawSocketAddress(socket) else { return }
+        bytes.withUnsafeReadableBytes { listener.send($0, to: destination) }
     }
 
     /// A TURN request that does not decode gets 400 naming the problem, when its header is

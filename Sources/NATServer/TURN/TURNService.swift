@@ -3,13 +3,15 @@ import NATWire
 import NIOCore
 import NIOPosix
 
-/// The TURN relay (RFC 8656, UDP) behind `relay serve`'s primary socket.
+/// The TURN relay (RFC 8656, UDP) behind `relay serve`'s primary socket: one instance per relay
+/// thread, each with its own listening socket (SO_REUSEPORT when there are several) and the
+/// allocations whose Allocate arrived on it.
 ///
-/// Everything — requests, relayed sockets, timers — runs on the listening socket's event loop,
+/// Everything — requests, relayed sockets, timers — runs on the service's `RelayEventLoop`,
 /// so the state needs no locks; that confinement is what makes `@unchecked Sendable` sound.
 /// The hot path (ChannelData from the client, datagrams from peers) never decodes STUN: it
-/// looks up the allocation and channel, slices the buffer and writes it, flushing once per
-/// read burst so NIO can send the batch with one `sendmmsg`.
+/// looks up the allocation and channel by the raw source address and sends the bytes from
+/// where they were read, one `sendmmsg` per read batch.
 ///
 /// The work is split by responsibility over `TURNService+Relaying`, `+Allocations`,
 /// `+Permissions` and `+Responses`; the state below is internal so they can reach it.
@@ -20,23 +22,29 @@ public final class TURNService: @unchecked Sendable {
     let onEvent: @Sendable (TURNEvent) -> Void
     /// Bounds answers sent before authentication per source IP, shared with Binding.
     let gate: AnswerGate
-    var listener: (any Channel)?
+    /// The quotas, counted across every relay thread.
+    let ledger: TURNQuotaLedger
+    /// Where Binding, dial-back and rendezvous messages that arrive on the listening socket go.
+    let otherMessage: @Sendable (ByteBuffer, _ from: RawSocketAddress) -> Void
+    var listener: RelayUDPSocket?
     var allocations: [TransportAddress: TURNAllocation] = [:]
-    /// The same allocations by the client's socket address, for ChannelData (no conversion).
-    var allocationsBySocket: [SocketAddress: TURNAllocation] = [:]
-    /// Clients whose Allocate is waiting for its relayed socket to bind, with their usernames:
-    /// they count against the quotas like allocations.
-    var pendingAllocates: [TransportAddress: String] = [:]
+    /// The same allocations by the client's raw socket address, for ChannelData (no conversion).
+    var allocationsBySocket: [RawSocketAddress: TURNAllocation] = [:]
     /// Every minute, expired permissions and channels are removed from every allocation.
     var sweeper: RepeatedTask?
-    var needsFlush: [ObjectIdentifier: any Channel] = [:]
+    /// The data path's read slots and send queue, reused for every batch.
+    let reads = DatagramReadBatch()
+    let writes = DatagramWriteBatch()
 
     init(
-        configuration: TURNConfiguration, loop: any EventLoop, gate: AnswerGate,
-        onEvent: @escaping @Sendable (TURNEvent) -> Void = { _ in }
+        configuration: TURNConfiguration, loop: any EventLoop, gate: AnswerGate, ledger: TURNQuotaLedger = TURNQuotaLedger(),
+        onEvent: @escaping @Sendable (TURNEvent) -> Void = { _ in },
+        otherMessage: @escaping @Sendable (ByteBuffer, _ from: RawSocketAddress) -> Void = { _, _ in }
     ) {
         self.configuration = configuration
         self.gate = gate
+        self.ledger = ledger
+        self.otherMessage = otherMessage
         self.authenticator = TURNAuthenticator(credentials: configuration.credentials, nonceLifetime: configuration.nonceLifetime)
         self.loop = loop
         self.onEvent = onEvent
@@ -51,8 +59,10 @@ public final class TURNService: @unchecked Sendable {
         .requestedTransport, .requestedAddressFamily, .xorPeerAddress, .data, .channelNumber, .evenPort,
     ]
 
-    func attach(listener: any Channel) {
+    /// Starts serving on `listener` (on the loop).
+    func attach(listener: RelayUDPSocket) {
         self.listener = listener
+        (loop as? RelayEventLoop)?.register(listener.fd) { [self] in readListener() }
         sweeper = loop.scheduleRepeatedTask(initialDelay: .seconds(60), delay: .seconds(60)) { [self] _ in
             let now = NIODeadline.now()
             for allocation in allocations.values { allocation.forgetExpired(now: now) }
@@ -60,6 +70,21 @@ public final class TURNService: @unchecked Sendable {
     }
 
     // MARK: Requests and indications
+
+    /// A datagram on the listening socket that is not ChannelData: TURN messages are handled
+    /// here, on the relay thread; the rest goes to `otherMessage`.
+    func handleControl(_ buffer: ByteBuffer, from source: RawSocketAddress) {
+        guard let raw = buffer.getInteger(at: buffer.readerIndex, as: UInt16.self), raw & 0xC000 == 0,
+            Self.methods.contains(STUNMessageType(rawValue: raw).method)
+        else { return otherMessage(buffer, source) }
+        let socket = source.socketAddress
+        do {
+            let message = try STUNMessage(decoding: buffer.readableBytesView)
+            handle(message, from: source.transportAddress, socket: socket)
+        } catch {
+            rejectMalformed(buffer, error, socket: socket)
+        }
+    }
 
     /// A TURN request or Send indication from `client`.
     func handle(_ message: STUNMessage, from client: TransportAddress, socket: SocketAddress) {

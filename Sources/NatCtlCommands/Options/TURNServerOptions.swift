@@ -78,6 +78,18 @@ struct TURNServerOptions: ParsableArguments {
     @Flag(name: .customLong("allow-loopback-peers"), help: "Allow loopback peers (for tests on one host).")
     var allowLoopbackPeers = false
 
+    @Option(name: .customLong("relay-threads"), help: ArgumentHelp(
+        "Threads that relay, each with its own socket on the --listen address (SO_REUSEPORT) and the allocations made through it (default: one per core).",
+        valueName: "count"))
+    var relayThreads: Int?
+
+    /// How many relay threads to run: `--relay-threads`, else one per core (as coturn does).
+    func threads() throws -> Int {
+        guard let relayThreads else { return max(1, ProcessInfo.processInfo.activeProcessorCount) }
+        guard (1...64).contains(relayThreads) else { throw ValidationError("--relay-threads must be 1 through 64") }
+        return relayThreads
+    }
+
     /// Whether any TURN flag asks for a relay.
     var wantsRelay: Bool { noAuth || !user.isEmpty || usersFile != nil || !staticAuthSecret.isEmpty }
 
