@@ -335,7 +335,7 @@ _natctl_relay_serve() {
     repeating_flags=()
     non_repeating_flags=(--json --use-auth-secret --no-auth --allow-loopback-peers --version -h --help)
     repeating_options=(--user --static-auth-secret --denied-peer-ip --allowed-peer-ip)
-    non_repeating_options=(--listen --alternate --software --duration --users-file --realm --relay-ip --min-port --max-port --max-allocate-lifetime --permission-lifetime --channel-lifetime --stale-nonce --user-quota --ip-quota --total-quota --max-permissions --max-channels --max-allocation-age --stun-rate --rendezvous-rate --dial-back-rate)
+    non_repeating_options=(--listen --alternate --software --duration --users-file --realm --relay-ip --min-port --max-port --max-allocate-lifetime --permission-lifetime --channel-lifetime --stale-nonce --user-quota --ip-quota --total-quota --max-permissions --max-channels --max-allocation-age --relay-threads --stun-rate --rendezvous-rate --dial-back-rate)
     __natctl_offer_flags_options 0
 
     # Offer option value completions
@@ -407,6 +407,9 @@ _natctl_relay_serve() {
         return
         ;;
     '--allowed-peer-ip')
+        return
+        ;;
+    '--relay-threads')
         return
         ;;
     '--stun-rate')

@@ -32,7 +32,7 @@ function __natctl_parse_tokens -S
             __natctl_parse_subcommand 0 'version' 'h/help'
             switch $unparsed_tokens[1]
             case 'serve'
-                __natctl_parse_subcommand 0 'listen=' 'alternate=' 'software=' 'duration=' 'json' 'user=+' 'users-file=' 'static-auth-secret=+' 'use-auth-secret' 'realm=' 'no-auth' 'relay-ip=' 'min-port=' 'max-port=' 'max-allocate-lifetime=' 'permission-lifetime=' 'channel-lifetime=' 'stale-nonce=' 'user-quota=' 'ip-quota=' 'total-quota=' 'max-permissions=' 'max-channels=' 'max-allocation-age=' 'denied-peer-ip=+' 'allowed-peer-ip=+' 'allow-loopback-peers' 'stun-rate=' 'rendezvous-rate=' 'dial-back-rate=' 'version' 'h/help'
+                __natctl_parse_subcommand 0 'listen=' 'alternate=' 'software=' 'duration=' 'json' 'user=+' 'users-file=' 'static-auth-secret=+' 'use-auth-secret' 'realm=' 'no-auth' 'relay-ip=' 'min-port=' 'max-port=' 'max-allocate-lifetime=' 'permission-lifetime=' 'channel-lifetime=' 'stale-nonce=' 'user-quota=' 'ip-quota=' 'total-quota=' 'max-permissions=' 'max-channels=' 'max-allocation-age=' 'denied-peer-ip=+' 'allowed-peer-ip=+' 'allow-loopback-peers' 'relay-threads=' 'stun-rate=' 'rendezvous-rate=' 'dial-back-rate=' 'version' 'h/help'
             case 'test'
                 __natctl_parse_subcommand 0 'server=' 'user=' 'password=' 'auth-secret=' 'peer=' 'pings=' 'count=' 'size=' 'rate=' 'timeout=' 'json' 'version' 'h/help'
             case 'connect'
@@ -209,6 +209,7 @@ complete -c 'natctl' -n '__natctl_should_offer_completions_for_flags_or_options 
 complete -c 'natctl' -n '__natctl_should_offer_completions_for_flags_or_options "natctl relay serve"' -l 'denied-peer-ip' -d 'Also refuse peers in this range (repeatable).' -rfka ''
 complete -c 'natctl' -n '__natctl_should_offer_completions_for_flags_or_options "natctl relay serve"' -l 'allowed-peer-ip' -d 'Allow peers in this range even if denied (repeatable). By default loopback, private, CGNAT, link-local and multicast peers are refused, and the relay IP outside the relayed port range.' -rfka ''
 complete -c 'natctl' -n '__natctl_should_offer_completions_for_flags_or_options "natctl relay serve" allow-loopback-peers' -l 'allow-loopback-peers' -d 'Allow loopback peers (for tests on one host).'
+complete -c 'natctl' -n '__natctl_should_offer_completions_for_flags_or_options "natctl relay serve" relay-threads' -l 'relay-threads' -d 'Threads that relay, each with its own socket on the --listen address (SO_REUSEPORT) and the allocations made through it (default: one per core).' -rfka ''
 complete -c 'natctl' -n '__natctl_should_offer_completions_for_flags_or_options "natctl relay serve" stun-rate' -l 'stun-rate' -d 'Binding answers (and TURN answers before authentication) per second per source IP, after a burst of twice as many.' -rfka ''
 complete -c 'natctl' -n '__natctl_should_offer_completions_for_flags_or_options "natctl relay serve" rendezvous-rate' -l 'rendezvous-rate' -d 'Rendezvous answers per second per source IP, after a burst of twice as many.' -rfka ''
 complete -c 'natctl' -n '__natctl_should_offer_completions_for_flags_or_options "natctl relay serve" dial-back-rate' -l 'dial-back-rate' -d 'Dial-back requests carried out per second per source IP, after a burst of 5 (or twice the rate).' -rfka ''

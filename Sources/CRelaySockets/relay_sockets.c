@@ -13,3 +13,13 @@ int natctl_recvmmsg(int fd, natctl_mmsghdr *messages, unsigned int count, int fl
 int natctl_sendmmsg(int fd, natctl_mmsghdr *messages, unsigned int count, int flags) {
     return sendmmsg(fd, (struct mmsghdr *)messages, count, flags);
 }
+
+#include <pthread.h>
+
+void natctl_name_thread(const char *name) {
+    char shortened[16];
+    int i = 0;
+    for (; name[i] != 0 && i < 15; i++) shortened[i] = name[i];
+    shortened[i] = 0;
+    pthread_setname_np(pthread_self(), shortened);
+}

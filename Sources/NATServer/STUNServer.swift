@@ -3,6 +3,7 @@ import NATWire
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
+import Synchronization
 
 /// Why the server could not start.
 public enum ServerError: Error, CustomStringConvertible {
@@ -90,11 +91,18 @@ public final class STUNServer: Sendable {
                 role: role, table: table, responder: responder, gate: gate, dialBack: dialBack, rendezvous: role == .primary ? rendezvous : nil)
             let bound: TransportAddress
             if role == .primary, let relay {
-                // The relay threads read the primary socket; what is not TURN comes back to this loop.
+                // The relay threads read the primary socket; what is not TURN comes back to this
+                // loop, at most `HandOver.limit` datagrams at a time so a flood cannot queue
+                // without bound (the rest are dropped, as a full socket buffer would).
+                let handOver = HandOver()
                 let threads = try await RelayThreads.start(
                     at: address, threads: relay.threads, configuration: relay.configuration, gate: gate, onEvent: relay.onEvent,
                     otherMessage: { buffer, source, socket in
-                        loop.execute { dispatch.handle(buffer, from: source.socketAddress, replyingThrough: socket, on: loop) }
+                        guard handOver.admit() else { return }
+                        loop.execute {
+                            handOver.done()
+                            dispatch.handle(buffer, from: source.socketAddress, replyingThrough: socket, on: loop)
+                        }
                     })
                 table.set(role, outlet: threads.services[0].listener!, relay: threads)
                 bound = threads.address
@@ -130,10 +138,37 @@ public final class STUNServer: Sendable {
         }
     }
 
+    /// How many allocations each relay thread holds (empty without TURN), in thread order: shows
+    /// how the kernel spread clients over the threads' sockets.
+    public func allocationsPerRelayThread() async -> [Int] {
+        guard let relay = sockets.relay else { return [] }
+        var counts: [Int] = []
+        for service in relay.services {
+            counts.append((try? await service.loop.submit { service.allocations.count }.get()) ?? 0)
+        }
+        return counts
+    }
+
     /// Closes every socket and allocation. Safe to call more than once.
     public func stop() async {
         await sockets.closeAll()
     }
+}
+
+/// Counts datagrams handed from the relay threads to the NIO loop and not yet handled.
+final class HandOver: Sendable {
+    static let limit = 1024
+    private let queued = Atomic<Int>(0)
+
+    func admit() -> Bool {
+        guard queued.add(1, ordering: .relaxed).newValue <= Self.limit else {
+            queued.subtract(1, ordering: .relaxed)
+            return false
+        }
+        return true
+    }
+
+    func done() { queued.subtract(1, ordering: .relaxed) }
 }
 
 /// The server's sockets by role, so a request received on one can be answered from another;
@@ -162,6 +197,7 @@ final class SocketTable: Sendable {
     }
 
     func outlet(_ role: SocketRole) -> (any DatagramOutlet)? { sockets.withLockedValue { $0.outlets[role] } }
+    var relay: RelayThreads? { sockets.withLockedValue { $0.relay } }
 
     /// Closes every socket and allocation (the relay's first, so peers' last datagrams find no
     /// half-closed server). Safe to call twice.

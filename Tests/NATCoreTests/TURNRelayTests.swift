@@ -14,7 +14,7 @@ import Testing
         let events: ArrivalQueue<TURNEvent>
         var address: TransportAddress { server.layout.primary }
 
-        static func start(_ adjust: (inout TURNConfiguration) -> Void = { _ in }) async throws -> Relay {
+        static func start(threads: Int = 1, _ adjust: (inout TURNConfiguration) -> Void = { _ in }) async throws -> Relay {
             var configuration = TURNConfiguration(
                 credentials: TURNCredentials(realm: "natctl.test", users: [user.username: user.password]),
                 relayIP: IPAddress("127.0.0.1")!)
@@ -22,7 +22,8 @@ import Testing
             adjust(&configuration)
             let events = ArrivalQueue<TURNEvent>()
             let server = try await STUNServer.start(
-                ServerLayout(primary: TransportAddress("127.0.0.1:0")!), turn: configuration, onTURNEvent: { events.push($0) })
+                ServerLayout(primary: TransportAddress("127.0.0.1:0")!), turn: configuration, relayThreads: threads,
+                onTURNEvent: { events.push($0) })
             return Relay(server: server, events: events)
         }
     }
@@ -151,6 +152,41 @@ import Testing
         _ = try await relay.events.nextClosed()
         let again = try await TURNClient.allocate(server: relay.address, credential: Self.user)
         await again.close()
+        await relay.server.stop()
+    }
+
+    /// Two relay threads share the listening address (SO_REUSEPORT): the kernel spreads clients
+    /// over them by 4-tuple, each client's traffic stays on its thread both ways, and the quota
+    /// counts allocations on both. With 24 clients, all on one thread would happen 2 in 2^24 runs.
+    @Test func twoRelayThreadsSpreadClientsRelayForEachAndShareTheQuota() async throws {
+        let relay = try await Relay.start(threads: 2) { $0.totalQuota = 24 }
+        let peer = try await UDPInbox.bind()
+        var clients: [TURNClient] = []
+        for _ in 0..<24 { clients.append(try await TURNClient.allocate(server: relay.address, credential: Self.user)) }
+        await #expect(throws: TURNClientError.rejected(method: "Allocate", code: 508, reason: "Insufficient Capacity")) {
+            _ = try await TURNClient.allocate(server: relay.address, credential: Self.user)
+        }
+        let spread = await relay.server.allocationsPerRelayThread()
+        #expect(spread.count == 2 && spread.reduce(0, +) == 24 && spread.allSatisfy { $0 > 0 }, "allocations per thread: \(spread)")
+
+        for (index, client) in clients.enumerated() {
+            _ = try await client.bindChannel(to: peer.address)
+            client.send(Array("hello \(index)".utf8), to: peer.address)
+        }
+        var heard: [TransportAddress: String] = [:]
+        for _ in clients {
+            let datagram = try await peer.next()
+            heard[datagram.source] = String(decoding: datagram.bytes, as: UTF8.self)
+        }
+        #expect(Set(heard.keys) == Set(clients.map(\.relayedAddress)), "every client reached the peer from its relayed address")
+        for client in clients {
+            let inbox = Self.inbox(of: client)
+            try await peer.send(Array("back".utf8), to: client.relayedAddress)
+            let back = try await inbox.next()
+            #expect(back.data == Array("back".utf8) && back.viaChannel)
+        }
+        for client in clients { await client.close() }
+        await peer.close()
         await relay.server.stop()
     }
 

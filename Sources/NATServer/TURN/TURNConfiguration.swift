@@ -19,7 +19,7 @@ public struct TURNConfiguration: Sendable {
     /// How long a nonce stays fresh before requests get 438 (`--stale-nonce`).
     public var nonceLifetime: UInt32 = 600
     /// Allocations per user (`--user-quota`), per client IP (`--ip-quota`) and in all
-    /// (`--total-quota`), Allocates still binding their relayed socket included; 0 means
+    /// (`--total-quota`), counted over every relay thread (`TURNQuotaLedger`); 0 means
     /// unlimited. Beyond them Allocate gets 486 (or 508 for the total). The defaults keep a
     /// public server's sockets and memory bounded; raise them for load tests.
     public var userQuota = 64

@@ -17,6 +17,8 @@ extension TURNService {
                 guard let bytes = reads.payload(index), !bytes.isEmpty, let source = reads.source(index) else { continue }
                 if ChannelDataHeader.isChannelData(firstByte: bytes[0]) {
                     relayChannelData(bytes, from: source)
+                } else if let indication = SendIndicationView(UnsafeRawBufferPointer(bytes)) {
+                    relaySendIndication(indication, in: bytes, from: source)
                 } else {
                     handleControl(ByteBuffer(bytes: UnsafeRawBufferPointer(bytes)), from: source)
                 }
@@ -80,6 +82,21 @@ extension TURNService {
         }
     }
 
+    /// A Send indication read in place: its DATA goes to the peer from where it was read.
+    func relaySendIndication(_ indication: SendIndicationView, in bytes: UnsafeMutableRawBufferPointer, from client: RawSocketAddress) {
+        guard let allocation = allocationsBySocket[client] else { return }
+        let route = allocation.route(indication.peer)
+        guard route.permittedUntil > .now(), mayReach(route.peer) else {
+            allocation.counters.droppedToPeers += 1
+            return
+        }
+        allocation.counters.packetsToPeers += 1
+        allocation.counters.bytesToPeers += indication.dataLength
+        let data = UnsafeRawBufferPointer(start: bytes.baseAddress! + indication.dataOffset, count: indication.dataLength)
+        writes.enqueue(data, to: indication.peer, from: allocation.relaySocket.fd)
+    }
+
+    /// A Send indication that reached the full decoder (`SendIndicationView` did not take it).
     func relaySendIndication(_ message: STUNMessage, from client: TransportAddress) {
         guard let allocation = allocations[client] else { return }
         guard let peer = (try? message.attribute(XORPeerAddress.self))?.address, let data = try? message.attribute(DataValue.self),

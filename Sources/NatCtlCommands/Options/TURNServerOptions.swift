@@ -46,13 +46,13 @@ struct TURNServerOptions: ParsableArguments {
     @Option(name: .customLong("stale-nonce"), help: ArgumentHelp("Nonce lifetime; older nonces get 438.", valueName: "seconds"))
     var staleNonce: UInt32 = 600
 
-    @Option(name: .customLong("user-quota"), help: "Allocations per user at once, pending ones included (0: unlimited); beyond it Allocate gets 486.")
+    @Option(name: .customLong("user-quota"), help: "Allocations per user at once, over all relay threads (0: unlimited); beyond it Allocate gets 486.")
     var userQuota = Self.defaults.userQuota
 
-    @Option(name: .customLong("ip-quota"), help: "Allocations per client IP at once, pending ones included (0: unlimited); beyond it Allocate gets 486.")
+    @Option(name: .customLong("ip-quota"), help: "Allocations per client IP (IPv6: per /64) at once, over all relay threads (0: unlimited); beyond it Allocate gets 486.")
     var ipQuota = Self.defaults.ipQuota
 
-    @Option(name: .customLong("total-quota"), help: "Allocations in all, pending ones included (0: unlimited); beyond it Allocate gets 508.")
+    @Option(name: .customLong("total-quota"), help: "Allocations in all, over all relay threads (0: unlimited); beyond it Allocate gets 508.")
     var totalQuota = Self.defaults.totalQuota
 
     @Option(name: .customLong("max-permissions"), help: ArgumentHelp("Permissions (peer IPs) per allocation; beyond it CreatePermission gets 508.", valueName: "count"))
