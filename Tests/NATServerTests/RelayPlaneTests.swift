@@ -174,3 +174,24 @@ import Testing
         }
     }
 }
+
+@Suite struct DataIndicationHeaderTests {
+    /// Written around data in a buffer laid out like a read slot, the indication decodes as one
+    /// built by `STUNMessage`, padding included, for both families and every padding length.
+    @Test(arguments: ["198.51.100.7:4000", "[2001:db8::7]:65535"], [0, 1, 2, 3, 4, 101])
+    func decodesAsTheCodecWouldBuildIt(_ peer: String, _ size: Int) throws {
+        let address = try #require(TransportAddress(peer))
+        let data = (0..<size).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ 1) }
+        let slot = UnsafeMutableRawPointer.allocate(byteCount: 64 + size + 4, alignment: 16)
+        defer { slot.deallocate() }
+        slot.initializeMemory(as: UInt8.self, repeating: 0xEE, count: 64 + size + 4)
+        data.withUnsafeBytes { (slot + 64).copyMemory(from: $0.baseAddress!, byteCount: size) }
+        let length = DataIndicationHeader.write(before: slot + 64, dataLength: size, peer: RawSocketAddress(address), transaction: (42, 7))
+        let bytes = Array(UnsafeRawBufferPointer(start: slot + 64 - length, count: length + (size + 3) & ~3))
+        let message = try STUNMessage(decoding: bytes)
+        #expect(message.type == STUNMessageType(method: .data, messageClass: .indication))
+        #expect(try message.attribute(XORPeerAddress.self)?.address == address)
+        #expect(try message.attribute(DataValue.self)?.bytes == data)
+        #expect(length <= DataIndicationHeader.maximumLength)
+    }
+}

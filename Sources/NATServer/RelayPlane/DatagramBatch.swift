@@ -2,14 +2,16 @@ import CRelaySockets
 import Glibc
 
 /// Datagrams read with one `recvmmsg` into fixed slots, each with `headroom` free bytes in front
-/// so the relay can put a ChannelData or Data indication header before a peer's datagram and
-/// send it from where it was read: no allocation and no copy per packet.
+/// (and `tailroom` behind) so the relay can put a ChannelData or Data indication header before a
+/// peer's datagram and send it from where it was read: no allocation and no copy per packet.
 final class DatagramReadBatch {
     static let capacity = 16
     static let headroom = 64
     /// The largest datagram kept; a longer one is truncated by the kernel and dropped.
     static let slotPayload = 2048
-    private static let slotSize = headroom + slotPayload
+    /// Room after a datagram for a Data indication's padding (up to 3 bytes).
+    static let tailroom = 4
+    private static let slotSize = headroom + slotPayload + tailroom
 
     private let memory: UnsafeMutableRawPointer
     private let headers: UnsafeMutablePointer<natctl_mmsghdr>

@@ -58,8 +58,8 @@ extension TURNService {
     }
 
     /// A datagram from a peer to a relayed address: to the client, as ChannelData when the peer
-    /// has a channel (the header written into the read slot's headroom, so nothing is copied),
-    /// else as a Data indication; dropped without a permission (§11.3, §12.6).
+    /// has a channel, else as a Data indication, either way with its header written into the
+    /// read slot's headroom, so nothing is copied; dropped without a permission (§11.3, §12.6).
     func relayFromPeer(_ bytes: UnsafeMutableRawBufferPointer, from source: RawSocketAddress, allocation: TURNAllocation) {
         let route = allocation.route(source)
         let now = NIODeadline.now()
@@ -74,11 +74,12 @@ extension TURNService {
             start.storeBytes(of: number.bigEndian, as: UInt16.self)
             (start + 2).storeBytes(of: UInt16(bytes.count).bigEndian, as: UInt16.self)
             writes.enqueue(UnsafeRawBufferPointer(start: start, count: ChannelDataHeader.length + bytes.count), to: allocation.clientSocket, from: listener.fd)
-        } else {
-            var indication = STUNMessage(type: STUNMessageType(method: .data, messageClass: .indication))
-            indication.append(XORPeerAddress(route.peer))
-            indication.append(DataValue(Array(bytes)))
-            indication.encoded().withUnsafeBytes { listener.send($0, to: allocation.clientSocket) }
+        } else if bytes.count <= Int(UInt16.max) - DataIndicationHeader.maximumLength {
+            indicationCount &+= 1
+            let length = DataIndicationHeader.write(
+                before: bytes.baseAddress!, dataLength: bytes.count, peer: source, transaction: (indicationCount, indicationSalt))
+            let padded = (bytes.count + 3) & ~3
+            writes.enqueue(UnsafeRawBufferPointer(start: bytes.baseAddress! - length, count: length + padded), to: allocation.clientSocket, from: listener.fd)
         }
     }
 

@@ -35,6 +35,9 @@ public final class TURNService: @unchecked Sendable {
     /// The data path's read slots and send queue, reused for every batch.
     let reads = DatagramReadBatch()
     let writes = DatagramWriteBatch()
+    /// Data indications' transaction IDs: a count, and a random salt so two servers' differ.
+    var indicationCount = UInt64.random(in: 0...UInt64.max)
+    let indicationSalt = UInt32.random(in: 0...UInt32.max)
 
     init(
         configuration: TURNConfiguration, loop: any EventLoop, gate: AnswerGate, ledger: TURNQuotaLedger = TURNQuotaLedger(),
