@@ -38,15 +38,15 @@ public struct NatCtl: AsyncParsableCommand {
 }
 
 extension NatCtl {
-    /// Parses the process arguments and runs the chosen command, async commands included.
-    /// (Called from the executable's top-level code, where overload resolution would otherwise
-    /// pick ArgumentParser's synchronous `main()`.)
     /// Process-wide setup, on the main thread before any other thread starts, so every thread
     /// inherits it: SIGINT, SIGTERM and SIGHUP unblocked (a parent may have blocked them).
     public static func prepareProcess() {
         ProcessSignals.unblockTermination()
     }
 
+    /// Parses the process arguments and runs the chosen command, async commands included.
+    /// (Called from the executable's top-level code, where overload resolution would otherwise
+    /// pick ArgumentParser's synchronous `main()`.)
     public static func runMain(_ arguments: [String]? = nil) async {
         ProcessSignals.unblockTermination()
         let given = arguments ?? Array(CommandLine.arguments.dropFirst())

@@ -162,7 +162,10 @@ import Testing
         noData.append(XORPeerAddress(TransportAddress("198.51.100.7:4000")!))
         var lyingLength = good
         lyingLength[3] &+= 4
-        for bytes in [request, noData.encoded(), Array(good.dropLast(3)), lyingLength, Array(good.prefix(19))] {
+        // XOR-PEER-ADDRESS with an empty value as the last attribute: nothing to read its family from.
+        var emptyAddress: [UInt8] = [0x00, 0x16, 0x00, 0x04, 0x21, 0x12, 0xA4, 0x42] + [UInt8](repeating: 9, count: 12)
+        emptyAddress += [0x00, 0x12, 0x00, 0x00]
+        for bytes in [request, noData.encoded(), Array(good.dropLast(3)), lyingLength, Array(good.prefix(19)), emptyAddress] {
             #expect(bytes.withUnsafeBytes { SendIndicationView($0) } == nil)
         }
         // Every truncation of an attribute's length is refused, never read past the end.
@@ -193,5 +196,49 @@ import Testing
         #expect(try message.attribute(XORPeerAddress.self)?.address == address)
         #expect(try message.attribute(DataValue.self)?.bytes == data)
         #expect(length <= DataIndicationHeader.maximumLength)
+    }
+}
+
+@Suite struct RelayLoopShutdownTests {
+    /// After the loop's thread ended, tasks run where they are submitted: a future on the loop
+    /// completes instead of hanging a caller that raced the server's stop.
+    @Test func aStoppedLoopStillCompletesFutures() async throws {
+        let loop = try RelayEventLoop(name: "test-relay")
+        await loop.stopped()
+        #expect(try await loop.submit { 41 + 1 }.get() == 42)
+        await loop.stopped()  // twice is harmless
+    }
+
+    /// A cancel that overtakes its task's insertion (both sent from another thread) still wins.
+    @Test func aCancelRightAfterSchedulingFromAnotherThreadWins() async throws {
+        let loop = try RelayEventLoop(name: "test-relay")
+        let ran = Atomic<Int>(0)
+        for _ in 0..<200 {
+            let task = loop.scheduleTask(in: .milliseconds(1)) { ran.add(1, ordering: .relaxed) }
+            task.cancel()
+            await #expect(throws: EventLoopError.cancelled) { try await task.futureResult.get() }
+        }
+        try await loop.scheduleTask(in: .milliseconds(5)) {}.futureResult.get()
+        #expect(ran.load(ordering: .relaxed) == 0)
+        await loop.stopped()
+    }
+
+    @Test func aClosedSocketDropsLateAnswers() throws {
+        let socket = try RelayUDPSocket.bind(TransportAddress("127.0.0.1:0")!)
+        let receiver = try RelayUDPSocket.bind(TransportAddress("127.0.0.1:0")!)
+        defer { receiver.close() }
+        socket.close()
+        socket.close()
+        socket.send([1, 2, 3], to: receiver.local)  // no crash, nothing sent
+        #expect(DatagramReadBatch().read(from: receiver.fd) == 0)
+    }
+
+    /// A group of relay threads takes a port nobody holds: not one another server's group holds.
+    @Test func aRelayThreadGroupDoesNotJoinAnotherServersPort() throws {
+        let other = try RelayUDPSocket.bind(TransportAddress("127.0.0.1:0")!, reusePort: true)
+        defer { other.close() }
+        #expect(throws: RelayUDPSocket.Failure.self) { try RelayUDPSocket.freePort(other.local) }
+        let free = try RelayUDPSocket.freePort(TransportAddress("127.0.0.1:0")!)
+        #expect(free.port != 0 && free.port != other.local.port)
     }
 }

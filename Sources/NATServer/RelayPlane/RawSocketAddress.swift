@@ -12,6 +12,8 @@ struct RawSocketAddress: Hashable, Sendable {
     var low: UInt64
     var port: UInt16  // host order
     var isIPv6: Bool
+    /// An IPv6 link-local address's interface (sin6_scope_id), so answers find their way back.
+    var scope: UInt32 = 0
 
     /// Reads a sockaddr_in or sockaddr_in6; nil for any other family.
     init?(_ address: UnsafeRawPointer) {
@@ -23,6 +25,7 @@ struct RawSocketAddress: Hashable, Sendable {
             let v6 = address.loadUnaligned(as: sockaddr_in6.self)
             let words = withUnsafeBytes(of: v6.sin6_addr) { ($0.loadUnaligned(as: UInt64.self), $0.loadUnaligned(fromByteOffset: 8, as: UInt64.self)) }
             self.init(high: words.0, low: words.1, port: UInt16(bigEndian: v6.sin6_port), isIPv6: true)
+            scope = v6.sin6_scope_id
         default:
             return nil
         }
@@ -66,6 +69,7 @@ struct RawSocketAddress: Hashable, Sendable {
             var v6 = sockaddr_in6()
             v6.sin6_family = sa_family_t(AF_INET6)
             v6.sin6_port = port.bigEndian
+            v6.sin6_scope_id = scope
             withUnsafeMutableBytes(of: &v6.sin6_addr) {
                 $0.storeBytes(of: high, toByteOffset: 0, as: UInt64.self)
                 $0.storeBytes(of: low, toByteOffset: 8, as: UInt64.self)

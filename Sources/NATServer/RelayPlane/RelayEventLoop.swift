@@ -19,11 +19,19 @@ import Synchronization
 final class RelayEventLoop: EventLoop, @unchecked Sendable {
     private let epollFD: Int32
     private let wakeFD: Int32
-    private let queued = NIOLockedValueBox<[@Sendable () -> Void]>([])
+    /// Tasks for the loop; once the loop has ended (`closed`), tasks run where they are
+    /// submitted, so futures on this loop still complete instead of hanging.
+    private struct Queue {
+        var tasks: [@Sendable () -> Void] = []
+        var closed = false
+    }
+
+    private let queued = NIOLockedValueBox(Queue())
     private let threadID = Atomic<UInt>(0)
     private let nextTimerID = Atomic<Int>(0)
     private let finished = DispatchSemaphore(value: 0)
     private let stopped = Atomic<Bool>(false)
+    private let ended = Atomic<Bool>(false)
     // Loop-confined state.
     private var running = true
     private var handlers: [Int32: () -> Void] = [:]
@@ -36,10 +44,8 @@ final class RelayEventLoop: EventLoop, @unchecked Sendable {
         epollFD = epoll_create1(Int32(EPOLL_CLOEXEC))
         guard epollFD >= 0 else { throw RelayUDPSocket.Failure.system("epoll_create1", errno) }
         wakeFD = eventfd(0, Int32(EFD_NONBLOCK) | Int32(EFD_CLOEXEC))
-        guard wakeFD >= 0 else {
-            Glibc.close(epollFD)
-            throw RelayUDPSocket.Failure.system("eventfd", errno)
-        }
+        // Every property is set from here on, so a throw runs deinit, which closes epollFD.
+        guard wakeFD >= 0 else { throw RelayUDPSocket.Failure.system("eventfd", errno) }
         var event = epoll_event()
         event.events = EPOLLIN.rawValue
         event.data.fd = wakeFD
@@ -68,20 +74,30 @@ final class RelayEventLoop: EventLoop, @unchecked Sendable {
 
     // MARK: EventLoop
 
-    var inEventLoop: Bool { threadID.load(ordering: .relaxed) == UInt(bitPattern: Int(bitPattern: pthread_self())) }
+    /// On the loop's thread; once that thread has ended, on every thread, since tasks then run
+    /// where they are submitted (NIO's promises check this when they complete).
+    var inEventLoop: Bool {
+        ended.load(ordering: .acquiring) || threadID.load(ordering: .relaxed) == UInt(bitPattern: Int(bitPattern: pthread_self()))
+    }
 
     func execute(_ task: @escaping @Sendable () -> Void) {
-        let wasEmpty = queued.withLockedValue { queue in
-            queue.append(task)
-            return queue.count == 1
+        let (runHere, wasEmpty) = queued.withLockedValue { queue -> (Bool, Bool) in
+            guard !queue.closed else { return (true, false) }
+            queue.tasks.append(task)
+            return (false, queue.tasks.count == 1)
         }
+        if runHere { return task() }
         if wasEmpty, !inEventLoop { wake() }
     }
 
     func scheduleTask<T>(deadline: NIODeadline, _ task: @escaping @Sendable () throws -> T) -> Scheduled<T> {
         let promise = makePromise(of: T.self)
         let id = nextTimerID.add(1, ordering: .relaxed).newValue
+        // Set by `cancel()` from any thread: a cancel that overtakes the insertion (both queued
+        // from another thread) must still keep the task from running.
+        let cancelled = CancellationFlag()
         let insert: @Sendable () -> Void = { [self] in
+            guard !cancelled.isSet else { return promise.fail(EventLoopError.cancelled) }
             timerTasks[id] = {
                 do { promise.assumeIsolatedUnsafeUnchecked().succeed(try task()) } catch { promise.fail(error) }
             }
@@ -89,6 +105,7 @@ final class RelayEventLoop: EventLoop, @unchecked Sendable {
         }
         if inEventLoop { insert() } else { execute(insert) }
         return Scheduled(promise: promise) { [self] in
+            cancelled.set()
             let cancel: @Sendable () -> Void = { [self] in
                 if timerTasks.removeValue(forKey: id) != nil { promise.fail(EventLoopError.cancelled) }
             }
@@ -116,8 +133,11 @@ final class RelayEventLoop: EventLoop, @unchecked Sendable {
         execute { [self] in running = false }
         wake()
         finished.wait()
+    }
+
+    deinit {
         Glibc.close(epollFD)
-        Glibc.close(wakeFD)
+        if wakeFD >= 0 { Glibc.close(wakeFD) }
     }
 
     // MARK: The loop
@@ -147,11 +167,22 @@ final class RelayEventLoop: EventLoop, @unchecked Sendable {
             runQueued()
             runDueTimers()
         }
+        // Tasks that came in meanwhile run now; later ones run where they are submitted.
+        while true {
+            let tasks = queued.withLockedValue { queue in
+                defer { queue.tasks = [] }
+                queue.closed = queue.tasks.isEmpty
+                if queue.closed { ended.store(true, ordering: .releasing) }
+                return queue.tasks
+            }
+            if tasks.isEmpty { break }
+            for task in tasks { task() }
+        }
         finished.signal()
     }
 
     private func timeoutMilliseconds() -> Int32 {
-        if queued.withLockedValue({ !$0.isEmpty }) { return 0 }
+        if queued.withLockedValue({ !$0.tasks.isEmpty }) { return 0 }
         guard let first = timers.first else { return -1 }
         let now = NIODeadline.now().uptimeNanoseconds
         guard first.deadline > now else { return 0 }
@@ -160,8 +191,8 @@ final class RelayEventLoop: EventLoop, @unchecked Sendable {
 
     private func runQueued() {
         let tasks = queued.withLockedValue { queue in
-            defer { queue.removeAll(keepingCapacity: true) }
-            return queue
+            defer { queue.tasks.removeAll(keepingCapacity: true) }
+            return queue.tasks
         }
         for task in tasks { task() }
     }
@@ -174,6 +205,13 @@ final class RelayEventLoop: EventLoop, @unchecked Sendable {
         }
         if timers.count > 64, timers.count > 4 * timerTasks.count { timers.keep { timerTasks[$0] != nil } }
     }
+}
+
+/// Whether a scheduled task was cancelled, shared by its insertion and its `Scheduled`.
+private final class CancellationFlag: Sendable {
+    private let value = Atomic<Bool>(false)
+    var isSet: Bool { value.load(ordering: .acquiring) }
+    func set() { value.store(true, ordering: .releasing) }
 }
 
 /// Timer deadlines in a binary min-heap; cancelled timers are skipped when they come up (and

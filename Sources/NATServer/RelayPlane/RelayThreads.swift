@@ -28,7 +28,7 @@ final class RelayThreads: Sendable {
         var loops: [RelayEventLoop] = []
         var services: [TURNService] = []
         do {
-            var address = requested
+            var address = threads > 1 ? try RelayUDPSocket.freePort(requested) : requested
             for _ in 0..<max(1, threads) {
                 let socket = try RelayUDPSocket.bind(address, reusePort: threads > 1)
                 address = socket.local  // the others share the port the first one got

@@ -42,6 +42,7 @@ struct SendIndicationView {
     /// XOR-MAPPED-ADDRESS encoding (RFC 8489 §14.2): the port XORed with the cookie's top half,
     /// an IPv4 address with the cookie, an IPv6 address with the cookie and transaction ID.
     private static func xorAddress(_ bytes: UnsafeRawBufferPointer, at offset: Int, length: Int) -> RawSocketAddress? {
+        guard length == 8 || length == 20 else { return nil }  // before reading family and port
         let port = u16(bytes, offset + 2) ^ UInt16(cookie >> 16)
         switch (bytes[offset + 1], length) {
         case (1, 8):

@@ -67,11 +67,11 @@ final class TURNAllocation: @unchecked Sendable {
     }
 
     init(
-        client: TransportAddress, username: String, relayed: TransportAddress,
+        client: TransportAddress, clientSocket: RawSocketAddress, username: String, relayed: TransportAddress,
         relaySocket: RelayUDPSocket, creatingTransaction: TransactionID, expiry: NIODeadline
     ) {
         self.client = client
-        self.clientSocket = RawSocketAddress(client)
+        self.clientSocket = clientSocket
         self.username = username
         self.relayed = relayed
         self.relaySocket = relaySocket

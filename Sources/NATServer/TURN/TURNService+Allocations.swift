@@ -36,7 +36,8 @@ extension TURNService {
             return reply(error: ErrorCode.insufficientCapacity, "No relay port is free", to: request)
         }
         let allocation = TURNAllocation(
-            client: request.client, username: request.identity.username, relayed: socket.local, relaySocket: socket,
+            client: request.client, clientSocket: RawSocketAddress(request.socket) ?? RawSocketAddress(request.client),
+            username: request.identity.username, relayed: socket.local, relaySocket: socket,
             creatingTransaction: message.transactionID, expiry: .now() + .seconds(Int64(lifetime)))
         if configuration.maximumAge > 0 { allocation.endOfLife = .now() + .seconds(Int64(configuration.maximumAge)) }
         allocations[request.client] = allocation
@@ -73,6 +74,10 @@ extension TURNService {
         allocations[allocation.client] = nil
         allocationsBySocket[allocation.clientSocket] = nil
         allocation.expiryTimer?.cancel()
+        // Datagrams queued in this read batch name the socket by its descriptor: send them
+        // before the number is closed and perhaps reused (a Refresh with lifetime 0 can follow
+        // the client's last ChannelData in one batch).
+        writes.flush()
         (loop as? RelayEventLoop)?.unregister(allocation.relaySocket.fd)
         allocation.relaySocket.close()
         ledger.release(username: allocation.username, from: allocation.client.ip)
