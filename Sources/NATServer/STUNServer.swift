@@ -3,7 +3,6 @@ import NATWire
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
-import Synchronization
 
 /// Why the server could not start.
 public enum ServerError: Error, CustomStringConvertible {
@@ -91,18 +90,14 @@ public final class STUNServer: Sendable {
                 role: role, table: table, responder: responder, gate: gate, dialBack: dialBack, rendezvous: role == .primary ? rendezvous : nil)
             let bound: TransportAddress
             if role == .primary, let relay {
-                // The relay threads read the primary socket; what is not TURN comes back to this
-                // loop, at most `HandOver.limit` datagrams at a time so a flood cannot queue
-                // without bound (the rest are dropped, as a full socket buffer would).
-                let handOver = HandOver()
+                // The relay threads read the primary socket and answer what is not TURN there too,
+                // through the same (locked) dispatch: a Binding answer takes no extra thread hop,
+                // so the primary answers as fast as RFC 5780's other sockets. Dial-back's dials
+                // run on this loop.
                 let threads = try await RelayThreads.start(
                     at: address, threads: relay.threads, configuration: relay.configuration, gate: gate, onEvent: relay.onEvent,
                     otherMessage: { buffer, source, socket in
-                        guard handOver.admit() else { return }
-                        loop.execute {
-                            handOver.done()
-                            dispatch.handle(buffer, from: source.socketAddress, replyingThrough: socket, on: loop)
-                        }
+                        dispatch.handle(buffer, from: source.socketAddress, replyingThrough: socket, on: loop)
                     })
                 table.set(role, outlet: threads.services[0].listener!, relay: threads)
                 bound = threads.address
@@ -155,22 +150,6 @@ public final class STUNServer: Sendable {
     }
 }
 
-/// Counts datagrams handed from the relay threads to the NIO loop and not yet handled.
-final class HandOver: Sendable {
-    static let limit = 1024
-    private let queued = Atomic<Int>(0)
-
-    func admit() -> Bool {
-        guard queued.add(1, ordering: .relaxed).newValue <= Self.limit else {
-            queued.subtract(1, ordering: .relaxed)
-            return false
-        }
-        return true
-    }
-
-    func done() { queued.subtract(1, ordering: .relaxed) }
-}
-
 /// The server's sockets by role, so a request received on one can be answered from another;
 /// the relay threads own the primary socket when TURN is on.
 final class SocketTable: Sendable {
@@ -213,6 +192,8 @@ final class SocketTable: Sendable {
 
 /// What one server socket answers besides TURN: Binding (RFC 5780 roles), dial-back and
 /// rendezvous, each reply leaving through the socket `BindingResponder` or the service names.
+/// Safe from any thread (its state is behind locks): NIO's loop calls it for RFC 5780's other
+/// sockets, the relay threads for the primary socket.
 struct ServerDispatch: Sendable {
     let role: SocketRole
     let table: SocketTable

@@ -125,16 +125,6 @@ import Testing
         let raws = Set(addresses.map { RawSocketAddress(TransportAddress($0)!) })
         #expect(raws.count == addresses.count)
     }
-
-    @Test func theHandOverToNIOIsBounded() {
-        let handOver = HandOver()
-        var admitted = 0
-        for _ in 0..<(HandOver.limit + 10) where handOver.admit() { admitted += 1 }
-        #expect(admitted == HandOver.limit)
-        handOver.done()
-        #expect(handOver.admit())
-        #expect(!handOver.admit())
-    }
 }
 
 @Suite struct SendIndicationViewTests {
