@@ -88,7 +88,7 @@ run_load() {
   local name=$1 server_pid=$2 port=$3 bytes=$4 clients=$5 interval=$6 threads0 threads1
   local messages=$((SECONDS_PER_RUN * 1000 / interval))
   local offered=$((clients * 1000 / interval))
-  local cpu0 cpu1 t0 t1 out sent received lost elapsed
+  local cpu0 cpu1 t0 t1 out sent received transmit
   cpu0=$(cpu_ticks "$server_pid")
   threads0=$(thread_ticks "$server_pid")
   t0=$(date +%s.%N)
@@ -97,16 +97,20 @@ run_load() {
   t1=$(date +%s.%N)
   cpu1=$(cpu_ticks "$server_pid")
   threads1=$(thread_ticks "$server_pid")
-  sent=$(grep -o 'tot_send_msgs=[0-9]*' <<<"$out" | tail -1 | cut -d= -f2)
-  received=$(grep -o 'tot_recv_msgs=[0-9]*' <<<"$out" | tail -1 | cut -d= -f2)
-  lost=$(grep -o 'Total lost packets [0-9]* ([0-9.]*%)' <<<"$out" | tail -1 | sed 's/.*(\(.*\)%)/\1/')
-  python3 - "$name" "$bytes" "$offered" "${sent:-0}" "${received:-0}" "${lost:-100}" "$t0" "$t1" "$cpu0" "$cpu1" "$ticks_per_second" "$SECONDS_PER_RUN" "$threads0" "$threads1" "$work/rows" <<'EOF'
+  sent=$(grep -o 'tot_send_msgs=[0-9]*' <<<"$out" | tail -1 | cut -d= -f2 || true)
+  received=$(grep -o 'tot_recv_msgs=[0-9]*' <<<"$out" | tail -1 | cut -d= -f2 || true)
+  # uclient's own transmit time: longer than SECONDS_PER_RUN when it could not send at the asked rate.
+  transmit=$(grep -o 'Total transmit time is [0-9]*' <<<"$out" | tail -1 | grep -o '[0-9]*$' || true)
+  python3 - "$name" "$bytes" "$offered" "${sent:-0}" "${received:-0}" "${transmit:-0}" "$t0" "$t1" "$cpu0" "$cpu1" "$ticks_per_second" "$SECONDS_PER_RUN" "$threads0" "$threads1" "$work/rows" <<'EOF'
 import json, sys
-name, size, offered, sent, received, lost, t0, t1, c0, c1, hz, seconds, threads0, threads1, rows = sys.argv[1:]
+name, size, offered, sent, received, transmit, t0, t1, c0, c1, hz, seconds, threads0, threads1, rows = sys.argv[1:]
 size, offered, sent, received, hz, seconds = int(size), int(offered), int(sent), int(received), int(hz), int(seconds)
 cpu = (int(c1) - int(c0)) / hz
-# uclient sends for `seconds` then drains; rates use the sending window.
-pps = received / seconds
+# uclient sends for `seconds` (longer when it cannot keep the rate: its transmit time) then
+# drains; rates use the sending window. Loss: messages sent and not echoed.
+window = max(seconds, int(transmit))
+pps = received / window
+lost = 100 * (sent - received) / sent if sent else 100
 mbit = pps * size * 8 / 1e6
 relayed = received * 2  # each echoed message crossed the relay twice
 per_cpu = relayed / cpu if cpu > 0 else float("inf")
@@ -114,7 +118,7 @@ before = dict(item.split("=") for item in threads0.split())
 after = dict(item.split("=") for item in threads1.split())
 per_thread = "  ".join(f"{t} {(int(after[t]) - int(before.get(t, 0))) / hz:.2f} s" for t in sorted(after))
 print(f"{name:7} {size:5} B {offered:6}/s offered  {pps:8.0f} echoed/s {mbit:7.2f} Mbit/s  loss {float(lost):5.2f}%  "
-      f"server CPU {cpu:5.2f} s ({100 * cpu / seconds:5.1f}% of a core)  {per_cpu:9.0f} relayed packets per CPU-second"
+      f"server CPU {cpu:5.2f} s ({100 * cpu / window:5.1f}% of a core)  {per_cpu:9.0f} relayed packets per CPU-second"
       + (f"  [{per_thread}]" if per_thread else ""))
 with open(rows, "a") as out:
     out.write(json.dumps({"server": name, "load": f"{size}:{offered}", "per_cpu": per_cpu, "pps": pps, "loss": float(lost)}) + "\n")
