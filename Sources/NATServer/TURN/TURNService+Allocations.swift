@@ -7,7 +7,7 @@ extension TURNService {
     /// RFC 8656 §7.2.
     func allocate(_ request: Request) {
         let message = request.message
-        if let existing = allocations[request.client] {
+        if let existing = allocations[request.source] {
             if existing.creatingTransaction == message.transactionID, let response = existing.creatingResponse {
                 return write(response, to: request.socket)
             }
@@ -36,12 +36,11 @@ extension TURNService {
             return reply(error: ErrorCode.insufficientCapacity, "No relay port is free", to: request)
         }
         let allocation = TURNAllocation(
-            client: request.client, clientSocket: RawSocketAddress(request.socket) ?? RawSocketAddress(request.client),
+            client: request.client, clientSocket: request.source,
             username: request.identity.username, relayed: socket.local, relaySocket: socket,
             creatingTransaction: message.transactionID, expiry: .now() + .seconds(Int64(lifetime)))
         if configuration.maximumAge > 0 { allocation.endOfLife = .now() + .seconds(Int64(configuration.maximumAge)) }
-        allocations[request.client] = allocation
-        allocationsBySocket[allocation.clientSocket] = allocation
+        allocations[allocation.clientSocket] = allocation
         (loop as? RelayEventLoop)?.register(socket.fd) { [self] in readPeers(of: allocation) }
         scheduleExpiry(allocation)
         let response = success(
@@ -70,9 +69,8 @@ extension TURNService {
     }
 
     func close(_ allocation: TURNAllocation, reason: String) {
-        guard allocations[allocation.client] === allocation else { return }
-        allocations[allocation.client] = nil
-        allocationsBySocket[allocation.clientSocket] = nil
+        guard allocations[allocation.clientSocket] === allocation else { return }
+        allocations[allocation.clientSocket] = nil
         allocation.expiryTimer?.cancel()
         // Datagrams queued in this read batch name the socket by its descriptor: send them
         // before the number is closed and perhaps reused (a Refresh with lifetime 0 can follow

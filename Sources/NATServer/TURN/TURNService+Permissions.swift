@@ -6,7 +6,7 @@ import NIOCore
 extension TURNService {
     /// The allocation a non-Allocate request refers to, or nil after answering 437 or 441.
     func ownedAllocation(_ request: Request) -> TURNAllocation? {
-        guard let allocation = allocations[request.client] else {
+        guard let allocation = allocations[request.source] else {
             reply(error: ErrorCode.allocationMismatch, to: request)
             return nil
         }

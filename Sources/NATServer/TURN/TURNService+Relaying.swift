@@ -30,7 +30,7 @@ extension TURNService {
 
     /// A ChannelData datagram from a client: its data goes to the bound peer from where it was read.
     func relayChannelData(_ bytes: UnsafeMutableRawBufferPointer, from client: RawSocketAddress) {
-        guard bytes.count >= ChannelDataHeader.length, let allocation = allocationsBySocket[client],
+        guard bytes.count >= ChannelDataHeader.length, let allocation = allocations[client],
             let header = ChannelDataHeader.parse(bytes[0], bytes[1], bytes[2], bytes[3], datagramLength: bytes.count)
         else { return }
         guard let peer = allocation.channelTarget(header.channel, now: .now()) else {
@@ -85,7 +85,7 @@ extension TURNService {
 
     /// A Send indication read in place: its DATA goes to the peer from where it was read.
     func relaySendIndication(_ indication: SendIndicationView, in bytes: UnsafeMutableRawBufferPointer, from client: RawSocketAddress) {
-        guard let allocation = allocationsBySocket[client] else { return }
+        guard let allocation = allocations[client] else { return }
         let route = allocation.route(indication.peer)
         guard route.permittedUntil > .now(), mayReach(route.peer) else {
             allocation.counters.droppedToPeers += 1
@@ -98,7 +98,7 @@ extension TURNService {
     }
 
     /// A Send indication that reached the full decoder (`SendIndicationView` did not take it).
-    func relaySendIndication(_ message: STUNMessage, from client: TransportAddress) {
+    func relaySendIndication(_ message: STUNMessage, from client: RawSocketAddress) {
         guard let allocation = allocations[client] else { return }
         guard let peer = (try? message.attribute(XORPeerAddress.self))?.address, let data = try? message.attribute(DataValue.self),
             allocation.hasPermission(peer.ip, now: .now()), mayReach(peer)

@@ -27,9 +27,9 @@ public final class TURNService: @unchecked Sendable {
     /// Where Binding, dial-back and rendezvous messages that arrive on the listening socket go.
     let otherMessage: @Sendable (ByteBuffer, _ from: RawSocketAddress) -> Void
     var listener: RelayUDPSocket?
-    var allocations: [TransportAddress: TURNAllocation] = [:]
-    /// The same allocations by the client's raw socket address, for ChannelData (no conversion).
-    var allocationsBySocket: [RawSocketAddress: TURNAllocation] = [:]
+    /// The allocations by their client's socket address, as the kernel gave it: the data path
+    /// and requests look them up by the same key, with no conversion.
+    var allocations: [RawSocketAddress: TURNAllocation] = [:]
     /// Every minute, expired permissions and channels are removed from every allocation.
     var sweeper: RepeatedTask?
     /// The data path's read slots and send queue, reused for every batch.
@@ -92,7 +92,7 @@ public final class TURNService: @unchecked Sendable {
     /// A TURN request or Send indication from `client`.
     func handle(_ message: STUNMessage, from client: TransportAddress, socket: SocketAddress) {
         if message.type.messageClass == .indication {
-            if message.type.method == .send { relaySendIndication(message, from: client) }
+            if message.type.method == .send, let source = RawSocketAddress(socket) { relaySendIndication(message, from: source) }
             return
         }
         guard message.type.messageClass == .request else { return }
@@ -130,6 +130,9 @@ public final class TURNService: @unchecked Sendable {
         var client: TransportAddress
         var socket: SocketAddress
         var identity: TURNAuthenticator.Identity
+
+        /// The key of the client's allocation.
+        var source: RawSocketAddress { RawSocketAddress(socket) ?? RawSocketAddress(client) }
     }
 
 }
