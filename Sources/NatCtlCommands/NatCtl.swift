@@ -48,7 +48,6 @@ extension NatCtl {
     /// (Called from the executable's top-level code, where overload resolution would otherwise
     /// pick ArgumentParser's synchronous `main()`.)
     public static func runMain(_ arguments: [String]? = nil) async {
-        ProcessSignals.unblockTermination()
         let given = arguments ?? Array(CommandLine.arguments.dropFirst())
         var command: any ParsableCommand
         do { command = try parseAsRoot(given) } catch {

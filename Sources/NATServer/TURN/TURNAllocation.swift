@@ -94,11 +94,6 @@ final class TURNAllocation: @unchecked Sendable {
         peerRoutes.removeAll()
     }
 
-    func hasPermission(_ ip: IPAddress, now: NIODeadline) -> Bool {
-        guard let until = permissions[ip] else { return false }
-        return until > now
-    }
-
     /// Where ChannelData on `number` goes, while the channel lives.
     func channelTarget(_ number: UInt16, now: NIODeadline) -> RawSocketAddress? {
         for target in channelTargets where target.number == number { return target.expiry > now ? target.peerSocket : nil }

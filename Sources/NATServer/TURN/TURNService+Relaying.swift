@@ -8,32 +8,50 @@ extension TURNService {
     /// At most this many batches per readiness, so one busy socket cannot starve the others.
     static let batchesPerWake = 4
 
-    /// The listening socket is readable.
-    func readListener() {
-        guard let listener else { return }
+    /// Reads `fd` in batches and hands each datagram, its source and the batch's clock reading
+    /// to `relay`, sending what it queued once per batch (before the next read reuses the slots).
+    private func readBatches(from fd: Int32, _ relay: (UnsafeMutableRawBufferPointer, RawSocketAddress, NIODeadline) -> Void) {
         for _ in 0..<Self.batchesPerWake {
-            let count = reads.read(from: listener.fd)
+            let count = reads.read(from: fd)
+            let now = NIODeadline.now()
             for index in 0..<count {
-                guard let bytes = reads.payload(index), !bytes.isEmpty, let source = reads.source(index) else { continue }
-                if ChannelDataHeader.isChannelData(firstByte: bytes[0]) {
-                    relayChannelData(bytes, from: source)
-                } else if let indication = SendIndicationView(UnsafeRawBufferPointer(bytes)) {
-                    relaySendIndication(indication, in: bytes, from: source)
-                } else {
-                    handleControl(ByteBuffer(bytes: UnsafeRawBufferPointer(bytes)), from: source)
-                }
+                guard let bytes = reads.payload(index), let source = reads.source(index) else { continue }
+                relay(bytes, source, now)
             }
             writes.flush()
             if count < DatagramReadBatch.capacity { return }
         }
     }
 
+    /// The listening socket is readable: ChannelData and Send indications are relayed here,
+    /// everything else is a control message.
+    func readListener() {
+        guard let listener else { return }
+        readBatches(from: listener.fd) { bytes, source, now in
+            guard !bytes.isEmpty else { return }
+            if ChannelDataHeader.isChannelData(firstByte: bytes[0]) {
+                relayChannelData(bytes, from: source, now: now)
+            } else if let indication = SendIndicationView(UnsafeRawBufferPointer(bytes)) {
+                relaySendIndication(indication, in: bytes, from: source, now: now)
+            } else {
+                handleControl(ByteBuffer(bytes: UnsafeRawBufferPointer(bytes)), from: source)
+            }
+        }
+    }
+
+    /// A relayed socket is readable.
+    func readPeers(of allocation: TURNAllocation) {
+        readBatches(from: allocation.relaySocket.fd) { bytes, source, now in
+            relayFromPeer(bytes, from: source, allocation: allocation, now: now)
+        }
+    }
+
     /// A ChannelData datagram from a client: its data goes to the bound peer from where it was read.
-    func relayChannelData(_ bytes: UnsafeMutableRawBufferPointer, from client: RawSocketAddress) {
+    func relayChannelData(_ bytes: UnsafeMutableRawBufferPointer, from client: RawSocketAddress, now: NIODeadline) {
         guard bytes.count >= ChannelDataHeader.length, let allocation = allocations[client],
             let header = ChannelDataHeader.parse(bytes[0], bytes[1], bytes[2], bytes[3], datagramLength: bytes.count)
         else { return }
-        guard let peer = allocation.channelTarget(header.channel, now: .now()) else {
+        guard let peer = allocation.channelTarget(header.channel, now: now) else {
             allocation.counters.droppedToPeers += 1
             return
         }
@@ -44,25 +62,11 @@ extension TURNService {
         writes.enqueue(data, to: peer, from: allocation.relaySocket.fd)
     }
 
-    /// A relayed socket is readable.
-    func readPeers(of allocation: TURNAllocation) {
-        for _ in 0..<Self.batchesPerWake {
-            let count = reads.read(from: allocation.relaySocket.fd)
-            for index in 0..<count {
-                guard let bytes = reads.payload(index), let source = reads.source(index) else { continue }
-                relayFromPeer(bytes, from: source, allocation: allocation)
-            }
-            writes.flush()
-            if count < DatagramReadBatch.capacity { return }
-        }
-    }
-
     /// A datagram from a peer to a relayed address: to the client, as ChannelData when the peer
     /// has a channel, else as a Data indication, either way with its header written into the
     /// read slot's headroom, so nothing is copied; dropped without a permission (§11.3, §12.6).
-    func relayFromPeer(_ bytes: UnsafeMutableRawBufferPointer, from source: RawSocketAddress, allocation: TURNAllocation) {
+    func relayFromPeer(_ bytes: UnsafeMutableRawBufferPointer, from source: RawSocketAddress, allocation: TURNAllocation, now: NIODeadline) {
         let route = allocation.route(source)
-        let now = NIODeadline.now()
         guard route.permittedUntil > now, let listener else {
             allocation.counters.droppedFromPeers += 1
             return
@@ -83,11 +87,14 @@ extension TURNService {
         }
     }
 
-    /// A Send indication read in place: its DATA goes to the peer from where it was read.
-    func relaySendIndication(_ indication: SendIndicationView, in bytes: UnsafeMutableRawBufferPointer, from client: RawSocketAddress) {
+    /// A Send indication read in place: its DATA goes to the peer from where it was read. The
+    /// only path for Send indications: one `SendIndicationView` refuses is malformed, and dropped.
+    func relaySendIndication(
+        _ indication: SendIndicationView, in bytes: UnsafeMutableRawBufferPointer, from client: RawSocketAddress, now: NIODeadline
+    ) {
         guard let allocation = allocations[client] else { return }
         let route = allocation.route(indication.peer)
-        guard route.permittedUntil > .now(), mayReach(route.peer) else {
+        guard route.permittedUntil > now, mayReach(route.peer) else {
             allocation.counters.droppedToPeers += 1
             return
         }
@@ -95,19 +102,5 @@ extension TURNService {
         allocation.counters.bytesToPeers += indication.dataLength
         let data = UnsafeRawBufferPointer(start: bytes.baseAddress! + indication.dataOffset, count: indication.dataLength)
         writes.enqueue(data, to: indication.peer, from: allocation.relaySocket.fd)
-    }
-
-    /// A Send indication that reached the full decoder (`SendIndicationView` did not take it).
-    func relaySendIndication(_ message: STUNMessage, from client: RawSocketAddress) {
-        guard let allocation = allocations[client] else { return }
-        guard let peer = (try? message.attribute(XORPeerAddress.self))?.address, let data = try? message.attribute(DataValue.self),
-            allocation.hasPermission(peer.ip, now: .now()), mayReach(peer)
-        else {
-            allocation.counters.droppedToPeers += 1
-            return
-        }
-        allocation.counters.packetsToPeers += 1
-        allocation.counters.bytesToPeers += data.bytes.count
-        data.bytes.withUnsafeBytes { allocation.relaySocket.send($0, to: RawSocketAddress(peer)) }
     }
 }

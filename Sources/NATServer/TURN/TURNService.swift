@@ -89,12 +89,10 @@ public final class TURNService: @unchecked Sendable {
         }
     }
 
-    /// A TURN request or Send indication from `client`.
+    /// A TURN request from `client`.
     func handle(_ message: STUNMessage, from client: TransportAddress, socket: SocketAddress) {
-        if message.type.messageClass == .indication {
-            if message.type.method == .send, let source = RawSocketAddress(socket) { relaySendIndication(message, from: source) }
-            return
-        }
+        // Indications: Send ones never get here (`readListener` relays them in place), and no
+        // other is sent to a server.
         guard message.type.messageClass == .request else { return }
         // Every TURN request from a source counts against its rate before anything is answered
         // or changed: challenges and errors before authentication could be aimed at a forged
