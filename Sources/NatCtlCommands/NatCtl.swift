@@ -48,6 +48,9 @@ extension NatCtl {
     /// (Called from the executable's top-level code, where overload resolution would otherwise
     /// pick ArgumentParser's synchronous `main()`.)
     public static func runMain(_ arguments: [String]? = nil) async {
+        // Again on this thread: Dispatch's worker threads start with signals blocked, and a
+        // child spawned from one (lab exec, trace) would inherit SIGTERM blocked and ignore it.
+        ProcessSignals.unblockTermination()
         let given = arguments ?? Array(CommandLine.arguments.dropFirst())
         var command: any ParsableCommand
         do { command = try parseAsRoot(given) } catch {
