@@ -8,6 +8,12 @@ protocol JSONDocumentCommand {
     static var schema: String { get }
     /// Whether this run prints JSON.
     var printsJSON: Bool { get }
+    /// The schema of this run's document, when flags choose between two (`punch --wireguard`).
+    var documentSchema: String { get }
+}
+
+extension JSONDocumentCommand {
+    var documentSchema: String { Self.schema }
 }
 
 /// The document of a run that failed before it had a report: its schema and the error.
@@ -29,7 +35,7 @@ enum FailureReport {
         }
         let document = command as? any JSONDocumentCommand
         let json = document?.printsJSON ?? false
-        let schema = document.map { type(of: $0).schema }
+        let schema = document.map { $0.documentSchema }
         guard let failure = error as? CommandFailure else {
             // Errors of other kinds: ArgumentParser prints them (a ValidationError thrown in
             // run()); an ExitCode's path printed its message already.

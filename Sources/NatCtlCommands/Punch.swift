@@ -8,6 +8,7 @@ extension NatCtl {
     struct Punch: AsyncParsableCommand, JSONDocumentCommand {
         static let schema = PunchReport.schema
         var printsJSON: Bool { json }
+        var documentSchema: String { wireguard == nil ? Self.schema : WireGuardPunchReport.schema }
 
         static let configuration = CommandConfiguration(
             abstract: "Connect two hosts behind NATs: rendezvous by a short code, punch a direct UDP path, or fall back to the relay.",
@@ -27,6 +28,15 @@ extension NatCtl {
                 Without a server, --bind PORT --peer IP:PORT (repeatable) checks every listed \
                 endpoint from both sides and reports the one that works.
 
+                With --wireguard IFACE the punch works on a running WireGuard interface (kernel \
+                WireGuard through `wg`, wireguard-go through its UAPI socket) and its own port: \
+                --peer-key KEY --endpoint IP:PORT (repeatable) sets each candidate as the peer's \
+                endpoint, makes WireGuard send a handshake initiation at once, and keeps the \
+                first at which a handshake completes (--restore puts the old one back). Run on \
+                both hosts at once, the two sides' initiations punch through their NATs. \
+                --probe-ip sends ICMP echoes through the tunnel as proof. Needs root (or \
+                CAP_NET_ADMIN and CAP_NET_RAW). Document schema natctl.punch-wireguard/1.
+
                 SIGINT or SIGTERM stops the run: it leaves the rendezvous (so no later peer \
                 pairs with it), releases its relay allocation and prints what it got so far.
 
@@ -39,6 +49,7 @@ extension NatCtl {
                   natctl punch --server 203.0.113.1:3478 --code 4127-amber-falcon-river --json | jq .path
                   natctl punch --bind 51820 --peer 198.51.100.7:51820 --peer 10.0.0.7:51820
                   natctl punch --server 203.0.113.1:3478 --code 4127-amber-falcon-river --stdio < file
+                  natctl punch --wireguard wg0 --peer-key KEY --endpoint 198.51.100.7:51820 --endpoint 10.0.0.7:51820 --probe-ip 10.9.0.2
                 """
         )
 
@@ -87,10 +98,35 @@ extension NatCtl {
         @Flag(name: .long, help: "After connecting, send stdin to the peer and write what it sends to stdout.")
         var stdio = false
 
-        @Flag(name: .long, help: "Print one JSON document (schema natctl.punch/2).")
+        @Option(name: .long, help: ArgumentHelp("Work on this running WireGuard interface and its port.", valueName: "iface"))
+        var wireguard: String?
+
+        @Option(name: .long, help: ArgumentHelp("With --wireguard: the peer's public key (base64, as `wg` prints it).", valueName: "key"))
+        var peerKey: String?
+
+        @Option(name: .long, help: ArgumentHelp("With --wireguard: a candidate endpoint of the peer (repeatable, tried in order).", valueName: "ip:port"))
+        var endpoint: [String] = []
+
+        @Option(name: .long, help: ArgumentHelp("With --wireguard: how long each candidate gets.", valueName: "seconds"))
+        var attemptTimeout: Double = 2
+
+        @Flag(name: .long, help: "With --wireguard: put the peer's original endpoint back at the end.")
+        var restore = false
+
+        @Option(name: .long, help: ArgumentHelp("With --wireguard: after the handshake, ping this tunnel address as proof.", valueName: "ip"))
+        var probeIP: String?
+
+        @Option(name: .long, help: ArgumentHelp("With --wireguard: auto (UAPI socket if any, else wg), uapi or wg-tool.", valueName: "how"))
+        var wgControl: String = "auto"
+
+        @Flag(name: .long, help: "Print one JSON document (schema natctl.punch/2; natctl.punch-wireguard/1 with --wireguard).")
         var json = false
 
         func validate() throws {
+            if wireguard != nil { return try validateWireGuard() }
+            if peerKey != nil || !endpoint.isEmpty || probeIP != nil || restore {
+                throw ValidationError("--peer-key, --endpoint, --probe-ip and --restore go with --wireguard IFACE")
+            }
             if let server, ServerSpec(parsing: server) == nil { throw ValidationError("--server '\(server)' is not a host:port or [v6]:port") }
             if let bad = peer.first(where: { TransportAddress($0) == nil }) { throw ValidationError("--peer '\(bad)' is not an ip:port or [v6]:port") }
             if let code, PunchCode(code) == nil {
@@ -112,6 +148,7 @@ extension NatCtl {
         }
 
         func run() async throws {
+            if wireguard != nil { return try await runWireGuard() }
             let serverAddress = try await resolveServer()
             let generated = code == nil && peer.isEmpty
             let punchCode = code.flatMap(PunchCode.init) ?? (peer.isEmpty ? PunchCode.random() : PunchCode.serverlessDefault)

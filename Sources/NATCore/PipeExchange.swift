@@ -13,16 +13,16 @@ import Glibc
 /// (`tee`, `nft -f -` echoing errors). One thread and poll, rather than a thread per pipe, also
 /// keeps Foundation's FileHandle reads, which once crashed when driven from several threads,
 /// out of it.
-enum PipeExchange {
-    struct Output {
-        var stdout: [UInt8] = []
-        var stderr: [UInt8] = []
+public enum PipeExchange {
+    public struct Output {
+        public var stdout: [UInt8] = []
+        public var stderr: [UInt8] = []
     }
 
     /// Writes `input` to `stdin` (then closes it, so the child sees end of input) while reading
     /// `stdout` and `stderr` until both end. Blocks the calling thread: call it off Swift's
     /// cooperative pool (`Blocking.run`).
-    static func run(input: [UInt8], stdin: FileHandle?, stdout: FileHandle, stderr: FileHandle) -> Output {
+    public static func run(input: [UInt8], stdin: FileHandle?, stdout: FileHandle, stderr: FileHandle) -> Output {
         // A child that exits without reading its input makes write(2) raise SIGPIPE, which
         // would kill natctl: blocked on this thread for the exchange, and discarded after it.
         var pipeSignal = sigset_t()

@@ -1,0 +1,135 @@
+import NATWire
+
+/// What natctl reads from a WireGuard interface: its port and its peers (UAPI `get`, or
+/// `wg show IFACE dump`).
+public struct WireGuardDevice: Sendable, Equatable {
+    public var listenPort: UInt16 = 0
+    /// The interface's own private key, when the reader could see it (never reported).
+    var privateKey: WireGuardKey?
+    public var peers: [WireGuardPeer] = []
+
+    public func peer(_ key: WireGuardKey) -> WireGuardPeer? { peers.first { $0.publicKey == key } }
+}
+
+/// One peer's configuration and state.
+public struct WireGuardPeer: Sendable, Equatable {
+    public var publicKey: WireGuardKey
+    public var presharedKey: WireGuardKey?
+    public var endpoint: TransportAddress?
+    /// Time of the latest completed handshake (Unix nanoseconds), nil before the first.
+    public var lastHandshakeNanoseconds: Int64?
+    public var rxBytes: UInt64 = 0
+    public var txBytes: UInt64 = 0
+    /// Persistent keepalive interval in seconds (0: off).
+    public var keepalive: UInt16 = 0
+    /// Allowed IPs as prefixes, e.g. `10.9.0.2/32`.
+    public var allowedIPs: [String] = []
+
+    public init(publicKey: WireGuardKey) { self.publicKey = publicKey }
+}
+
+/// A change to one peer, in the order a UAPI `set` (or `wg set`) applies it.
+public struct WireGuardPeerChange: Sendable, Equatable {
+    /// The peer's whole configuration after the change.
+    public var peer: WireGuardPeer
+    /// Remove the peer first and add it afresh: a new peer has no handshake state, so
+    /// WireGuard's 5 s limit between handshake initiations no longer holds it back.
+    public var recreate: Bool
+    /// Set the keepalive from 0 to this value, which makes WireGuard send a keepalive (and so
+    /// a handshake initiation) at once.
+    public var triggerKeepalive: UInt16?
+
+    public init(peer: WireGuardPeer, recreate: Bool, triggerKeepalive: UInt16? = nil) {
+        self.peer = peer
+        self.recreate = recreate
+        self.triggerKeepalive = triggerKeepalive
+    }
+}
+
+/// The UAPI text protocol (wireguard-go's, which `wg` also speaks): `get=1` answers
+/// `key=value` lines ending in `errno=N` and a blank line; `set=1` takes lines up to a blank one.
+public enum WireGuardUAPI {
+    public static let getRequest = "get=1\n\n"
+
+    /// Parses a `get` answer; throws on a non-zero errno or a line it cannot read.
+    public static func parseGet(_ text: String) throws(WireGuardError) -> WireGuardDevice {
+        var device = WireGuardDevice()
+        var errno: Int?
+        for line in text.split(separator: "\n", omittingEmptySubsequences: true) {
+            guard let equals = line.firstIndex(of: "=") else { throw .protocolError("a line without '=': \(line.prefix(80))") }
+            let key = line[..<equals]
+            let value = String(line[line.index(after: equals)...])
+            if key == "public_key" {
+                guard let peerKey = WireGuardKey(value) else { throw .protocolError("bad public_key \(value.prefix(80))") }
+                device.peers.append(WireGuardPeer(publicKey: peerKey))
+                continue
+            }
+            if key == "errno" {
+                errno = Int(value)
+                continue
+            }
+            guard !device.peers.isEmpty else {
+                switch key {
+                case "listen_port": device.listenPort = UInt16(value) ?? 0
+                case "private_key": device.privateKey = WireGuardKey(value)
+                default: break
+                }
+                continue
+            }
+            let index = device.peers.count - 1
+            switch key {
+            case "preshared_key": device.peers[index].presharedKey = WireGuardKey(value).flatMap { $0.isZero ? nil : $0 }
+            case "endpoint": device.peers[index].endpoint = TransportAddress(value)
+            case "last_handshake_time_sec":
+                if let seconds = Int64(value), seconds > 0 {
+                    device.peers[index].lastHandshakeNanoseconds = seconds * 1_000_000_000 + (device.peers[index].lastHandshakeNanoseconds ?? 0)
+                }
+            case "last_handshake_time_nsec":
+                if let nanoseconds = Int64(value), let seconds = device.peers[index].lastHandshakeNanoseconds {
+                    device.peers[index].lastHandshakeNanoseconds = seconds + nanoseconds
+                }
+            case "rx_bytes": device.peers[index].rxBytes = UInt64(value) ?? 0
+            case "tx_bytes": device.peers[index].txBytes = UInt64(value) ?? 0
+            case "persistent_keepalive_interval": device.peers[index].keepalive = UInt16(value) ?? 0
+            case "allowed_ip": device.peers[index].allowedIPs.append(value)
+            default: break
+            }
+        }
+        guard let errno else { throw .protocolError("the answer ended without errno") }
+        guard errno == 0 else { throw .refused(errno: errno) }
+        return device
+    }
+
+    /// The `set` request for `changes`, ending in the blank line.
+    public static func setRequest(_ changes: [WireGuardPeerChange]) -> String {
+        var lines = ["set=1"]
+        for change in changes {
+            let peer = change.peer
+            lines.append("public_key=\(peer.publicKey.hex)")
+            if change.recreate {
+                lines.append("remove=true")
+                lines.append("public_key=\(peer.publicKey.hex)")
+            }
+            if let psk = peer.presharedKey { lines.append("preshared_key=\(psk.hex)") }
+            if let endpoint = peer.endpoint { lines.append("endpoint=\(endpoint)") }
+            if let trigger = change.triggerKeepalive {
+                // Last one wins in wireguard-go: 0 then N turns the keepalive "on", which sends one.
+                lines.append("persistent_keepalive_interval=0")
+                lines.append("persistent_keepalive_interval=\(max(1, trigger))")
+            } else {
+                lines.append("persistent_keepalive_interval=\(peer.keepalive)")
+            }
+            lines.append("replace_allowed_ips=true")
+            lines += peer.allowedIPs.map { "allowed_ip=\($0)" }
+        }
+        return lines.joined(separator: "\n") + "\n\n"
+    }
+
+    /// The errno of a `set` answer (`errno=N` and a blank line).
+    public static func parseSetAnswer(_ text: String) throws(WireGuardError) {
+        guard let line = text.split(separator: "\n").first(where: { $0.hasPrefix("errno=") }), let errno = Int(line.dropFirst(6)) else {
+            throw .protocolError("the answer to set had no errno: \(text.prefix(80))")
+        }
+        guard errno == 0 else { throw .refused(errno: errno) }
+    }
+}

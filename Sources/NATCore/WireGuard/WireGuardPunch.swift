@@ -1,0 +1,197 @@
+import NATWire
+import NIOConcurrencyHelpers
+
+/// One run of `natctl punch --wireguard`: finds an endpoint at which a running WireGuard
+/// interface completes a handshake with a peer, by setting each candidate as the peer's
+/// endpoint and making WireGuard send a handshake initiation at once.
+///
+/// Each attempt re-creates the peer with the candidate as its endpoint and its keepalive
+/// switched on: a fresh peer has no handshake history, so WireGuard's limit of one initiation
+/// per 5 s (REKEY_TIMEOUT) does not delay the next candidate, and turning the keepalive on sends
+/// one at once. The peer's keys, allowed IPs and keepalive are put back as they were.
+public final class WireGuardPunch {
+    let configuration: WireGuardPunchConfiguration
+    let onProgress: @Sendable (String) -> Void
+    let started = ContinuousClock.now
+    var report = WireGuardPunchReport()
+    /// Set once the run cannot go on for a reason the CLI maps to its own exit code.
+    public private(set) var setupError: WireGuardError?
+    let stopRequest = NIOLockedValueBox<String?>(nil)
+
+    /// How often the peer's latest handshake is read while an attempt waits (innernet polls
+    /// every 100 ms; a read over UAPI costs well under a millisecond).
+    static let pollInterval: Duration = .milliseconds(20)
+    /// A handshake initiation is 148 bytes on the wire (the peer's tx counter counts them).
+    static let initiationBytes: UInt64 = 148
+    /// The keepalive used to trigger an initiation when the peer has none of its own.
+    static let triggerKeepalive: UInt16 = 25
+
+    public init(_ configuration: WireGuardPunchConfiguration, onProgress: @escaping @Sendable (String) -> Void = { _ in }) {
+        self.configuration = configuration
+        self.onProgress = onProgress
+    }
+
+    var now: Double { (ContinuousClock.now - started).millisecondsDouble.rounded() }
+    var stopping: Bool { stopRequest.withLockedValue { $0 != nil } }
+
+    /// Ends the run early from any thread (SIGINT/SIGTERM): the current attempt stops and the
+    /// peer's original endpoint is put back.
+    public var stop: @Sendable (_ reason: String) -> Void {
+        { [stopRequest] reason in stopRequest.withLockedValue { if $0 == nil { $0 = reason } } }
+    }
+
+    /// Runs to the end and reports; never throws, every failure is an outcome.
+    public func run() async -> WireGuardPunchReport {
+        report.interface = configuration.interface
+        do throws(WireGuardError) {
+            let (interface, device) = try await WireGuardInterface.open(configuration.interface, control: configuration.control)
+            report.control = interface.control.rawValue
+            report.listenPort = device.listenPort
+            guard device.listenPort != 0 else { throw .protocolError("\(configuration.interface) has no listen port; set one (wg set \(configuration.interface) listen-port PORT)") }
+            guard let key = configuration.peerKey else { throw .protocolError("no --peer-key given") }
+            report.peer = key.short
+            guard let original = device.peer(key) else {
+                fail(.failed, "peer \(key.short) is not configured on \(configuration.interface); add it first (wg set \(configuration.interface) peer KEY allowed-ips ...)")
+                return finish()
+            }
+            report.originalEndpoint = original.endpoint?.description
+            let watcher = try ICMPErrorWatcher(port: device.listenPort)
+            defer { watcher.stop() }
+            if let winner = try await tryEndpoints(configuration.endpoints, interface: interface, original: original, watcher: watcher) {
+                try await settle(interface: interface, original: original, winner: winner)
+            } else {
+                try await interface.apply([WireGuardPeerChange(peer: original, recreate: true)])
+                report.restored = true
+            }
+        } catch {
+            setupError = error
+            fail(.failed, error.description)
+        }
+        return finish()
+    }
+
+    /// Tries each endpoint in turn, round after round, until one completes a handshake; the
+    /// endpoint WireGuard ends up using (it follows the peer's packets) or nil.
+    func tryEndpoints(
+        _ endpoints: [TransportAddress], interface: WireGuardInterface, original: WireGuardPeer, watcher: ICMPErrorWatcher
+    ) async throws(WireGuardError) -> WireGuardPeer? {
+        let deadline = ContinuousClock.now + configuration.timeout
+        while ContinuousClock.now < deadline, !stopping {
+            for endpoint in endpoints {
+                guard ContinuousClock.now < deadline, !stopping else { break }
+                let attemptEnd = min(deadline, ContinuousClock.now + configuration.attemptTimeout)
+                if let peer = try await attempt(endpoint, until: attemptEnd, interface: interface, original: original, watcher: watcher) {
+                    return peer
+                }
+            }
+        }
+        fail(stopping ? .interrupted : .timeout, stopping ? "stopped by \(stopRequest.withLockedValue { $0 ?? "a signal" })" : "no endpoint completed a handshake within \(configuration.timeout.milliseconds / 1000) s (\(summary))")
+        return nil
+    }
+
+    /// One candidate: the peer re-created with it as endpoint, then its handshake watched.
+    private func attempt(
+        _ endpoint: TransportAddress, until end: ContinuousClock.Instant, interface: WireGuardInterface, original: WireGuardPeer,
+        watcher: ICMPErrorWatcher
+    ) async throws(WireGuardError) -> WireGuardPeer? {
+        let startMs = now
+        let begun = ContinuousClock.now
+        onProgress("trying \(endpoint)")
+        var candidate = original
+        candidate.endpoint = endpoint
+        let trigger = original.keepalive > 0 ? original.keepalive : Self.triggerKeepalive
+        try await interface.apply([WireGuardPeerChange(peer: candidate, recreate: true, triggerKeepalive: trigger)])
+        var last: WireGuardPeer?
+        while ContinuousClock.now < end, !stopping {
+            let peer = try await interface.read().peer(original.publicKey)
+            last = peer
+            if let peer, peer.lastHandshakeNanoseconds != nil {
+                let ms = (ContinuousClock.now - begun).millisecondsDouble.rounded()
+                report.attempts.append(.init(endpoint: endpoint.description, outcome: "handshake", detail: "handshake in \(Int(ms)) ms", startMs: startMs, ms: ms, initiations: initiations(peer)))
+                report.handshakeMs = now
+                return peer
+            }
+            try? await Task.sleep(for: Self.pollInterval)
+        }
+        let ms = (ContinuousClock.now - begun).millisecondsDouble.rounded()
+        let sent = last.map(initiations) ?? 0
+        if stopping {
+            report.attempts.append(.init(endpoint: endpoint.description, outcome: "interrupted", detail: "stopped", startMs: startMs, ms: ms, initiations: sent))
+        } else if let icmp = watcher.events(to: endpoint).last {
+            let from = icmp.reporter == endpoint.ip ? "" : " from \(icmp.reporter)"
+            report.attempts.append(.init(endpoint: endpoint.description, outcome: "icmp", detail: "ICMP \(icmp.reason)\(from)", startMs: startMs, ms: ms, initiations: sent))
+        } else if sent == 0 {
+            report.attempts.append(.init(endpoint: endpoint.description, outcome: "not-sent", detail: "WireGuard sent no handshake initiation (no route?)", startMs: startMs, ms: ms, initiations: 0))
+        } else {
+            let plural = sent == 1 ? "initiation" : "initiations"
+            report.attempts.append(.init(endpoint: endpoint.description, outcome: "no-response", detail: "\(sent) handshake \(plural), no response", startMs: startMs, ms: ms, initiations: sent))
+        }
+        return nil
+    }
+
+    /// After a handshake: the keepalive as it was (or `--keepalive`), the original endpoint
+    /// back with `--restore`, and the probe across the tunnel.
+    private func settle(interface: WireGuardInterface, original: WireGuardPeer, winner: WireGuardPeer) async throws(WireGuardError) {
+        report.endpoint = winner.endpoint?.description
+        report.path = "direct"
+        var kept = winner
+        kept.keepalive = configuration.keepalive ?? original.keepalive
+        if configuration.restore, let endpoint = original.endpoint {
+            kept.endpoint = endpoint
+            report.restored = true
+        }
+        // No re-creation here: the session just made stays.
+        try await interface.apply([WireGuardPeerChange(peer: kept, recreate: false)])
+        report.outcome = .success
+        if let ip = configuration.probeIP {
+            if !original.allowedIPs.contains(where: { Self.prefix($0, contains: ip) }) {
+                report.warnings.append("--probe-ip \(ip) is outside the peer's allowed IPs (\(original.allowedIPs.joined(separator: ", "))); the probe will not go through the tunnel")
+            }
+            let probe = await Blocking.run { TunnelProbe.ping(ip) }
+            report.probe = probe
+            if probe.received == 0 {
+                fail(.failed, "the handshake completed but no ICMP echo to \(ip) came back through the tunnel")
+            }
+        }
+    }
+
+    /// Handshake initiations in the peer's tx counter (initiations and keepalives are all it
+    /// sends before a session exists).
+    private func initiations(_ peer: WireGuardPeer) -> Int {
+        Int(peer.txBytes / Self.initiationBytes)
+    }
+
+    /// Each attempt's outcome in a few words, for the failure sentence.
+    private var summary: String {
+        report.attempts.suffix(max(1, configuration.endpoints.count)).map { "\($0.endpoint): \($0.detail)" }.joined(separator: "; ")
+    }
+
+    /// Whether an allowed-IP prefix ("10.9.0.0/24") contains `ip`.
+    static func prefix(_ text: String, contains ip: IPAddress) -> Bool {
+        let parts = text.split(separator: "/")
+        guard parts.count == 2, let network = IPAddress(String(parts[0])), let length = Int(parts[1]), network.family == ip.family else { return false }
+        let a = network.bytes
+        let b = ip.bytes
+        var bits = length
+        for index in a.indices where bits > 0 {
+            let mask: UInt8 = bits >= 8 ? 0xff : ~(0xff >> UInt8(bits))
+            if a[index] & mask != b[index] & mask { return false }
+            bits -= 8
+        }
+        return true
+    }
+
+    func fail(_ outcome: PunchOutcome, _ reason: String) {
+        report.outcome = outcome
+        report.error = reason
+        report.path = nil
+    }
+
+    private func finish() -> WireGuardPunchReport {
+        if let reason = stopRequest.withLockedValue({ $0 }), report.outcome != .success {
+            fail(.interrupted, "stopped by \(reason) after \(Int(now)) ms")
+        }
+        report.durationMs = now
+        return report
+    }
+}

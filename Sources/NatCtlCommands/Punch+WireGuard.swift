@@ -1,0 +1,62 @@
+import ArgumentParser
+import Foundation
+import NATCore
+import NATWire
+
+extension NatCtl.Punch {
+    func validateWireGuard() throws {
+        guard let wireguard, !wireguard.isEmpty else { throw ValidationError("--wireguard needs an interface name") }
+        guard WireGuardInterface.Control(rawValue: wgControl) != nil else { throw ValidationError("--wg-control takes auto, uapi or wg-tool, not '\(wgControl)'") }
+        if let bad = endpoint.first(where: { TransportAddress($0) == nil }) { throw ValidationError("--endpoint '\(bad)' is not an ip:port or [v6]:port") }
+        if let peerKey, WireGuardKey(peerKey) == nil { throw ValidationError("--peer-key '\(peerKey)' is not a WireGuard key (44 base64 characters)") }
+        if let probeIP, IPAddress(probeIP) == nil { throw ValidationError("--probe-ip '\(probeIP)' is not an IP address") }
+        guard !endpoint.isEmpty else { throw ValidationError("--wireguard needs --endpoint IP:PORT (repeatable): the peer's candidate endpoints") }
+        guard peerKey != nil else { throw ValidationError("--wireguard with --endpoint needs --peer-key KEY, the peer to connect") }
+        if !peer.isEmpty || bind != 0 || stdio || portmap { throw ValidationError("--peer, --bind, --stdio and --portmap do not go with --wireguard") }
+        guard timeout > 0, timeout <= 3600 else { throw ValidationError("--timeout must be between 0 and 3600 seconds") }
+        guard attemptTimeout >= 0.1, attemptTimeout <= 60 else { throw ValidationError("--attempt-timeout must be 0.1 to 60 seconds") }
+        guard keepalive >= 0, keepalive <= 65535 else { throw ValidationError("--keepalive must be 0 to 65535 seconds") }
+        if let require, require != "direct" { throw ValidationError("--require takes 'direct', not '\(require)'") }
+    }
+
+    func runWireGuard() async throws {
+        var configuration = WireGuardPunchConfiguration(interface: wireguard ?? "")
+        configuration.control = WireGuardInterface.Control(rawValue: wgControl) ?? .auto
+        configuration.peerKey = peerKey.flatMap(WireGuardKey.init)
+        configuration.endpoints = endpoint.compactMap(TransportAddress.init)
+        configuration.attemptTimeout = .milliseconds(Int(attemptTimeout * 1000))
+        configuration.timeout = .milliseconds(Int(timeout * 1000))
+        configuration.restore = restore
+        configuration.probeIP = probeIP.flatMap(IPAddress.init)
+        // Only an explicit --keepalive changes the peer's own setting.
+        configuration.keepalive = CommandLine.arguments.contains("--keepalive") ? UInt16(keepalive) : nil
+        let json = json
+        let session = WireGuardPunch(configuration) { note in if !json { Console.error("natctl punch: \(note)") } }
+        let termination = TerminationSignal(limitSeconds: nil)
+        let stop = session.stop
+        let watcher = Task.detached { stop(await termination.wait()) }
+        defer { watcher.cancel() }
+        var report = await session.run()
+        let failure = Self.failure(report, setupError: session.setupError, requireDirect: require == "direct")
+        report.failure = failure?.object
+        if json {
+            Console.result(try ReportJSON.encode(report))
+        } else {
+            Console.result(WireGuardRendering.text(report))
+        }
+        if let failure { throw failure }
+    }
+
+    /// Like `failure(_:requireDirect:)`, with missing rights named as such.
+    static func failure(_ report: WireGuardPunchReport, setupError: WireGuardError?, requireDirect: Bool) -> CommandFailure? {
+        let message = "punch: \(report.outcome.rawValue): \(report.error ?? "no handshake")"
+        if case .permission = setupError { return CommandFailure(.notPermitted, message) }
+        switch report.outcome {
+        case .success:
+            guard requireDirect, report.path == "relayed" else { return nil }
+            return CommandFailure(.assertionFailed, "punch: --require direct: only the relay worked")
+        case .interrupted: return CommandFailure(.interrupted, message)
+        default: return CommandFailure(.punchFailed, message)
+        }
+    }
+}
