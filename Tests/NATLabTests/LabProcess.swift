@@ -42,6 +42,8 @@ final class LabProcess: @unchecked Sendable {
 
     func write(_ text: String) { stdin.fileHandleForWriting.write(Data(text.utf8)) }
 
+    var isRunning: Bool { process.isRunning }
+
     /// Sends `signal` to the command (`ip netns exec` ran it in place, so it is this process).
     func send(_ signal: Int32) { kill(process.processIdentifier, signal) }
 
