@@ -33,7 +33,7 @@ let package = Package(
         .target(
             name: "NATCore",
             dependencies: [
-                "NATWire",
+                "NATWire", "CPacketSocket", .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
@@ -53,6 +53,7 @@ let package = Package(
             swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"])]
         ),
         .target(name: "CRelaySockets"),
+        .target(name: "CPacketSocket"),
         .target(name: "NATCapture", dependencies: ["CPcap", "NATWire"]),
         .target(name: "NATLab", dependencies: ["NATCore", "NATWire"]),
         .systemLibrary(name: "CPcap", pkgConfig: "libpcap", providers: [.apt(["libpcap-dev"])]),

@@ -13,7 +13,7 @@ public final class STUNTransport: Sendable {
     private let channel: any Channel
     private let handler: TransactionHandler
 
-    private init(channel: any Channel, handler: TransactionHandler, localAddress: TransportAddress) {
+    init(channel: any Channel, handler: TransactionHandler, localAddress: TransportAddress) {
         self.channel = channel
         self.handler = handler
         self.localAddress = localAddress
