@@ -66,6 +66,7 @@ public struct STUNAttributeType: RawRepresentable, Hashable, Sendable, CustomStr
     public static let punchRelayCredential = Self(rawValue: 0x40E6)
     public static let punchSequence = Self(rawValue: 0x40E7)
     public static let punchServerRTT = Self(rawValue: 0x80E0)
+    public static let punchWireGuardKey = Self(rawValue: 0x80E1)
 
     /// Whether a receiver must understand this attribute to process the message.
     public var isComprehensionRequired: Bool { rawValue < 0x8000 }
@@ -87,7 +88,7 @@ public struct STUNAttributeType: RawRepresentable, Hashable, Sendable, CustomStr
         0x40DB: "DIAL-BACK-TARGET", 0x40DC: "DIAL-BACK-NONCE", 0x80DB: "DIAL-BACK-STATUS",
         0x40E0: "PUNCH-NAMEPLATE", 0x40E1: "PUNCH-SESSION", 0x40E2: "PUNCH-CANDIDATE", 0x40E3: "PUNCH-CONFIRM",
         0x40E4: "PUNCH-MAPPING", 0x40E5: "PUNCH-SCHEDULE", 0x40E6: "PUNCH-RELAY-CREDENTIAL",
-        0x40E7: "PUNCH-SEQUENCE", 0x80E0: "PUNCH-SERVER-RTT",
+        0x40E7: "PUNCH-SEQUENCE", 0x80E0: "PUNCH-SERVER-RTT", 0x80E1: "PUNCH-WIREGUARD-KEY",
     ]
 
     /// The RFC name, or `0xNNNN` for codes natctl does not know.

@@ -10,9 +10,20 @@ extension NatCtl.Punch {
         if let bad = endpoint.first(where: { TransportAddress($0) == nil }) { throw ValidationError("--endpoint '\(bad)' is not an ip:port or [v6]:port") }
         if let peerKey, WireGuardKey(peerKey) == nil { throw ValidationError("--peer-key '\(peerKey)' is not a WireGuard key (44 base64 characters)") }
         if let probeIP, IPAddress(probeIP) == nil { throw ValidationError("--probe-ip '\(probeIP)' is not an IP address") }
-        guard !endpoint.isEmpty else { throw ValidationError("--wireguard needs --endpoint IP:PORT (repeatable): the peer's candidate endpoints") }
-        guard peerKey != nil else { throw ValidationError("--wireguard with --endpoint needs --peer-key KEY, the peer to connect") }
+        if !endpoint.isEmpty {
+            guard peerKey != nil else { throw ValidationError("--wireguard with --endpoint needs --peer-key KEY, the peer to connect") }
+            if server != nil || code != nil { throw ValidationError("give --endpoint (a list, no server) or --server/--code (rendezvous), not both") }
+            if !allowedIP.isEmpty { throw ValidationError("--allowed-ip is for a peer rendezvous adds; with --endpoint the peer must be configured") }
+        }
+        if let code, PunchCode(code) == nil {
+            throw ValidationError("--code '\(code)' must look like NAMEPLATE-WORDS, e.g. 4127-amber-falcon-river (no spaces)")
+        }
+        if let server, ServerSpec(parsing: server) == nil { throw ValidationError("--server '\(server)' is not a host:port or [v6]:port") }
+        if let bad = allowedIP.first(where: { !Self.isPrefix($0) }) { throw ValidationError("--allowed-ip '\(bad)' is not an IP prefix like 10.9.0.2/32") }
         if !peer.isEmpty || bind != 0 || stdio || portmap { throw ValidationError("--peer, --bind, --stdio and --portmap do not go with --wireguard") }
+        if noRelay, noDirect { throw ValidationError("--no-relay and --no-direct leave nothing to try") }
+        guard (0...100_000).contains(maxProbes) else { throw ValidationError("--max-probes must be 0 to 100000") }
+        guard duration >= 0, duration <= 86_400 else { throw ValidationError("--duration must be 0 to 86400 seconds") }
         guard timeout > 0, timeout <= 3600 else { throw ValidationError("--timeout must be between 0 and 3600 seconds") }
         guard attemptTimeout >= 0.1, attemptTimeout <= 60 else { throw ValidationError("--attempt-timeout must be 0.1 to 60 seconds") }
         guard keepalive >= 0, keepalive <= 65535 else { throw ValidationError("--keepalive must be 0 to 65535 seconds") }
@@ -28,6 +39,24 @@ extension NatCtl.Punch {
         configuration.timeout = .milliseconds(Int(timeout * 1000))
         configuration.restore = restore
         configuration.probeIP = probeIP.flatMap(IPAddress.init)
+        configuration.allowedIPs = allowedIP
+        if endpoint.isEmpty {
+            guard let serverAddress = try await ServerChoice.firstNamed(server.map { [$0] } ?? [], limit: .seconds(5)) else {
+                throw ValidationError("name a rendezvous server with --server host:port (or set NATCTL_SERVERS), or list --endpoint IP:PORT")
+            }
+            let punchCode = code.flatMap(PunchCode.init) ?? PunchCode.random()
+            if code == nil {
+                Console.error("natctl punch: code \(punchCode) — on the other host run: natctl punch --wireguard IFACE --server \(serverAddress) --code \(punchCode)")
+            }
+            var punch = PunchConfiguration(code: punchCode, server: serverAddress)
+            punch.timeout = configuration.timeout
+            punch.maxProbes = maxProbes
+            punch.proofCount = proof
+            punch.useRelay = !noRelay
+            punch.useDirect = !noDirect
+            punch.hold = .milliseconds(Int(duration * 1000))
+            configuration.punch = punch
+        }
         // Only an explicit --keepalive changes the peer's own setting.
         configuration.keepalive = CommandLine.arguments.contains("--keepalive") ? UInt16(keepalive) : nil
         let json = json
@@ -45,6 +74,13 @@ extension NatCtl.Punch {
             Console.result(WireGuardRendering.text(report))
         }
         if let failure { throw failure }
+    }
+
+    /// "10.9.0.2/32", "fd00::/64": an address and a length that fits it.
+    static func isPrefix(_ text: String) -> Bool {
+        let parts = text.split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count == 2, let ip = IPAddress(String(parts[0])), let length = Int(parts[1]) else { return false }
+        return (0...(ip.family == .ipv4 ? 32 : 128)).contains(length)
     }
 
     /// Like `failure(_:requireDirect:)`, with missing rights named as such.

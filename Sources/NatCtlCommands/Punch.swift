@@ -34,8 +34,14 @@ extension NatCtl {
                 endpoint, makes WireGuard send a handshake initiation at once, and keeps the \
                 first at which a handshake completes (--restore puts the old one back). Run on \
                 both hosts at once, the two sides' initiations punch through their NATs. \
-                --probe-ip sends ICMP echoes through the tunnel as proof. Needs root (or \
-                CAP_NET_ADMIN and CAP_NET_RAW). Document schema natctl.punch-wireguard/1.
+                With --server and --code instead, both hosts punch from WireGuard's own port \
+                (STUN and checks sent through raw sockets while WireGuard keeps running), \
+                swap WireGuard keys inside the code-authenticated checks, and hand WireGuard \
+                the path; a path WireGuard cannot take from its port (the relay, a many-ports \
+                socket) goes through a local forwarder that natctl keeps for --duration \
+                seconds (0: until stopped). --probe-ip sends ICMP echoes through the tunnel as \
+                proof. Needs root (or CAP_NET_ADMIN and CAP_NET_RAW). Document schema \
+                natctl.punch-wireguard/1.
 
                 SIGINT or SIGTERM stops the run: it leaves the rendezvous (so no later peer \
                 pairs with it), releases its relay allocation and prints what it got so far.
@@ -50,6 +56,7 @@ extension NatCtl {
                   natctl punch --bind 51820 --peer 198.51.100.7:51820 --peer 10.0.0.7:51820
                   natctl punch --server 203.0.113.1:3478 --code 4127-amber-falcon-river --stdio < file
                   natctl punch --wireguard wg0 --peer-key KEY --endpoint 198.51.100.7:51820 --endpoint 10.0.0.7:51820 --probe-ip 10.9.0.2
+                  natctl punch --wireguard wg0 --server 203.0.113.1:3478 --code 4127-amber-falcon-river --probe-ip 10.9.0.2
                 """
         )
 
@@ -115,6 +122,9 @@ extension NatCtl {
 
         @Option(name: .long, help: ArgumentHelp("With --wireguard: after the handshake, ping this tunnel address as proof.", valueName: "ip"))
         var probeIP: String?
+
+        @Option(name: .long, help: ArgumentHelp("With --wireguard and a server: allowed IPs for a peer the interface does not have yet (repeatable).", valueName: "prefix"))
+        var allowedIP: [String] = []
 
         @Option(name: .long, help: ArgumentHelp("With --wireguard: auto (UAPI socket if any, else wg), uapi or wg-tool.", valueName: "how"))
         var wgControl: String = "auto"
@@ -230,7 +240,7 @@ extension NatCtl {
             case .waitingForPeer: "natctl punch: waiting for the peer to join"
             case .paired: "natctl punch: checking paths to the peer"
             case .relayAllocated: "natctl punch: checking paths (the relay is ready as a fallback)"
-            case .connected, .warning: nil
+            case .connected, .warning, .forwarding: nil
             }
         }
 

@@ -78,3 +78,72 @@ extension LabTests {
         }
     }
 }
+
+/// Both sides of `punch --wireguard --code` at once, on the sites' WireGuard interfaces.
+struct WireGuardPunchPair {
+    var statuses: [Int32]
+    var reports: [[String: Any]]
+
+    static func run(_ state: LabState, _ wg: WireGuardSites, extra: [String] = []) async throws -> WireGuardPunchPair {
+        let code = "\(Int.random(in: 1000...9999))-wire-guard-grid"
+        func arguments(_ site: String, _ peer: String) -> [String] {
+            ["punch", "--json", "--wireguard", wg[site].interface, "--code", code, "--probe-ip", wg[peer].tunnelIP, "--timeout", "25", "--duration", "3"] + extra
+        }
+        let first = try LabProcess(state, site: "a", arguments("a", "b"), captureStderr: false)
+        let second = try LabProcess(state, site: "b", arguments("b", "a"), captureStderr: false)
+        async let outputA = first.finish()
+        async let outputB = second.finish()
+        let outputs = await [outputA, outputB]
+        return WireGuardPunchPair(statuses: outputs.map(\.status), reports: try outputs.map { try LabFixture.json($0.stdout) })
+    }
+
+    var outcomes: [String] { reports.map { $0["outcome"] as? String ?? "?" } }
+    var succeeded: Bool { outcomes == ["SUCCESS", "SUCCESS"] && statuses == [0, 0] }
+    var kind: String {
+        let paths = reports.map { $0["path"] as? String ?? "none" }
+        return Set(paths).count == 1 ? paths[0] : paths.joined(separator: "/")
+    }
+    var handshakeMs: Double { reports.map { $0["handshake_ms"] as? Double ?? .nan }.max() ?? .nan }
+    var forwarded: String { reports.map { $0["forwarder"] is String ? "fwd" : "wg" }.joined(separator: "/") }
+    var probes: String { reports.map { "\((($0["probe"] as? [String: Any])?["received"] as? Int) ?? 0)" }.joined(separator: "/") }
+    var summary: String {
+        "outcomes \(outcomes), path \(kind), errors \(reports.map { (($0["error"] as? [String: Any])?["message"] as? String) ?? "" })"
+    }
+
+    static let header = "site a         site b         expected  result    carried  handshake_ms  probes"
+
+    func row(a: String, b: String, expected: String) -> String {
+        let result = succeeded ? kind : outcomes.joined(separator: "/")
+        return [a.padded(15), b.padded(15), expected.padded(10), result.padded(10), forwarded.padded(9), String(Int(handshakeMs)).padded(14), probes].joined()
+    }
+}
+
+extension LabTests.WireGuardLabTests {
+    /// Rendezvous on WireGuard's own port for every pairing of the lab's behaviours: a
+    /// handshake and ICMP through the tunnel in every pair, direct wherever punch is direct,
+    /// relayed (through the local forwarder) otherwise; wireguard-go never restarts.
+    @Test func rendezvousGridOfBehaviours() async throws {
+        var rows: [String] = []
+        var failures: [String] = []
+        let behaviours = LabTests.PunchLabTests.behaviours
+        let only = ProcessInfo.processInfo.environment["NATCTL_WG_GRID"].map { $0.split(separator: ",").map(String.init) }
+        for (i, a) in behaviours.enumerated() {
+            for b in behaviours[i...] where only == nil || only == [a.rawValue, b.rawValue] {
+                let cell = try await LabFixture.with(name: "twggrid", ["a=\(a.rawValue)", "b=\(b.rawValue)"]) { state in
+                    let wg = try WireGuardSites(state, sites: ["a", "b"])
+                    defer { wg.stop() }
+                    let pair = try await WireGuardPunchPair.run(state, wg)
+                    for site in ["a", "b"] where try !wg.isRunning(site) || wg.listenPort(site) != WireGuardSites.port {
+                        failures.append("\(a.rawValue) x \(b.rawValue): wireguard-go on \(site) stopped or moved")
+                    }
+                    return pair
+                }
+                let expected = LabTests.PunchLabTests.expectsDirect(a, b) ? "direct" : "relayed"
+                rows.append(cell.row(a: a.rawValue, b: b.rawValue, expected: expected))
+                if !cell.succeeded || cell.kind != expected { failures.append("\(a.rawValue) x \(b.rawValue): \(cell.summary)") }
+            }
+        }
+        print("WireGuard rendezvous grid:\n" + WireGuardPunchPair.header + "\n" + rows.joined(separator: "\n"))
+        #expect(failures.isEmpty, "\(failures.joined(separator: "\n"))")
+    }
+}

@@ -31,6 +31,13 @@ public struct PunchConfiguration: Sendable {
     /// candidate; the mapping is deleted when the run ends. `gateway` nil: the default route's.
     public var portMapping = false
     public var gateway: IPAddress?
+    /// `punch --wireguard`: the main socket is WireGuard's own port, shared through raw
+    /// sockets (`STUNTransport.sharingPort`), so every check opens the mappings WireGuard will
+    /// use; PunchData carries `wireGuardKey` to the peer; and a path WireGuard cannot take
+    /// from its own port (the relay, a many-ports socket) is carried by a local forwarder
+    /// until `hold` ends (zero: until stopped).
+    public var wireGuardPort: UInt16?
+    public var wireGuardKey: WireGuardKey?
 
     public init(code: PunchCode, server: TransportAddress?) {
         self.code = code
@@ -46,6 +53,9 @@ public enum PunchProgress: Sendable {
     case relayAllocated(TransportAddress)
     case warning(String)
     case connected(CandidatePair)
+    /// `--wireguard`: the path needs the local forwarder at this address (WireGuard's
+    /// endpoint for the peer), which now carries WireGuard's datagrams both ways.
+    case forwarding(local: TransportAddress, peerKey: WireGuardKey?)
 }
 
 /// Something that happened to a punch session, delivered to its one loop.
@@ -55,6 +65,8 @@ enum PunchInbound: Sendable {
     case relayReady(Result<TURNClient, TURNClientError>)
     /// A chunk of stdin for `--stdio`; nil at end of input.
     case input([UInt8]?)
+    /// A datagram WireGuard sent to the local forwarder, for the peer.
+    case fromWireGuard([UInt8])
     /// Nothing but a nudge: `stop` was called, so waiting loops look at the deadline again.
     case wake
 }

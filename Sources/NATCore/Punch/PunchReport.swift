@@ -66,6 +66,12 @@ public struct PunchReport: Encodable, Sendable {
     @Nullable public var failure: ReportError?
     /// Wall time of the whole run, in milliseconds.
     public var durationMs: Double = 0
+    /// `--wireguard`: the peer's WireGuard key from its authenticated PunchData (not encoded;
+    /// the WireGuard report shows it), and this side's server-reflexive address.
+    public var peerWireGuardKey: WireGuardKey?
+    public var reflexive: TransportAddress?
+    /// `--wireguard`: the local forwarder's address when the path needed one.
+    public var forwarder: TransportAddress?
 
     /// Only these are encoded (the engine's `error` sentence is not), every optional as null when nil.
     enum CodingKeys: String, CodingKey {

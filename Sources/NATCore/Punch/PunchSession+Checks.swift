@@ -120,6 +120,11 @@ extension PunchSession {
         switch event {
         case .datagram(.socket(0), let from, let bytes) where from == configuration.server:
             if let message = try? STUNMessage(decoding: bytes), message.type.method == .rendezvous { try? absorb(message) }
+        case .datagram(let base, let from, let bytes) where forwarder != nil && WireGuardForwarding.isWireGuard(bytes):
+            // Through the forwarder: only from the selected path's far end, on to WireGuard.
+            if let pair = checklist.selected, pair.base == base, pair.remote == from, let port = configuration.wireGuardPort {
+                forwarder?.send(bytes, to: WireGuardForwarding.wireGuardAddress(port: port))
+            }
         case .datagram(let base, let from, let bytes):
             if let message = try? STUNMessage(decoding: bytes), message.type.method == .punchData {
                 takePunchData(message)
@@ -134,6 +139,8 @@ extension PunchSession {
             relayReady(client)
         case .input(let chunk):
             pendingInput.append(chunk)
+        case .fromWireGuard(let bytes):
+            if let pair = checklist.selected { send(PunchOutgoing(base: pair.base, to: pair.remote, bytes: bytes)) }
         case .wake:
             break
         case .relayReady(.failure(let error)):

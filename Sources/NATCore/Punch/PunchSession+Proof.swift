@@ -14,6 +14,7 @@ extension PunchSession {
         var message = STUNMessage(type: STUNMessageType(method: .punchData, messageClass: .indication))
         message.append(sequence)
         if !payload.isEmpty { message.append(DataValue(payload)) }
+        if let key = configuration.wireGuardKey { message.append(PunchWireGuardKey(key.bytes)) }
         return message.encoded(integritySHA256: configuration.code.checkKey, fingerprint: true)
     }
 
@@ -66,6 +67,9 @@ extension PunchSession {
         guard message.checkMessageIntegritySHA256(key: configuration.code.checkKey) == .valid,
             let sequence = try? message.attribute(PunchSequence.self)
         else { return }
+        if let attribute = try? message.attribute(PunchWireGuardKey.self), let key = WireGuardKey(bytes: attribute.bytes) {
+            peer.wireGuardKey = key
+        }
         switch sequence.kind {
         case .proof:
             let round = sequence.sequence / 1_000_000

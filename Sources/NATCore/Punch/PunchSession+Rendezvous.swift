@@ -13,6 +13,7 @@ extension PunchSession {
         }
         if let hint {
             localCandidates.append(PunchCandidate(.serverReflexive, hint.reflexive))
+            report.reflexive = hint.reflexive
             if let predicted = hint.predicted { localCandidates.append(PunchCandidate(.predicted, predicted)) }
             report.localMapping = hint.mapping.behaviour.description
         }

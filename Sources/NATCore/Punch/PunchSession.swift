@@ -49,8 +49,12 @@ public final class PunchSession {
     /// Where the CLI hands stdin chunks for `--stdio` (nil at end of input); safe from any thread.
     public var input: @Sendable ([UInt8]?) -> Void { { [mailbox] chunk in mailbox.push(.input(chunk)) } }
 
+    /// `--wireguard`: the forwarder socket WireGuard sends the peer's datagrams to.
+    var forwarder: STUNTransport?
+
     struct PeerState {
         var candidates: [PunchCandidate] = []
+        var wireGuardKey: WireGuardKey?
         var mapping: PunchMapping?
         var credential: PunchRelayCredential?
         var paired = false
@@ -100,6 +104,11 @@ public final class PunchSession {
                 return await finish()
             }
             report.outcome = .success
+            report.peerWireGuardKey = peer.wireGuardKey
+            if configuration.wireGuardPort != nil {
+                await forwardWireGuard()
+                return await finish()
+            }
             if configuration.stdio { await pipe() }
             if configuration.hold > .zero, !stopping {
                 await hold()
@@ -137,6 +146,7 @@ public final class PunchSession {
         report.packets.authenticationFailures = checklist.authenticationFailures
         report.upgraded = checklist.upgraded
         relayForwarder?.cancel()
+        await forwarder?.close()
         await turn?.close()
         for socket in sockets { await socket?.close() }
         report.durationMs = (ContinuousClock.now - started).millisecondsDouble
@@ -178,11 +188,17 @@ public final class PunchSession {
     func bindSocket(_ address: TransportAddress, base: PunchBase) async throws -> STUNTransport {
         let mailbox = mailbox
         let relay = base == .socket(0) ? relayInbound : nil
-        return try await STUNTransport.bind(address, ipv6Only: address.ip.family == .ipv6) { envelope in
+        let deliver: @Sendable (AddressedEnvelope<ByteBuffer>) -> Void = { envelope in
             if relay?.deliver(envelope) == true { return }
             guard let from = TransportAddress(envelope.remoteAddress) else { return }
             mailbox.push(.datagram(base, from, Array(envelope.data.readableBytesView)))
         }
+        if base == .socket(0), let port = configuration.wireGuardPort {
+            do { return try await STUNTransport.sharingPort(port, family: address.ip.family, onUnmatched: deliver) } catch let error as WireGuardError {
+                throw PunchSetupError.bind("cannot share WireGuard's port \(port): \(error)")
+            }
+        }
+        return try await STUNTransport.bind(address, ipv6Only: address.ip.family == .ipv6, onUnmatched: deliver)
     }
 
     func send(_ out: PunchOutgoing) {

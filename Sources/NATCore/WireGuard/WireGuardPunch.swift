@@ -17,6 +17,8 @@ public final class WireGuardPunch {
     /// Set once the run cannot go on for a reason the CLI maps to its own exit code.
     public private(set) var setupError: WireGuardError?
     let stopRequest = NIOLockedValueBox<String?>(nil)
+    /// Rendezvous mode: how to stop the punch run underneath.
+    let stopPunch = NIOLockedValueBox<(@Sendable (String) -> Void)?>(nil)
 
     /// How often the peer's latest handshake is read while an attempt waits (innernet polls
     /// every 100 ms; a read over UAPI costs well under a millisecond).
@@ -37,7 +39,10 @@ public final class WireGuardPunch {
     /// Ends the run early from any thread (SIGINT/SIGTERM): the current attempt stops and the
     /// peer's original endpoint is put back.
     public var stop: @Sendable (_ reason: String) -> Void {
-        { [stopRequest] reason in stopRequest.withLockedValue { if $0 == nil { $0 = reason } } }
+        { [stopRequest, stopPunch] reason in
+            stopRequest.withLockedValue { if $0 == nil { $0 = reason } }
+            stopPunch.withLockedValue { $0 }?(reason)
+        }
     }
 
     /// Runs to the end and reports; never throws, every failure is an outcome.
@@ -48,6 +53,10 @@ public final class WireGuardPunch {
             report.control = interface.control.rawValue
             report.listenPort = device.listenPort
             guard device.listenPort != 0 else { throw .protocolError("\(configuration.interface) has no listen port; set one (wg set \(configuration.interface) listen-port PORT)") }
+            if let punch = configuration.punch {
+                try await runRendezvous(interface, device, punch: punch)
+                return finish()
+            }
             guard let key = configuration.peerKey else { throw .protocolError("no --peer-key given") }
             report.peer = key.short
             guard let original = device.peer(key) else {
@@ -90,9 +99,9 @@ public final class WireGuardPunch {
     }
 
     /// One candidate: the peer re-created with it as endpoint, then its handshake watched.
-    private func attempt(
+    func attempt(
         _ endpoint: TransportAddress, until end: ContinuousClock.Instant, interface: WireGuardInterface, original: WireGuardPeer,
-        watcher: ICMPErrorWatcher
+        watcher: ICMPErrorWatcher?
     ) async throws(WireGuardError) -> WireGuardPeer? {
         let startMs = now
         let begun = ContinuousClock.now
@@ -117,7 +126,7 @@ public final class WireGuardPunch {
         let sent = last.map(initiations) ?? 0
         if stopping {
             report.attempts.append(.init(endpoint: endpoint.description, outcome: "interrupted", detail: "stopped", startMs: startMs, ms: ms, initiations: sent))
-        } else if let icmp = watcher.events(to: endpoint).last {
+        } else if let icmp = watcher?.events(to: endpoint).last {
             let from = icmp.reporter == endpoint.ip ? "" : " from \(icmp.reporter)"
             report.attempts.append(.init(endpoint: endpoint.description, outcome: "icmp", detail: "ICMP \(icmp.reason)\(from)", startMs: startMs, ms: ms, initiations: sent))
         } else if sent == 0 {
@@ -143,15 +152,19 @@ public final class WireGuardPunch {
         // No re-creation here: the session just made stays.
         try await interface.apply([WireGuardPeerChange(peer: kept, recreate: false)])
         report.outcome = .success
-        if let ip = configuration.probeIP {
-            if !original.allowedIPs.contains(where: { Self.prefix($0, contains: ip) }) {
-                report.warnings.append("--probe-ip \(ip) is outside the peer's allowed IPs (\(original.allowedIPs.joined(separator: ", "))); the probe will not go through the tunnel")
-            }
-            let probe = await Blocking.run { TunnelProbe.ping(ip) }
-            report.probe = probe
-            if probe.received == 0 {
-                fail(.failed, "the handshake completed but no ICMP echo to \(ip) came back through the tunnel")
-            }
+        await probe(allowedIPs: original.allowedIPs)
+    }
+
+    /// `--probe-ip`: ICMP echoes through the tunnel; none answered fails the run.
+    func probe(allowedIPs: [String]) async {
+        guard let ip = configuration.probeIP else { return }
+        if !allowedIPs.contains(where: { Self.prefix($0, contains: ip) }) {
+            report.warnings.append("--probe-ip \(ip) is outside the peer's allowed IPs (\(allowedIPs.joined(separator: ", "))); the probe will not go through the tunnel")
+        }
+        let probe = await Blocking.run { TunnelProbe.ping(ip) }
+        report.probe = probe
+        if probe.received == 0 {
+            fail(.failed, "the handshake completed but no ICMP echo to \(ip) came back through the tunnel")
         }
     }
 

@@ -18,6 +18,11 @@ public struct WireGuardPunchConfiguration: Sendable {
     public var keepalive: UInt16?
     /// ICMP echoes across the tunnel to this address once the handshake is done.
     public var probeIP: IPAddress?
+    /// Rendezvous mode: the punch run on WireGuard's port (its server, code, strategies and
+    /// relay); nil in endpoint-list mode.
+    public var punch: PunchConfiguration?
+    /// Rendezvous mode: allowed IPs for a peer the interface does not know yet.
+    public var allowedIPs: [String] = []
 
     public init(interface: String) { self.interface = interface }
 }

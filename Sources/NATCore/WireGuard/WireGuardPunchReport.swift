@@ -15,6 +15,15 @@ public struct WireGuardPunchReport: Encodable, Sendable {
     public var peer = ""
     /// "endpoints" (a list, no server) or "rendezvous".
     public var mode = "endpoints"
+    /// Rendezvous mode: the server, the punch strategy, this side's WireGuard port as the
+    /// server saw it (the public mapping natctl learned with STUN sent from that port), the
+    /// punch's own path (direct-host, direct-reflexive, relayed) and, when WireGuard could not
+    /// take that path from its own port, the local forwarder WireGuard sends to instead.
+    @Nullable public var server: String?
+    @Nullable public var strategy: String?
+    @Nullable public var publicMapping: String?
+    @Nullable public var punchPath: String?
+    @Nullable public var forwarder: String?
     /// The endpoint the peer had before the run.
     @Nullable public var originalEndpoint: String?
     /// The endpoint WireGuard uses after the handshake (it follows the peer's packets, so it
@@ -37,7 +46,7 @@ public struct WireGuardPunchReport: Encodable, Sendable {
     public var durationMs: Double = 0
 
     enum CodingKeys: String, CodingKey {
-        case schema, outcome, interface, control, listenPort, peer, mode, originalEndpoint, endpoint, path, handshakeMs, attempts
+        case schema, outcome, interface, control, listenPort, peer, mode, server, strategy, publicMapping, punchPath, forwarder, originalEndpoint, endpoint, path, handshakeMs, attempts
         case probe, restored, warnings, durationMs
         case failure = "error"
     }

@@ -11,6 +11,7 @@ enum PunchRendering {
         case .relayAllocated(let address): "natctl punch: relay allocated at \(address)"
         case .warning(let text): "natctl punch: warning: \(text)"
         case .connected(let pair): "natctl punch: connected: \(pair)"
+        case .forwarding(let local, _): "natctl punch: WireGuard's datagrams go through the forwarder at \(local)"
         }
     }
 

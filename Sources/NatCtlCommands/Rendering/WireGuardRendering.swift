@@ -11,6 +11,11 @@ enum WireGuardRendering {
             lines.append("natctl punch: \(report.outcome.rawValue): \(report.error ?? "no handshake")")
         }
         lines.append("  interface   \(report.interface) (\(report.control), port \(report.listenPort)), peer \(report.peer)")
+        if let server = report.server {
+            lines.append("  rendezvous  \(server), strategy \(report.strategy ?? "-"), punch path \(report.punchPath ?? "-")")
+        }
+        if let mapping = report.publicMapping { lines.append("  mapping     WireGuard's port is \(mapping) to the server") }
+        if let forwarder = report.forwarder { lines.append("  forwarder   WireGuard sends to \(forwarder); natctl carries it to the peer") }
         let width = report.attempts.map(\.endpoint.count).max() ?? 0
         for attempt in report.attempts {
             let padding = String(repeating: " ", count: max(0, width - attempt.endpoint.count))

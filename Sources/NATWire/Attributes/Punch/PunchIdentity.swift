@@ -33,3 +33,21 @@ public struct PunchConfirm: STUNAttributeValue, Hashable {
 
     public func stunValue(transactionID: TransactionID) -> [UInt8] { bytes }
 }
+
+/// PUNCH-WIREGUARD-KEY (natctl): the sender's WireGuard public key, 32 bytes, in every
+/// PunchData message of `punch --wireguard`. Those messages carry MESSAGE-INTEGRITY-SHA256
+/// keyed by the whole code, so the key is authenticated peer to peer: the server never sees
+/// it and could not swap it. Comprehension-optional: a plain punch ignores it.
+public struct PunchWireGuardKey: STUNAttributeValue, Hashable {
+    public static let attributeType = STUNAttributeType.punchWireGuardKey
+    public var bytes: [UInt8]
+
+    public init(_ bytes: [UInt8]) { self.bytes = bytes }
+
+    public init(stunValue: ArraySlice<UInt8>, transactionID: TransactionID) throws(STUNDecodeError) {
+        try requireLength(stunValue, 32)
+        bytes = Array(stunValue)
+    }
+
+    public func stunValue(transactionID: TransactionID) -> [UInt8] { bytes }
+}

@@ -1,0 +1,145 @@
+import Crypto
+import NATWire
+
+extension WireGuardPunch {
+    enum RendezvousEvent: Sendable {
+        case connected(CandidatePair)
+        case forwarding(local: TransportAddress, peerKey: WireGuardKey?)
+        case finished(PunchReport)
+    }
+
+    /// Rendezvous mode: a punch run on WireGuard's own port (so its checks open the mappings
+    /// WireGuard will use), then the handshake on the path it found. WireGuard's port path is
+    /// handed over and natctl ends; the relay or a many-ports socket stays carried by natctl's
+    /// forwarder until `--duration` ends or natctl is stopped.
+    func runRendezvous(_ interface: WireGuardInterface, _ device: WireGuardDevice, punch base: PunchConfiguration) async throws(WireGuardError) {
+        report.mode = "rendezvous"
+        report.server = base.server?.description
+        guard let privateKey = device.privateKey,
+            let ours = try? Curve25519.KeyAgreement.PrivateKey(rawRepresentation: privateKey.bytes),
+            let ourKey = WireGuardKey(bytes: Array(ours.publicKey.rawRepresentation))
+        else { throw .protocolError("\(configuration.interface) has no private key natctl can read (set one: wg set \(configuration.interface) private-key FILE)") }
+        var punch = base
+        punch.wireGuardPort = device.listenPort
+        punch.wireGuardKey = ourKey
+        punch.ipv6 = false
+        let (events, sink) = AsyncStream<RendezvousEvent>.makeStream()
+        let onProgress = onProgress
+        let session = PunchSession(punch) { progress in
+            switch progress {
+            case .connected(let pair): sink.yield(.connected(pair))
+            case .forwarding(let local, let key): sink.yield(.forwarding(local: local, peerKey: key))
+            case .waitingForPeer(let nameplate): onProgress("registered nameplate \(nameplate); waiting for the peer")
+            case .paired(let strategy, let controlling): onProgress("paired (\(controlling ? "controlling" : "controlled")); strategy \(strategy.rawValue)")
+            case .relayAllocated(let address): onProgress("relay allocated at \(address)")
+            case .warning(let text): onProgress("warning: \(text)")
+            }
+        }
+        let stopSession = session.stop
+        stopPunch.withLockedValue { $0 = stopSession }
+        if let reason = stopRequest.withLockedValue({ $0 }) { stopSession(reason) }
+        let runner = Task {
+            sink.yield(.finished(await session.run()))
+            sink.finish()
+        }
+        defer { runner.cancel() }
+        var pair: CandidatePair?
+        var forwarded = false
+        for await event in events {
+            switch event {
+            case .connected(let selected):
+                pair = selected
+                onProgress("punched: \(selected)")
+            case .forwarding(let local, let peerKey):
+                forwarded = true
+                report.forwarder = local.description
+                report.path = pair?.path.isDirect == false ? "relayed" : "direct"
+                report.punchPath = pair?.path.rawValue
+                guard let key = try acceptedKey(peerKey) else {
+                    stopSession("the peer sent no WireGuard key")
+                    continue
+                }
+                onProgress("WireGuard goes through the forwarder at \(local)")
+                if try await handshake(interface, peerKey: key, endpoint: local) {
+                    if punch.hold == .zero, report.outcome == .success { onProgress("forwarding until stopped (SIGINT or SIGTERM)") }
+                } else {
+                    stopSession("no WireGuard handshake through the forwarder")
+                }
+            case .finished(let punched):
+                absorb(punched)
+                if forwarded {
+                    if punched.outcome == .interrupted, report.outcome == .success, punch.hold == .zero {
+                        // Stopping the forwarder on request is how a forwarded run ends.
+                        report.warnings.append("the forwarder stopped (\(stopRequest.withLockedValue { $0 } ?? "signal")); WireGuard's path through it is gone")
+                        stopRequest.withLockedValue { $0 = nil }
+                    }
+                    break
+                }
+                guard punched.outcome == .success, let remote = punched.remote.flatMap(TransportAddress.init) else {
+                    fail(punched.outcome, punched.error ?? "the punch found no path")
+                    break
+                }
+                report.path = "direct"
+                report.punchPath = punched.path?.rawValue
+                guard let key = try acceptedKey(punched.peerWireGuardKey) else { break }
+                _ = try await handshake(interface, peerKey: key, endpoint: remote)
+            }
+        }
+    }
+
+    /// The peer's key as its authenticated PunchData carried it, checked against `--peer-key`.
+    private func acceptedKey(_ key: WireGuardKey?) throws(WireGuardError) -> WireGuardKey? {
+        guard let key else {
+            fail(.failed, "the peer sent no WireGuard key; is it running natctl punch --wireguard too?")
+            return nil
+        }
+        report.peer = key.short
+        if let expected = configuration.peerKey, expected != key {
+            fail(.failed, "the peer's WireGuard key \(key.short) is not --peer-key \(expected.short)")
+            return nil
+        }
+        return key
+    }
+
+    /// The punch's findings in the WireGuard report.
+    private func absorb(_ punched: PunchReport) {
+        report.strategy = punched.strategy?.rawValue
+        report.publicMapping = punched.reflexive?.description
+        report.warnings += punched.warnings
+    }
+
+    /// Sets `endpoint` for the peer (adding the peer with `--allowed-ip` if the interface does
+    /// not know it) and makes WireGuard initiate, again every second until a handshake or the
+    /// run's end: the peer may not have set our endpoint or key yet. True once shaken.
+    func handshake(_ interface: WireGuardInterface, peerKey: WireGuardKey, endpoint: TransportAddress) async throws(WireGuardError) -> Bool {
+        let device = try await interface.read()
+        var peer = device.peer(peerKey) ?? WireGuardPeer(publicKey: peerKey)
+        if device.peer(peerKey) == nil {
+            peer.allowedIPs = configuration.allowedIPs
+            report.warnings.append("added peer \(peerKey.short) to \(configuration.interface)" + (peer.allowedIPs.isEmpty ? " without allowed IPs (--allowed-ip): the tunnel carries nothing to it" : ""))
+        }
+        report.originalEndpoint = peer.endpoint?.description
+        let original = peer
+        let deadline = ContinuousClock.now + Self.handshakeBudget
+        while ContinuousClock.now < deadline, !stopping {
+            if let shaken = try await attempt(endpoint, until: min(deadline, ContinuousClock.now + .seconds(1)), interface: interface, original: original, watcher: nil) {
+                var kept = shaken
+                kept.keepalive = configuration.keepalive ?? (original.keepalive > 0 ? original.keepalive : Self.triggerKeepalive)
+                if original.keepalive == 0, configuration.keepalive == nil {
+                    report.warnings.append("persistent keepalive set to \(Self.triggerKeepalive) s so the NAT mappings of this path stay open")
+                }
+                try await interface.apply([WireGuardPeerChange(peer: kept, recreate: false)])
+                report.endpoint = shaken.endpoint?.description
+                report.outcome = .success
+                report.error = nil
+                await probe(allowedIPs: kept.allowedIPs)
+                return true
+            }
+        }
+        fail(stopping ? .interrupted : .failed, "the punch found a path (\(endpoint)) but WireGuard completed no handshake on it within \(Self.handshakeBudget.milliseconds / 1000) s")
+        return false
+    }
+
+    /// After the punch, the handshake gets this long (WireGuard itself would retry every 5 s).
+    static let handshakeBudget: Duration = .seconds(10)
+}
