@@ -78,14 +78,16 @@ public enum HostResolver {
 
 /// The host's own interface addresses, to tell "the server saw my own address" (no NAT).
 public enum LocalInterfaces {
-    public static func addresses() -> Set<IPAddress> {
+    /// Every address of every interface but those named in `excluded`.
+    public static func addresses(excluding excluded: Set<String> = []) -> Set<IPAddress> {
         var list: UnsafeMutablePointer<ifaddrs>?
         guard getifaddrs(&list) == 0, let first = list else { return [] }
         defer { freeifaddrs(first) }
         var result = Set<IPAddress>()
         var cursor: UnsafeMutablePointer<ifaddrs>? = first
         while let entry = cursor {
-            if let ip = HostResolver.ipAddress(of: entry.pointee.ifa_addr) { result.insert(ip) }
+            let name = entry.pointee.ifa_name.map { String(cString: $0) } ?? ""
+            if !excluded.contains(name), let ip = HostResolver.ipAddress(of: entry.pointee.ifa_addr) { result.insert(ip) }
             cursor = entry.pointee.ifa_next
         }
         return result

@@ -114,7 +114,7 @@ struct WireGuardPunchPair {
 
     func row(a: String, b: String, expected: String) -> String {
         let result = succeeded ? kind : outcomes.joined(separator: "/")
-        return [a.padded(15), b.padded(15), expected.padded(10), result.padded(10), forwarded.padded(9), String(Int(handshakeMs)).padded(14), probes].joined()
+        return [a.padded(15), b.padded(15), expected.padded(10), result.padded(10), forwarded.padded(9), (handshakeMs.isFinite ? String(Int(handshakeMs)) : "-").padded(14), probes].joined()
     }
 }
 

@@ -38,6 +38,9 @@ public struct PunchConfiguration: Sendable {
     /// until `hold` ends (zero: until stopped).
     public var wireGuardPort: UInt16?
     public var wireGuardKey: WireGuardKey?
+    /// Interfaces whose addresses are never offered as host candidates: WireGuard's own, so
+    /// checks never find (and a forwarder never uses) a path through the tunnel itself.
+    public var excludedInterfaces: Set<String> = []
 
     public init(code: PunchCode, server: TransportAddress?) {
         self.code = code

@@ -160,7 +160,7 @@ public final class PunchSession {
     private func openSockets() async throws {
         defer { while sockets.count < 2 { sockets.append(nil) } }
         let mainFamily = configuration.server?.ip.family ?? configuration.peers.first?.ip.family ?? .ipv4
-        hostAddresses = LocalInterfaces.addresses()
+        hostAddresses = LocalInterfaces.addresses(excluding: configuration.excludedInterfaces)
         let hosts = HostCandidates.addresses(hostAddresses)
         let families = [mainFamily] + (configuration.ipv6 || mainFamily == .ipv6 ? [mainFamily == .ipv4 ? .ipv6 : .ipv4] : [])
         if let server = configuration.server { relayInbound = RelayInbound(server: server) }

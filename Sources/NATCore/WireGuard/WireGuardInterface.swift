@@ -35,6 +35,19 @@ public struct WireGuardInterface: Sendable {
         return (interface, try await interface.read())
     }
 
+    /// Every WireGuard interface on the host: wireguard-go's (a UAPI socket each) and the
+    /// kernel's (DEVTYPE=wireguard in sysfs).
+    public static func allNames() -> Set<String> {
+        let files = FileManager.default
+        var names = Set(((try? files.contentsOfDirectory(atPath: socketDirectory)) ?? []).filter { $0.hasSuffix(".sock") }.map { String($0.dropLast(5)) })
+        for name in (try? files.contentsOfDirectory(atPath: "/sys/class/net")) ?? [] {
+            if let uevent = try? String(contentsOfFile: "/sys/class/net/\(name)/uevent", encoding: .utf8), uevent.contains("DEVTYPE=wireguard") {
+                names.insert(name)
+            }
+        }
+        return names
+    }
+
     /// The interface's port and peers now.
     public func read() async throws(WireGuardError) -> WireGuardDevice {
         let control = control

@@ -3,6 +3,7 @@ import NATWire
 
 extension WireGuardPunch {
     enum RendezvousEvent: Sendable {
+        case paired(controlling: Bool)
         case connected(CandidatePair)
         case forwarding(local: TransportAddress, peerKey: WireGuardKey?)
         case finished(PunchReport)
@@ -23,6 +24,7 @@ extension WireGuardPunch {
         punch.wireGuardPort = device.listenPort
         punch.wireGuardKey = ourKey
         punch.ipv6 = false
+        punch.excludedInterfaces = WireGuardInterface.allNames().union([configuration.interface])
         let (events, sink) = AsyncStream<RendezvousEvent>.makeStream()
         let onProgress = onProgress
         let session = PunchSession(punch) { progress in
@@ -30,7 +32,9 @@ extension WireGuardPunch {
             case .connected(let pair): sink.yield(.connected(pair))
             case .forwarding(let local, let key): sink.yield(.forwarding(local: local, peerKey: key))
             case .waitingForPeer(let nameplate): onProgress("registered nameplate \(nameplate); waiting for the peer")
-            case .paired(let strategy, let controlling): onProgress("paired (\(controlling ? "controlling" : "controlled")); strategy \(strategy.rawValue)")
+            case .paired(let strategy, let controlling):
+                sink.yield(.paired(controlling: controlling))
+                onProgress("paired (\(controlling ? "controlling" : "controlled")); strategy \(strategy.rawValue)")
             case .relayAllocated(let address): onProgress("relay allocated at \(address)")
             case .warning(let text): onProgress("warning: \(text)")
             }
@@ -45,8 +49,13 @@ extension WireGuardPunch {
         defer { runner.cancel() }
         var pair: CandidatePair?
         var forwarded = false
+        var controlling = true
+        /// The peer as it was before a forwarded handshake, to put back when the forwarder ends.
+        var handedOver: WireGuardPeer?
         for await event in events {
             switch event {
+            case .paired(let role):
+                controlling = role
             case .connected(let selected):
                 pair = selected
                 onProgress("punched: \(selected)")
@@ -60,7 +69,8 @@ extension WireGuardPunch {
                     continue
                 }
                 onProgress("WireGuard goes through the forwarder at \(local)")
-                if try await handshake(interface, peerKey: key, endpoint: local) {
+                handedOver = try await interface.read().peer(key)
+                if try await handshake(interface, peerKey: key, endpoint: local, controlling: controlling) {
                     if punch.hold == .zero, report.outcome == .success { onProgress("forwarding until stopped (SIGINT or SIGTERM)") }
                 } else {
                     stopSession("no WireGuard handshake through the forwarder")
@@ -68,6 +78,11 @@ extension WireGuardPunch {
             case .finished(let punched):
                 absorb(punched)
                 if forwarded {
+                    // The forwarder is gone with the run: WireGuard gets its old endpoint back.
+                    if let original = handedOver {
+                        try? await interface.apply([WireGuardPeerChange(peer: original, recreate: original.endpoint == nil)])
+                        report.restored = true
+                    }
                     if punched.outcome == .interrupted, report.outcome == .success, punch.hold == .zero {
                         // Stopping the forwarder on request is how a forwarded run ends.
                         report.warnings.append("the forwarder stopped (\(stopRequest.withLockedValue { $0 } ?? "signal")); WireGuard's path through it is gone")
@@ -82,7 +97,7 @@ extension WireGuardPunch {
                 report.path = "direct"
                 report.punchPath = punched.path?.rawValue
                 guard let key = try acceptedKey(punched.peerWireGuardKey) else { break }
-                _ = try await handshake(interface, peerKey: key, endpoint: remote)
+                _ = try await handshake(interface, peerKey: key, endpoint: remote, controlling: controlling)
             }
         }
     }
@@ -109,9 +124,11 @@ extension WireGuardPunch {
     }
 
     /// Sets `endpoint` for the peer (adding the peer with `--allowed-ip` if the interface does
-    /// not know it) and makes WireGuard initiate, again every second until a handshake or the
-    /// run's end: the peer may not have set our endpoint or key yet. True once shaken.
-    func handshake(_ interface: WireGuardInterface, peerKey: WireGuardKey, endpoint: TransportAddress) async throws(WireGuardError) -> Bool {
+    /// not know it) and gets a handshake. The punch's controlling side makes WireGuard
+    /// initiate, again every second (the peer may not have our endpoint or key yet); the
+    /// controlled side waits for that, and initiates itself only after `passiveWait`, at other
+    /// moments than the controlling side's. True once shaken.
+    func handshake(_ interface: WireGuardInterface, peerKey: WireGuardKey, endpoint: TransportAddress, controlling: Bool) async throws(WireGuardError) -> Bool {
         let device = try await interface.read()
         var peer = device.peer(peerKey) ?? WireGuardPeer(publicKey: peerKey)
         if device.peer(peerKey) == nil {
@@ -121,8 +138,13 @@ extension WireGuardPunch {
         report.originalEndpoint = peer.endpoint?.description
         let original = peer
         let deadline = ContinuousClock.now + Self.handshakeBudget
+        var initiate = controlling
         while ContinuousClock.now < deadline, !stopping {
-            if let shaken = try await attempt(endpoint, until: min(deadline, ContinuousClock.now + .seconds(1)), interface: interface, original: original, watcher: nil) {
+            let period: Duration = initiate ? (controlling ? .seconds(1) : .milliseconds(1500)) : Self.passiveWait
+            let shaken = try await attempt(
+                endpoint, until: min(deadline, ContinuousClock.now + period), interface: interface, original: original, watcher: nil, initiate: initiate)
+            initiate = true
+            if let shaken {
                 var kept = shaken
                 kept.keepalive = configuration.keepalive ?? (original.keepalive > 0 ? original.keepalive : Self.triggerKeepalive)
                 if original.keepalive == 0, configuration.keepalive == nil {
@@ -142,4 +164,6 @@ extension WireGuardPunch {
 
     /// After the punch, the handshake gets this long (WireGuard itself would retry every 5 s).
     static let handshakeBudget: Duration = .seconds(10)
+    /// How long the controlled side waits for the controlling side's initiation.
+    static let passiveWait: Duration = .milliseconds(2500)
 }

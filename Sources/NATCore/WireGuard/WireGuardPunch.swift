@@ -99,22 +99,33 @@ public final class WireGuardPunch {
     }
 
     /// One candidate: the peer re-created with it as endpoint, then its handshake watched.
+    ///
+    /// `initiate` false: the peer is not re-created and sends nothing (keepalive off); the
+    /// attempt only sets the endpoint and waits for a handshake the other side starts, newer
+    /// than `original`'s. Two sides initiating at the same moment overwrite each other's
+    /// handshake state and neither completes, so in rendezvous mode one side waits.
     func attempt(
         _ endpoint: TransportAddress, until end: ContinuousClock.Instant, interface: WireGuardInterface, original: WireGuardPeer,
-        watcher: ICMPErrorWatcher?
+        watcher: ICMPErrorWatcher?, initiate: Bool = true
     ) async throws(WireGuardError) -> WireGuardPeer? {
         let startMs = now
         let begun = ContinuousClock.now
-        onProgress("trying \(endpoint)")
+        onProgress(initiate ? "trying \(endpoint)" : "waiting for the peer's handshake at \(endpoint)")
         var candidate = original
         candidate.endpoint = endpoint
-        let trigger = original.keepalive > 0 ? original.keepalive : Self.triggerKeepalive
-        try await interface.apply([WireGuardPeerChange(peer: candidate, recreate: true, triggerKeepalive: trigger)])
+        let baseline = initiate ? nil : original.lastHandshakeNanoseconds
+        if initiate {
+            let trigger = original.keepalive > 0 ? original.keepalive : Self.triggerKeepalive
+            try await interface.apply([WireGuardPeerChange(peer: candidate, recreate: true, triggerKeepalive: trigger)])
+        } else {
+            candidate.keepalive = 0
+            try await interface.apply([WireGuardPeerChange(peer: candidate, recreate: false)])
+        }
         var last: WireGuardPeer?
         while ContinuousClock.now < end, !stopping {
             let peer = try await interface.read().peer(original.publicKey)
             last = peer
-            if let peer, peer.lastHandshakeNanoseconds != nil {
+            if let peer, let shaken = peer.lastHandshakeNanoseconds, shaken > baseline ?? 0 {
                 let ms = (ContinuousClock.now - begun).millisecondsDouble.rounded()
                 report.attempts.append(.init(endpoint: endpoint.description, outcome: "handshake", detail: "handshake in \(Int(ms)) ms", startMs: startMs, ms: ms, initiations: initiations(peer)))
                 report.handshakeMs = now
@@ -123,8 +134,10 @@ public final class WireGuardPunch {
             try? await Task.sleep(for: Self.pollInterval)
         }
         let ms = (ContinuousClock.now - begun).millisecondsDouble.rounded()
-        let sent = last.map(initiations) ?? 0
-        if stopping {
+        let sent = initiate ? last.map(initiations) ?? 0 : 0
+        if !initiate, !stopping {
+            report.attempts.append(.init(endpoint: endpoint.description, outcome: "no-response", detail: "waited; no handshake from the peer", startMs: startMs, ms: ms, initiations: 0))
+        } else if stopping {
             report.attempts.append(.init(endpoint: endpoint.description, outcome: "interrupted", detail: "stopped", startMs: startMs, ms: ms, initiations: sent))
         } else if let icmp = watcher?.events(to: endpoint).last {
             let from = icmp.reporter == endpoint.ip ? "" : " from \(icmp.reporter)"

@@ -23,7 +23,7 @@ enum WireGuardRendering {
         }
         if report.outcome == .success || report.restored {
             let was = report.originalEndpoint ?? "none"
-            lines.append("  endpoint    " + (report.restored ? "original put back (\(was))" : "\(report.endpoint ?? "?") left set (was \(was))"))
+            lines.append("  endpoint    " + (report.restored ? "original put back (\(was))\(report.forwarder == nil ? "" : " when the forwarder stopped")" : "\(report.endpoint ?? "?") left set (was \(was))"))
         }
         if let probe = report.probe {
             let rtt = probe.rttMs.map { ", fastest \($0) ms" } ?? ""
