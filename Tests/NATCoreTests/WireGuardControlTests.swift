@@ -47,6 +47,8 @@ import Testing
             """
         let device = try WireGuardUAPI.parseGet(text)
         #expect(device.listenPort == 51820)
+        // What `wg pubkey` printed for that private key.
+        #expect(device.publicKey?.description == "lSdiN1ncfEs9eNzwi82zG9kddsO+Gf5CXdLvHQkuGB8=")
         #expect(device.peers.count == 2)
         let first = device.peers[0]
         #expect(first.publicKey.description == Self.peerBase64)

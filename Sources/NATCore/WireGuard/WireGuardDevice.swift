@@ -1,3 +1,4 @@
+import Crypto
 import NATWire
 
 /// What natctl reads from a WireGuard interface: its port and its peers (UAPI `get`, or
@@ -9,6 +10,12 @@ public struct WireGuardDevice: Sendable, Equatable {
     public var peers: [WireGuardPeer] = []
 
     public func peer(_ key: WireGuardKey) -> WireGuardPeer? { peers.first { $0.publicKey == key } }
+
+    /// The interface's public key, from its private key (Curve25519, as `wg pubkey`).
+    public var publicKey: WireGuardKey? {
+        guard let privateKey, let key = try? Curve25519.KeyAgreement.PrivateKey(rawRepresentation: privateKey.bytes) else { return nil }
+        return WireGuardKey(bytes: Array(key.publicKey.rawRepresentation))
+    }
 }
 
 /// One peer's configuration and state.

@@ -1,4 +1,3 @@
-import Crypto
 import NATWire
 
 extension WireGuardPunch {
@@ -16,10 +15,7 @@ extension WireGuardPunch {
     func runRendezvous(_ interface: WireGuardInterface, _ device: WireGuardDevice, punch base: PunchConfiguration) async throws(WireGuardError) {
         report.mode = "rendezvous"
         report.server = base.server?.description
-        guard let privateKey = device.privateKey,
-            let ours = try? Curve25519.KeyAgreement.PrivateKey(rawRepresentation: privateKey.bytes),
-            let ourKey = WireGuardKey(bytes: Array(ours.publicKey.rawRepresentation))
-        else { throw .protocolError("\(configuration.interface) has no private key natctl can read (set one: wg set \(configuration.interface) private-key FILE)") }
+        guard let ourKey = device.publicKey else { throw .protocolError("\(configuration.interface) has no private key natctl can read (set one: wg set \(configuration.interface) private-key FILE)") }
         var punch = base
         punch.wireGuardPort = device.listenPort
         punch.wireGuardKey = ourKey

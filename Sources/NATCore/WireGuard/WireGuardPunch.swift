@@ -66,7 +66,7 @@ public final class WireGuardPunch {
             report.originalEndpoint = original.endpoint?.description
             let watcher = try ICMPErrorWatcher(port: device.listenPort)
             defer { watcher.stop() }
-            if let winner = try await tryEndpoints(configuration.endpoints, interface: interface, original: original, watcher: watcher) {
+            if let winner = try await tryEndpoints(configuration.endpoints, interface: interface, device: device, original: original, watcher: watcher) {
                 try await settle(interface: interface, original: original, winner: winner)
             } else {
                 try await interface.apply([WireGuardPeerChange(peer: original, recreate: true)])
@@ -82,13 +82,21 @@ public final class WireGuardPunch {
     /// Tries each endpoint in turn, round after round, until one completes a handshake; the
     /// endpoint WireGuard ends up using (it follows the peer's packets) or nil.
     func tryEndpoints(
-        _ endpoints: [TransportAddress], interface: WireGuardInterface, original: WireGuardPeer, watcher: ICMPErrorWatcher
+        _ endpoints: [TransportAddress], interface: WireGuardInterface, device: WireGuardDevice, original: WireGuardPeer, watcher: ICMPErrorWatcher
     ) async throws(WireGuardError) -> WireGuardPeer? {
         let deadline = ContinuousClock.now + configuration.timeout
+        let leads = leadsHandshakes(device: device, peer: original.publicKey)
         while ContinuousClock.now < deadline, !stopping {
             for endpoint in endpoints {
                 guard ContinuousClock.now < deadline, !stopping else { break }
                 let attemptEnd = min(deadline, ContinuousClock.now + configuration.attemptTimeout)
+                if !leads {
+                    // The other side's initiation, if it comes, is answered whatever endpoint is set.
+                    let waitEnd = min(attemptEnd, ContinuousClock.now + configuration.attemptTimeout * 0.4)
+                    if let peer = try await attempt(endpoint, until: waitEnd, interface: interface, original: original, watcher: watcher, initiate: false, record: false) {
+                        return peer
+                    }
+                }
                 if let peer = try await attempt(endpoint, until: attemptEnd, interface: interface, original: original, watcher: watcher) {
                     return peer
                 }
@@ -106,7 +114,7 @@ public final class WireGuardPunch {
     /// handshake state and neither completes, so in rendezvous mode one side waits.
     func attempt(
         _ endpoint: TransportAddress, until end: ContinuousClock.Instant, interface: WireGuardInterface, original: WireGuardPeer,
-        watcher: ICMPErrorWatcher?, initiate: Bool = true
+        watcher: ICMPErrorWatcher?, initiate: Bool = true, record: Bool = true
     ) async throws(WireGuardError) -> WireGuardPeer? {
         let startMs = now
         let begun = ContinuousClock.now
@@ -135,7 +143,9 @@ public final class WireGuardPunch {
         }
         let ms = (ContinuousClock.now - begun).millisecondsDouble.rounded()
         let sent = initiate ? last.map(initiations) ?? 0 : 0
-        if !initiate, !stopping {
+        if !record {
+            return nil
+        } else if !initiate, !stopping {
             report.attempts.append(.init(endpoint: endpoint.description, outcome: "no-response", detail: "waited; no handshake from the peer", startMs: startMs, ms: ms, initiations: 0))
         } else if stopping {
             report.attempts.append(.init(endpoint: endpoint.description, outcome: "interrupted", detail: "stopped", startMs: startMs, ms: ms, initiations: sent))
@@ -179,6 +189,15 @@ public final class WireGuardPunch {
         if probe.received == 0 {
             fail(.failed, "the handshake completed but no ICMP echo to \(ip) came back through the tunnel")
         }
+    }
+
+    /// Whether this side initiates at once when both run the endpoint list: the one with the
+    /// greater public key does, the other waits first, since two initiations that cross
+    /// overwrite each other's handshake state and neither completes. Without our private key
+    /// (an unreadable interface), a coin decides.
+    func leadsHandshakes(device: WireGuardDevice, peer: WireGuardKey) -> Bool {
+        guard let ours = device.publicKey else { return Bool.random() }
+        return ours.bytes.lexicographicallyPrecedes(peer.bytes) == false
     }
 
     /// Handshake initiations in the peer's tx counter (initiations and keepalives are all it
