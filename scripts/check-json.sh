@@ -106,6 +106,14 @@ grep -q "port ${primary##*:} is already in use" "$work/serve-busy.err" || fail "
 run serve-foreign 2 address-not-available -- relay serve --listen 192.0.2.1:3478 --duration 1 --json
 
 run punch-dead 2 no-answer -- punch --server "$dead" --timeout 1 --json
+# punch --wireguard: its own schema; an interface that does not exist, a key that is not one.
+wgkey=vFUOdRcEmVZBScCNZmK4HYLIxBvDJxP/XUvRsCjLdVs=
+if [ "$(id -u)" -eq 0 ]; then
+  run punch-wireguard-nodev 2 punch-failed -- punch --wireguard natctlnowg0 --peer-key "$wgkey" --endpoint 192.0.2.1:51820 --json
+  jqcheck punch-wireguard-nodev '.schema == "natctl.punch-wireguard/1" and (.error.message | contains("natctlnowg0"))'
+fi
+run punch-wireguard-usage 64 usage -- punch --wireguard wg0 --peer-key notakey --endpoint 192.0.2.1:51820 --json
+jqcheck punch-wireguard-usage '.schema == "natctl.punch-wireguard/1"' 
 run punch-nohost 2 name-not-resolved -- punch --server nohost.invalid:3478 --json
 code="$RANDOM-amber-falcon-json"
 "$bin" punch --server "$primary" --code "$code" --timeout 15 --proof 3 --json >"$work/punch-a.json" 2>/dev/null &
@@ -139,6 +147,8 @@ if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null &&
   as=(setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all --bounding-set=-all)
   run trace-unprivileged 2 not-permitted -- trace --json --duration 1
   run lab-up-unprivileged 2 not-permitted -- lab up --name jsonnoroot --json
+  run punch-wireguard-unprivileged 2 not-permitted -- punch --wireguard wg0 --peer-key "$wgkey" --endpoint 192.0.2.1:51820 --json
+  jqcheck punch-wireguard-unprivileged '.schema == "natctl.punch-wireguard/1" and .outcome == "FAILED" and (.error.message | contains("CAP_NET_RAW"))'
   # EACCES on a privileged port, unless this host lets anyone bind it.
   if [ "$(cat /proc/sys/net/ipv4/ip_unprivileged_port_start 2>/dev/null || echo 1024)" -gt 80 ]; then
     run serve-unprivileged 2 not-permitted -- relay serve --listen 127.0.0.1:80 --duration 1 --json

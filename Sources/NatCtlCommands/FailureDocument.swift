@@ -10,10 +10,13 @@ protocol JSONDocumentCommand {
     var printsJSON: Bool { get }
     /// The schema of this run's document, when flags choose between two (`punch --wireguard`).
     var documentSchema: String { get }
+    /// The same choice from the raw arguments, for a run that did not parse.
+    static func schema(arguments: [String]) -> String
 }
 
 extension JSONDocumentCommand {
     var documentSchema: String { Self.schema }
+    static func schema(arguments: [String]) -> String { schema }
 }
 
 /// The document of a run that failed before it had a report: its schema and the error.
@@ -72,7 +75,7 @@ enum FailureReport {
         let message = NatCtl.message(for: error).split(separator: "\n").first.map(String.init) ?? "usage error"
         print(
             FailureDocument(
-                schema: type.schema, error: ReportError(code: CommandFailure.Code.usage.rawValue, message: message)))
+                schema: type.schema(arguments: Array(ownFlags)), error: ReportError(code: CommandFailure.Code.usage.rawValue, message: message)))
     }
 
     /// The subcommand the arguments name (as far as they name one).

@@ -26,7 +26,9 @@ extension NatCtl.Punch {
         guard duration >= 0, duration <= 86_400 else { throw ValidationError("--duration must be 0 to 86400 seconds") }
         guard timeout > 0, timeout <= 3600 else { throw ValidationError("--timeout must be between 0 and 3600 seconds") }
         guard attemptTimeout >= 0.1, attemptTimeout <= 60 else { throw ValidationError("--attempt-timeout must be 0.1 to 60 seconds") }
-        guard keepalive >= 0, keepalive <= 65535 else { throw ValidationError("--keepalive must be 0 to 65535 seconds") }
+        if let keepalive, keepalive < 0 || keepalive > 65535 || keepalive != keepalive.rounded() {
+            throw ValidationError("--keepalive with --wireguard must be whole seconds, 0 to 65535")
+        }
         if let require, require != "direct" { throw ValidationError("--require takes 'direct', not '\(require)'") }
     }
 
@@ -58,7 +60,7 @@ extension NatCtl.Punch {
             configuration.punch = punch
         }
         // Only an explicit --keepalive changes the peer's own setting.
-        configuration.keepalive = CommandLine.arguments.contains("--keepalive") ? UInt16(keepalive) : nil
+        configuration.keepalive = keepalive.map { UInt16($0) }
         let json = json
         let session = WireGuardPunch(configuration) { note in if !json { Console.error("natctl punch: \(note)") } }
         let termination = TerminationSignal(limitSeconds: nil)

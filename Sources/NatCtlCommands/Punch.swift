@@ -9,6 +9,9 @@ extension NatCtl {
         static let schema = PunchReport.schema
         var printsJSON: Bool { json }
         var documentSchema: String { wireguard == nil ? Self.schema : WireGuardPunchReport.schema }
+        static func schema(arguments: [String]) -> String {
+            arguments.contains { $0 == "--wireguard" || $0.hasPrefix("--wireguard=") } ? WireGuardPunchReport.schema : schema
+        }
 
         static let configuration = CommandConfiguration(
             abstract: "Connect two hosts behind NATs: rendezvous by a short code, punch a direct UDP path, or fall back to the relay.",
@@ -87,8 +90,8 @@ extension NatCtl {
         @Option(name: .long, help: ArgumentHelp("After the proof, keep the path open this long, then prove it again.", valueName: "seconds"))
         var duration: Double = 0
 
-        @Option(name: .long, help: ArgumentHelp("Keepalive interval while the path is open; 0 sends none.", valueName: "seconds"))
-        var keepalive: Double = 15
+        @Option(name: .long, help: ArgumentHelp("Keepalive interval while the path is open, 0 sends none (default 15); with --wireguard, the peer's persistent keepalive (default: as it was, 25 if off).", valueName: "seconds"))
+        var keepalive: Double?
 
         @Flag(name: .long, help: "Never use the relay.")
         var noRelay = false
@@ -152,7 +155,7 @@ extension NatCtl {
             guard timeout > 0, timeout <= 3600 else { throw ValidationError("--timeout must be between 0 and 3600 seconds") }
             guard (0...100_000).contains(maxProbes) else { throw ValidationError("--max-probes must be 0 to 100000") }
             guard (1...1000).contains(proof) else { throw ValidationError("--proof must be 1 to 1000") }
-            guard duration >= 0, duration <= 3600, keepalive >= 0, keepalive <= 3600 else {
+            guard duration >= 0, duration <= 3600, (0...3600).contains(keepalive ?? 15) else {
                 throw ValidationError("--duration and --keepalive must be 0 to 3600 seconds")
             }
         }
@@ -174,6 +177,7 @@ extension NatCtl {
             configuration.useRelay = !noRelay
             configuration.useDirect = !noDirect
             configuration.hold = .milliseconds(Int(duration * 1000))
+            let keepalive = keepalive ?? 15
             configuration.keepalive = keepalive > 0 ? .milliseconds(Int(keepalive * 1000)) : nil
             configuration.stdio = stdio
             configuration.portMapping = portmap

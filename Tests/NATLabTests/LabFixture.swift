@@ -59,6 +59,26 @@ enum LabFixture {
         return Output(status: process.terminationStatus, stdout: String(decoding: data, as: UTF8.self))
     }
 
+    /// Whether `text` validates against its schema in docs/schema/ (scripts/check-schemas.py,
+    /// with Debian's python3-jsonschema); the checker's complaint otherwise.
+    /// `error`: the error code the document must carry (nil: none).
+    static func schemaProblem(_ text: String, error: String? = nil) throws -> String? {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        process.arguments = [packageRoot.appendingPathComponent("scripts/check-schemas.py").path] + (error.map { ["--expect-error", $0] } ?? ["--expect-ok"]) + ["-"]
+        let input = Pipe()
+        let errors = Pipe()
+        process.standardInput = input
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = errors
+        try process.run()
+        input.fileHandleForWriting.write(Data(text.utf8))
+        try input.fileHandleForWriting.close()
+        let complaint = errors.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return process.terminationStatus == 0 ? nil : String(decoding: complaint, as: UTF8.self)
+    }
+
     static func json(_ text: String) throws -> [String: Any] {
         try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
     }

@@ -30,6 +30,7 @@ extension LabTests {
                 for (site, peer, output) in [("a", "b", outputs[0]), ("b", "a", outputs[1])] {
                     let report = try LabFixture.json(output.stdout)
                     #expect(output.status == 0, "\(site): \(output.stdout)")
+                    #expect(try LabFixture.schemaProblem(output.stdout) == nil)
                     #expect(report["schema"] as? String == "natctl.punch-wireguard/1")
                     #expect(report["outcome"] as? String == "SUCCESS")
                     #expect(report["path"] as? String == "direct")
@@ -70,6 +71,7 @@ extension LabTests {
                 ])
                 #expect(output.status == 2)
                 let report = try LabFixture.json(output.stdout)
+                #expect(try LabFixture.schemaProblem(output.stdout, error: "punch-failed") == nil)
                 #expect(report["outcome"] as? String == "TIMEOUT")
                 #expect(report["restored"] as? Bool == true)
                 #expect((report["attempts"] as? [Any])?.count ?? 0 >= 2)
@@ -85,6 +87,7 @@ extension LabTests {
 struct WireGuardPunchPair {
     var statuses: [Int32]
     var reports: [[String: Any]]
+    var schemaProblems: [String]
 
     static func run(_ state: LabState, _ wg: WireGuardSites, extra: [String] = []) async throws -> WireGuardPunchPair {
         let code = "\(Int.random(in: 1000...9999))-wire-guard-grid"
@@ -96,11 +99,12 @@ struct WireGuardPunchPair {
         async let outputA = first.finish()
         async let outputB = second.finish()
         let outputs = await [outputA, outputB]
-        return WireGuardPunchPair(statuses: outputs.map(\.status), reports: try outputs.map { try LabFixture.json($0.stdout) })
+        let problems = try outputs.compactMap { try LabFixture.schemaProblem($0.stdout) }
+        return WireGuardPunchPair(statuses: outputs.map(\.status), reports: try outputs.map { try LabFixture.json($0.stdout) }, schemaProblems: problems)
     }
 
     var outcomes: [String] { reports.map { $0["outcome"] as? String ?? "?" } }
-    var succeeded: Bool { outcomes == ["SUCCESS", "SUCCESS"] && statuses == [0, 0] }
+    var succeeded: Bool { outcomes == ["SUCCESS", "SUCCESS"] && statuses == [0, 0] && schemaProblems.isEmpty }
     var kind: String {
         let paths = reports.map { $0["path"] as? String ?? "none" }
         return Set(paths).count == 1 ? paths[0] : paths.joined(separator: "/")
@@ -109,7 +113,7 @@ struct WireGuardPunchPair {
     var forwarded: String { reports.map { $0["forwarder"] is String ? "fwd" : "wg" }.joined(separator: "/") }
     var probes: String { reports.map { "\((($0["probe"] as? [String: Any])?["received"] as? Int) ?? 0)" }.joined(separator: "/") }
     var summary: String {
-        "outcomes \(outcomes), path \(kind), errors \(reports.map { (($0["error"] as? [String: Any])?["message"] as? String) ?? "" })"
+        "outcomes \(outcomes), path \(kind), schema \(schemaProblems), errors \(reports.map { (($0["error"] as? [String: Any])?["message"] as? String) ?? "" })"
     }
 
     static let header = "site a         site b         expected  result    carried  handshake_ms  probes"

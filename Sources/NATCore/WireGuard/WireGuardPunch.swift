@@ -1,6 +1,10 @@
 import NATWire
 import NIOConcurrencyHelpers
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// One run of `natctl punch --wireguard`: finds an endpoint at which a running WireGuard
 /// interface completes a handshake with a peer, by setting each candidate as the peer's
 /// endpoint and making WireGuard send a handshake initiation at once.
@@ -48,7 +52,9 @@ public final class WireGuardPunch {
     /// Runs to the end and reports; never throws, every failure is an outcome.
     public func run() async -> WireGuardPunchReport {
         report.interface = configuration.interface
+        report.peer = configuration.peerKey?.short ?? ""
         do throws(WireGuardError) {
+            try Self.checkRawSockets()
             let (interface, device) = try await WireGuardInterface.open(configuration.interface, control: configuration.control)
             report.control = interface.control.rawValue
             report.listenPort = device.listenPort
@@ -189,6 +195,17 @@ public final class WireGuardPunch {
         if probe.received == 0 {
             fail(.failed, "the handshake completed but no ICMP echo to \(ip) came back through the tunnel")
         }
+    }
+
+    /// Raw sockets (the ICMP watch, WireGuard's shared port, the tunnel probe) need
+    /// CAP_NET_RAW: checked first, so a missing right is one clear error, not a failure half-way.
+    static func checkRawSockets() throws(WireGuardError) {
+        let fd = socket(AF_INET, Int32(SOCK_RAW.rawValue), Int32(IPPROTO_UDP))
+        guard fd >= 0 else {
+            if errno == EPERM || errno == EACCES { throw .permission("raw sockets need CAP_NET_RAW; changing WireGuard needs CAP_NET_ADMIN") }
+            throw .protocolError("raw socket: \(String(cString: strerror(errno)))")
+        }
+        close(fd)
     }
 
     /// Whether this side initiates at once when both run the endpoint list: the one with the

@@ -10,7 +10,9 @@ enum WireGuardRendering {
         } else {
             lines.append("natctl punch: \(report.outcome.rawValue): \(report.error ?? "no handshake")")
         }
-        lines.append("  interface   \(report.interface) (\(report.control), port \(report.listenPort)), peer \(report.peer)")
+        if !report.control.isEmpty {
+            lines.append("  interface   \(report.interface) (\(report.control), port \(report.listenPort)), peer \(report.peer)")
+        }
         if let server = report.server {
             lines.append("  rendezvous  \(server), strategy \(report.strategy ?? "-"), punch path \(report.punchPath ?? "-")")
         }
