@@ -153,3 +153,32 @@ extension LabTests.WireGuardLabTests {
         #expect(failures.isEmpty, "\(failures.joined(separator: "\n"))")
     }
 }
+
+extension LabTests.WireGuardLabTests {
+    /// Behind two symmetric NATs the forwarder carries WireGuard through the relay until
+    /// natctl is stopped: SIGTERM ends it cleanly (exit 0, the tunnel had worked), and each
+    /// peer's endpoint is put back, since the loopback forwarder is gone.
+    @Test func forwarderRunsUntilStoppedAndPutsTheEndpointBack() async throws {
+        try await LabFixture.with(name: "twgfwd", ["a=apdm-apdf", "b=apdm-apdf"]) { state in
+            let wg = try WireGuardSites(state, sites: ["a", "b"])
+            defer { wg.stop() }
+            let code = "\(Int.random(in: 1000...9999))-wire-guard-stop"
+            let sides = try [("a", "b"), ("b", "a")].map { site, peer in
+                try LabProcess(state, site: site, ["punch", "--wireguard", wg[site].interface, "--code", code, "--probe-ip", wg[peer].tunnelIP, "--timeout", "25"])
+            }
+            for side in sides { _ = try side.readStderr(until: "forwarding until stopped") }
+            // The tunnel works through the forwarders while natctl runs.
+            #expect(try LabFixture.exec(state, site: "a", ["ping", "-c", "1", "-W", "2", wg["b"].tunnelIP]).status == 0)
+            for side in sides { side.send(SIGTERM) }
+            for (index, side) in sides.enumerated() {
+                let output = await side.finish()
+                let site = index == 0 ? "a" : "b"
+                #expect(output.status == 0, "\(site): \(output.stdout)")
+                #expect(output.stdout.contains("SUCCESS: WireGuard handshake, relayed via 127.0.0.1:"), "\(output.stdout)")
+                #expect(output.stdout.contains("original put back (none) when the forwarder stopped"), "\(output.stdout)")
+                let line = try #require(try wg.dump(site).first { $0.first == wg[index == 0 ? "b" : "a"].publicKey })
+                #expect(line[2] == "(none)", "\(line)")
+            }
+        }
+    }
+}
