@@ -265,9 +265,9 @@ _natctl_classify() {
 
 _natctl_punch() {
     repeating_flags=()
-    non_repeating_flags=(--no-relay --no-direct --portmap --stdio --json --version -h --help)
-    repeating_options=(--peer)
-    non_repeating_options=(--server --code --bind --timeout --require --max-probes --proof --duration --keepalive --gateway)
+    non_repeating_flags=(--no-relay --no-direct --portmap --stdio --restore --json --version -h --help)
+    repeating_options=(--peer --endpoint --allowed-ip)
+    non_repeating_options=(--server --code --bind --timeout --require --max-probes --proof --duration --keepalive --gateway --wireguard --peer-key --attempt-timeout --probe-ip --wg-control)
     __natctl_offer_flags_options 0
 
     # Offer option value completions
@@ -303,6 +303,27 @@ _natctl_punch() {
         return
         ;;
     '--gateway')
+        return
+        ;;
+    '--wireguard')
+        return
+        ;;
+    '--peer-key')
+        return
+        ;;
+    '--endpoint')
+        return
+        ;;
+    '--attempt-timeout')
+        return
+        ;;
+    '--probe-ip')
+        return
+        ;;
+    '--allowed-ip')
+        return
+        ;;
+    '--wg-control')
         return
         ;;
     esac
