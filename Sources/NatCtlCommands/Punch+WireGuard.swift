@@ -23,6 +23,7 @@ extension NatCtl.Punch {
         if !peer.isEmpty || bind != 0 || stdio || portmap { throw ValidationError("--peer, --bind, --stdio and --portmap do not go with --wireguard") }
         if noRelay, noDirect { throw ValidationError("--no-relay and --no-direct leave nothing to try") }
         guard (0...100_000).contains(maxProbes) else { throw ValidationError("--max-probes must be 0 to 100000") }
+        guard (1...1000).contains(proof) else { throw ValidationError("--proof must be 1 to 1000") }
         guard duration >= 0, duration <= 86_400 else { throw ValidationError("--duration must be 0 to 86400 seconds") }
         guard timeout > 0, timeout <= 3600 else { throw ValidationError("--timeout must be between 0 and 3600 seconds") }
         guard attemptTimeout >= 0.1, attemptTimeout <= 60 else { throw ValidationError("--attempt-timeout must be 0.1 to 60 seconds") }

@@ -38,6 +38,8 @@ public struct PunchConfiguration: Sendable {
     /// until `hold` ends (zero: until stopped).
     public var wireGuardPort: UInt16?
     public var wireGuardKey: WireGuardKey?
+    /// WireGuard's fwmark, put on every datagram sent for its port (0: none).
+    public var wireGuardMark: UInt32 = 0
     /// Interfaces whose addresses are never offered as host candidates: WireGuard's own, so
     /// checks never find (and a forwarder never uses) a path through the tunnel itself.
     public var excludedInterfaces: Set<String> = []

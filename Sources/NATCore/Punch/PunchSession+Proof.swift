@@ -97,6 +97,7 @@ extension PunchSession {
                 sendKeepalive()
                 nextKeepalive = now + interval
             }
+            keepRelayFresh()
             await pump(for: .milliseconds(min(50, max(1, end - now))))
             if let selected = checklist.selected, selected.path.isDirect, report.path == .relayed {
                 report.path = selected.path  // upgraded from the relay in the background

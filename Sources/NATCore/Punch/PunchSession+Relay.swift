@@ -30,6 +30,22 @@ extension PunchSession {
         addPairs()
     }
 
+    /// While a relayed path is held open (`--duration`, the WireGuard forwarder), refreshes the
+    /// allocation at half its lifetime and the channel (with its permission, 300 s) every 4
+    /// minutes: the relay would otherwise expire them under a path that still reports success.
+    func keepRelayFresh() {
+        guard let turn, let pair = checklist.selected, pair.base == .relay else { return }
+        let period = Int64(min(Int(turn.lifetime) / 2, 240)) * 1000
+        if nextRelayRefresh == 0 { nextRelayRefresh = now + max(1000, period) }
+        guard now >= nextRelayRefresh else { return }
+        nextRelayRefresh = now + max(1000, period)
+        let peer = pair.remote
+        Task {
+            _ = try? await turn.refresh(lifetime: turn.lifetime)
+            _ = try? await turn.bindChannel(to: peer)
+        }
+    }
+
     /// The many-ports strategy: the random side opens many sockets towards the other's
     /// reflexive address; the endpoint-independent side probes random ports of the random
     /// side's IP, one check each, within `--max-probes`.

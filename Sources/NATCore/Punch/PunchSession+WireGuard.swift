@@ -32,6 +32,7 @@ extension PunchSession {
                 sendKeepalive()
                 nextKeepalive = now + interval
             }
+            keepRelayFresh()
             await pump(for: .milliseconds(min(100, max(1, end - now))))
         }
     }

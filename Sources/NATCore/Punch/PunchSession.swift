@@ -36,6 +36,8 @@ public final class PunchSession {
     var checkStart: Int64 = 0
     var relayAt: Int64 = .max
     var relayFailed = false
+    /// When a held relayed path next refreshes its allocation and channel (ms; 0: not yet planned).
+    var nextRelayRefresh: Int64 = 0
     var manyPortsStarted = false
     /// Proof datagrams received per round, and what the peer said it received per round.
     var proofReceived: [UInt32: Set<UInt32>] = [:]
@@ -170,7 +172,10 @@ public final class PunchSession {
                 sockets.append(nil)
                 continue
             }
-            let socket = try? await bindSocket(TransportAddress(ip: .unspecified(family), port: configuration.bindPort), base: .socket(index))
+            let address = TransportAddress(ip: .unspecified(family), port: configuration.bindPort)
+            // WireGuard's shared port fails with its own reason (no CAP_NET_RAW, no packet sockets).
+            let socket = index == 0 && configuration.wireGuardPort != nil
+                ? try await bindSocket(address, base: .socket(index)) : try? await bindSocket(address, base: .socket(index))
             if index == 0, socket == nil {
                 throw PunchSetupError.bind("cannot bind UDP port \(configuration.bindPort) (\(family)); is it in use?")
             }
@@ -194,7 +199,9 @@ public final class PunchSession {
             mailbox.push(.datagram(base, from, Array(envelope.data.readableBytesView)))
         }
         if base == .socket(0), let port = configuration.wireGuardPort {
-            do { return try await STUNTransport.sharingPort(port, family: address.ip.family, onUnmatched: deliver) } catch let error as WireGuardError {
+            do {
+                return try await STUNTransport.sharingPort(port, family: address.ip.family, mark: configuration.wireGuardMark, onUnmatched: deliver)
+            } catch let error as WireGuardError {
                 throw PunchSetupError.bind("cannot share WireGuard's port \(port): \(error)")
             }
         }

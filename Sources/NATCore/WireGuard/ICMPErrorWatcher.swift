@@ -27,7 +27,6 @@ public final class ICMPErrorWatcher: Sendable {
     private let stopped = NIOLockedValueBox(false)
     private let sockets: [Int32]
     private let started = ContinuousClock.now
-    private let finished = DispatchSemaphore(value: 0)
 
     /// Opens raw ICMP and ICMPv6 sockets (root or CAP_NET_RAW); throws `.permission` without them.
     public init(port: UInt16) throws(WireGuardError) {
@@ -44,24 +43,19 @@ public final class ICMPErrorWatcher: Sendable {
         thread.start()
     }
 
-    /// Errors seen so far about datagrams to `destination`.
-    public func events(to destination: TransportAddress) -> [Event] {
-        events.withLockedValue { $0.filter { $0.destination == destination } }
+    /// Milliseconds on the watcher's clock, which `Event.atMs` uses.
+    public var nowMs: Int64 { Int64((ContinuousClock.now - started).milliseconds) }
+
+    /// Errors about datagrams to `destination` seen at or after `since` (the watcher's clock).
+    public func events(to destination: TransportAddress, since: Int64) -> [Event] {
+        events.withLockedValue { $0.filter { $0.destination == destination && $0.atMs >= since } }
     }
 
-    /// Stops the thread and closes the sockets; waits for the thread (at most one poll period).
-    public func stop() {
-        let already = stopped.withLockedValue { stopped in
-            defer { stopped = true }
-            return stopped
-        }
-        guard !already else { return }
-        finished.wait()
-        for fd in sockets { close(fd) }
-    }
+    /// Stops the thread, which closes the sockets within one poll period (100 ms); never waits.
+    public func stop() { stopped.withLockedValue { $0 = true } }
 
     private func readLoop() {
-        defer { finished.signal() }
+        defer { for fd in sockets { close(fd) } }
         var polls = sockets.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
         var buffer = [UInt8](repeating: 0, count: 2048)
         while !stopped.withLockedValue({ $0 }) {
@@ -126,7 +120,8 @@ public final class ICMPErrorWatcher: Sendable {
         return (TransportAddress(ip: ip, port: destinationPort), reason)
     }
 
-    private static func sender(_ storage: sockaddr_storage) -> IPAddress? {
+    /// The IP address in a received socket address.
+    static func sender(_ storage: sockaddr_storage) -> IPAddress? {
         let family = Int32(storage.ss_family)
         return withUnsafeBytes(of: storage) { raw in
             switch family {

@@ -13,10 +13,10 @@ extension STUNTransport {
     /// carries the pipeline and event loop, and `SharedPortBridge`, first in that pipeline,
     /// turns its writes into raw sends and feeds the captured datagrams in.
     public static func sharingPort(
-        _ port: UInt16, family: IPAddress.Family, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        _ port: UInt16, family: IPAddress.Family, mark: UInt32 = 0, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         onUnmatched: (@Sendable (AddressedEnvelope<ByteBuffer>) -> Void)? = nil
     ) async throws -> STUNTransport {
-        let sender = try SharedPortSender(port: port, family: family)
+        let sender = try SharedPortSender(port: port, family: family, mark: mark)
         let handler = TransactionHandler(onUnmatched: onUnmatched)
         let bridge = SharedPortBridge(sender: sender)
         let channel = try await DatagramBootstrap(group: group)
@@ -76,10 +76,10 @@ final class SharedPortBridge: ChannelDuplexHandler, @unchecked Sendable {
             promise?.fail(ChannelError.badInterfaceAddressFamily)
             return
         }
-        if sender.send(envelope.data.readableBytesView, to: destination) {
-            promise?.succeed()
+        if let failure = sender.send(envelope.data.readableBytesView, to: destination) {
+            promise?.fail(IOError(errnoCode: failure, reason: "sendto (raw, from port \(sender.port))"))
         } else {
-            promise?.fail(IOError(errnoCode: errno, reason: "sendto (raw, from port \(sender.port))"))
+            promise?.succeed()
         }
     }
 

@@ -80,12 +80,14 @@ final class SharedPortCapture: Sendable {
         let sourcePort = UInt16(bytes[header]) << 8 | UInt16(bytes[header + 1])
         let udpLength = Int(UInt16(bytes[header + 4]) << 8 | UInt16(bytes[header + 5]))
         guard udpLength >= 8 else { return nil }
-        let end = min(bytes.count, header + udpLength)
-        return (TransportAddress(ip: source, port: sourcePort), Array(bytes[(header + 8)..<end]))
+        // A datagram cut short (a first fragment, a short capture) is not handed on in part.
+        guard header + udpLength <= bytes.count else { return nil }
+        return (TransportAddress(ip: source, port: sourcePort), Array(bytes[(header + 8)..<(header + udpLength)]))
     }
 
     /// The classic BPF program (offsets from the network header, SOCK_DGRAM):
-    /// IPv4 (unfragmented) or IPv6 without extension headers, UDP, destination port `port`,
+    /// IPv4 not fragmented (a packet socket sits below reassembly, so a fragment could never
+    /// be handed on whole) or IPv6 without extension headers, UDP, destination port `port`,
     /// payload either ChannelData-like or with the magic cookie at its bytes 4–7.
     static func filter(port: UInt16) -> [sock_filter] {
         func op(_ code: Int32, _ k: UInt32 = 0, _ jt: UInt8 = 0, _ jf: UInt8 = 0) -> sock_filter {
@@ -100,7 +102,7 @@ final class SharedPortCapture: Sendable {
             op(ld | BPF_B | BPF_ABS, 9),  // 3: protocol
             op(jmp | BPF_JEQ | BPF_K, 17, 0, 16),  // 4: UDP -> 5, else reject
             op(ld | BPF_H | BPF_ABS, 6),  // 5: flags and fragment offset
-            op(jmp | BPF_JSET | BPF_K, 0x1fff, 14, 0),  // 6: a later fragment -> reject
+            op(jmp | BPF_JSET | BPF_K, 0x3fff, 14, 0),  // 6: any fragment (more-fragments or an offset) -> reject
             op(ldx | BPF_B | BPF_MSH, 0),  // 7: X = IPv4 header length
             op(jmp | BPF_JA, 4),  // 8: -> 13
             op(jmp | BPF_JEQ | BPF_K, 0x60, 0, 11),  // 9: IPv6 -> 10, else reject

@@ -48,8 +48,15 @@ public enum TunnelProbe {
             let until = end(result.sent) ? lastSent + wait : nextSend
             let timeout = max(1, Int32((until - clock.now).milliseconds))
             guard poll(&poller, 1, timeout) > 0 else { continue }
-            let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
-            guard n > 0, let sequence = echoReply(Array(buffer[..<n]), identifier: identifier, v6: v6), let at = sentAt[sequence],
+            var from = sockaddr_storage()
+            var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+            let n = buffer.withUnsafeMutableBytes { raw in
+                withUnsafeMutablePointer(to: &from) {
+                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { recvfrom(fd, raw.baseAddress, raw.count, Int32(MSG_DONTWAIT), $0, &length) }
+                }
+            }
+            // Only the probed address's replies prove the tunnel (another host may echo our ID).
+            guard n > 0, ICMPErrorWatcher.sender(from) == ip, let sequence = echoReply(Array(buffer[..<n]), identifier: identifier, v6: v6), let at = sentAt[sequence],
                 received.insert(sequence).inserted
             else { continue }
             let rtt = clock.now - at

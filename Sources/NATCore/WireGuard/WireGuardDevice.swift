@@ -5,6 +5,10 @@ import NATWire
 /// `wg show IFACE dump`).
 public struct WireGuardDevice: Sendable, Equatable {
     public var listenPort: UInt16 = 0
+    /// The mark WireGuard puts on its own packets (0: none). wg-quick's full tunnel routes
+    /// every unmarked packet into the tunnel, so what natctl sends for WireGuard's port carries
+    /// the mark too.
+    public var fwmark: UInt32 = 0
     /// The interface's own private key, when the reader could see it (never reported).
     var privateKey: WireGuardKey?
     public var peers: [WireGuardPeer] = []
@@ -78,6 +82,7 @@ public enum WireGuardUAPI {
             guard !device.peers.isEmpty else {
                 switch key {
                 case "listen_port": device.listenPort = UInt16(value) ?? 0
+                case "fwmark": device.fwmark = UInt32(value) ?? 0
                 case "private_key": device.privateKey = WireGuardKey(value)
                 default: break
                 }

@@ -174,6 +174,7 @@ enum WireGuardTool {
         var device = WireGuardDevice()
         device.privateKey = WireGuardKey(interface[0])
         device.listenPort = UInt16(interface[2]) ?? 0
+        device.fwmark = interface[3] == "off" ? 0 : UInt32(interface[3].hasPrefix("0x") ? String(interface[3].dropFirst(2)) : interface[3], radix: interface[3].hasPrefix("0x") ? 16 : 10) ?? 0
         for fields in lines {
             guard fields.count >= 8, let key = WireGuardKey(fields[0]) else { throw .protocolError("wg show dump: a peer line natctl cannot read") }
             var peer = WireGuardPeer(publicKey: key)

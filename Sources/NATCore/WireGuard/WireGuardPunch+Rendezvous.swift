@@ -19,6 +19,7 @@ extension WireGuardPunch {
         var punch = base
         punch.wireGuardPort = device.listenPort
         punch.wireGuardKey = ourKey
+        punch.wireGuardMark = device.fwmark
         punch.ipv6 = false
         punch.excludedInterfaces = WireGuardInterface.allNames().union([configuration.interface])
         let (events, sink) = AsyncStream<RendezvousEvent>.makeStream()
@@ -48,53 +49,75 @@ extension WireGuardPunch {
         var controlling = true
         /// The peer as it was before a forwarded handshake, to put back when the forwarder ends.
         var handedOver: WireGuardPeer?
+        // A WireGuard error half-way stops the punch, and the loop drains to `.finished`, so
+        // the session still releases its allocation and the endpoint is still put back.
+        var failure: WireGuardError?
         for await event in events {
-            switch event {
-            case .paired(let role):
-                controlling = role
-            case .connected(let selected):
-                pair = selected
-                onProgress("punched: \(selected)")
-            case .forwarding(let local, let peerKey):
-                forwarded = true
-                report.forwarder = local.description
-                report.path = pair?.path.isDirect == false ? "relayed" : "direct"
-                report.punchPath = pair?.path.rawValue
-                guard let key = try acceptedKey(peerKey) else {
-                    stopSession("the peer sent no WireGuard key")
-                    continue
-                }
-                onProgress("WireGuard goes through the forwarder at \(local)")
-                handedOver = try await interface.read().peer(key)
-                if try await handshake(interface, peerKey: key, endpoint: local, controlling: controlling) {
-                    if punch.hold == .zero, report.outcome == .success { onProgress("forwarding until stopped (SIGINT or SIGTERM)") }
-                } else {
-                    stopSession("no WireGuard handshake through the forwarder")
-                }
-            case .finished(let punched):
-                absorb(punched)
-                if forwarded {
-                    // The forwarder is gone with the run: WireGuard gets its old endpoint back.
-                    if let original = handedOver {
-                        try? await interface.apply([WireGuardPeerChange(peer: original, recreate: original.endpoint == nil)])
-                        report.restored = true
+            do throws(WireGuardError) {
+                switch event {
+                case .paired(let role):
+                    controlling = role
+                case .connected(let selected):
+                    pair = selected
+                    onProgress("punched: \(selected)")
+                case .forwarding(let local, let peerKey):
+                    guard failure == nil else { continue }
+                    forwarded = true
+                    report.forwarder = local.description
+                    report.path = pair?.path.isDirect == false ? "relayed" : "direct"
+                    report.punchPath = pair?.path.rawValue
+                    guard let key = try acceptedKey(peerKey) else {
+                        stopSession("the peer sent no WireGuard key")
+                        continue
                     }
-                    if punched.outcome == .interrupted, report.outcome == .success, punch.hold == .zero {
-                        // Stopping the forwarder on request is how a forwarded run ends.
-                        report.warnings.append("the forwarder stopped (\(stopRequest.withLockedValue { $0 } ?? "signal")); WireGuard's path through it is gone")
-                        stopRequest.withLockedValue { $0 = nil }
+                    onProgress("WireGuard goes through the forwarder at \(local)")
+                    // What to put back: the peer as it was, or, if natctl adds it, without an endpoint.
+                    var before = try await interface.read().peer(key) ?? WireGuardPeer(publicKey: key)
+                    if before.allowedIPs.isEmpty, before.endpoint == nil { before.allowedIPs = configuration.allowedIPs }
+                    handedOver = before
+                    if try await handshake(interface, peerKey: key, endpoint: local, controlling: controlling) {
+                        if punch.hold == .zero { onProgress("forwarding until stopped (SIGINT or SIGTERM)") }
+                    } else {
+                        stopSession("no WireGuard handshake through the forwarder")
                     }
-                    break
+                case .finished(let punched):
+                    absorb(punched)
+                    if forwarded {
+                        await putBack(handedOver, on: interface)
+                        if stopping, report.outcome == .success {
+                            // Stopping the forwarder on request is how a forwarded run without --duration ends.
+                            report.warnings.append("the forwarder stopped (\(stopRequest.withLockedValue { $0 } ?? "signal")); WireGuard's path through it is gone")
+                            stopRequest.withLockedValue { $0 = nil }
+                        }
+                        break
+                    }
+                    guard failure == nil else { break }
+                    guard punched.outcome == .success, let remote = punched.remote.flatMap(TransportAddress.init) else {
+                        fail(punched.outcome, punched.error ?? "the punch found no path")
+                        break
+                    }
+                    report.path = "direct"
+                    report.punchPath = punched.path?.rawValue
+                    guard let key = try acceptedKey(punched.peerWireGuardKey) else { break }
+                    _ = try await handshake(interface, peerKey: key, endpoint: remote, controlling: controlling)
                 }
-                guard punched.outcome == .success, let remote = punched.remote.flatMap(TransportAddress.init) else {
-                    fail(punched.outcome, punched.error ?? "the punch found no path")
-                    break
-                }
-                report.path = "direct"
-                report.punchPath = punched.path?.rawValue
-                guard let key = try acceptedKey(punched.peerWireGuardKey) else { break }
-                _ = try await handshake(interface, peerKey: key, endpoint: remote, controlling: controlling)
+            } catch {
+                failure = failure ?? error
+                stopSession("WireGuard: \(error)")
             }
+        }
+        if let failure { throw failure }
+    }
+
+    /// The forwarder is gone with the run: WireGuard gets the peer's old endpoint back (a peer
+    /// natctl added, or one without an endpoint, is re-created without one).
+    private func putBack(_ original: WireGuardPeer?, on interface: WireGuardInterface) async {
+        guard let original else { return }
+        do {
+            try await interface.apply([WireGuardPeerChange(peer: original, recreate: original.endpoint == nil)])
+            report.restored = true
+        } catch {
+            report.warnings.append("could not put back peer \(original.publicKey.short)'s endpoint \(original.endpoint?.description ?? "(none)"); it still points at the stopped forwarder: \(error)")
         }
     }
 
@@ -142,10 +165,7 @@ extension WireGuardPunch {
             initiate = true
             if let shaken {
                 var kept = shaken
-                kept.keepalive = configuration.keepalive ?? (original.keepalive > 0 ? original.keepalive : Self.triggerKeepalive)
-                if original.keepalive == 0, configuration.keepalive == nil {
-                    report.warnings.append("persistent keepalive set to \(Self.triggerKeepalive) s so the NAT mappings of this path stay open")
-                }
+                kept.keepalive = keepalive(after: original)
                 try await interface.apply([WireGuardPeerChange(peer: kept, recreate: false)])
                 report.endpoint = shaken.endpoint?.description
                 report.outcome = .success

@@ -72,7 +72,15 @@ public final class WireGuardPunch {
             report.originalEndpoint = original.endpoint?.description
             let watcher = try ICMPErrorWatcher(port: device.listenPort)
             defer { watcher.stop() }
-            if let winner = try await tryEndpoints(configuration.endpoints, interface: interface, device: device, original: original, watcher: watcher) {
+            let winner: WireGuardPeer?
+            do {
+                winner = try await tryEndpoints(configuration.endpoints, interface: interface, device: device, original: original, watcher: watcher)
+            } catch {
+                // An attempt re-created the peer with a candidate: never leave it that way.
+                try? await interface.apply([WireGuardPeerChange(peer: original, recreate: true)])
+                throw error
+            }
+            if let winner {
                 try await settle(interface: interface, original: original, winner: winner)
             } else {
                 try await interface.apply([WireGuardPeerChange(peer: original, recreate: true)])
@@ -124,6 +132,7 @@ public final class WireGuardPunch {
     ) async throws(WireGuardError) -> WireGuardPeer? {
         let startMs = now
         let begun = ContinuousClock.now
+        let watchedFrom = watcher?.nowMs ?? 0
         onProgress(initiate ? "trying \(endpoint)" : "waiting for the peer's handshake at \(endpoint)")
         var candidate = original
         candidate.endpoint = endpoint
@@ -155,7 +164,7 @@ public final class WireGuardPunch {
             report.attempts.append(.init(endpoint: endpoint.description, outcome: "no-response", detail: "waited; no handshake from the peer", startMs: startMs, ms: ms, initiations: 0))
         } else if stopping {
             report.attempts.append(.init(endpoint: endpoint.description, outcome: "interrupted", detail: "stopped", startMs: startMs, ms: ms, initiations: sent))
-        } else if let icmp = watcher?.events(to: endpoint).last {
+        } else if let icmp = watcher?.events(to: endpoint, since: watchedFrom).last {
             let from = icmp.reporter == endpoint.ip ? "" : " from \(icmp.reporter)"
             report.attempts.append(.init(endpoint: endpoint.description, outcome: "icmp", detail: "ICMP \(icmp.reason)\(from)", startMs: startMs, ms: ms, initiations: sent))
         } else if sent == 0 {
@@ -173,7 +182,7 @@ public final class WireGuardPunch {
         report.endpoint = winner.endpoint?.description
         report.path = "direct"
         var kept = winner
-        kept.keepalive = configuration.keepalive ?? original.keepalive
+        kept.keepalive = keepalive(after: original)
         if configuration.restore, let endpoint = original.endpoint {
             kept.endpoint = endpoint
             report.restored = true
@@ -182,6 +191,15 @@ public final class WireGuardPunch {
         try await interface.apply([WireGuardPeerChange(peer: kept, recreate: false)])
         report.outcome = .success
         await probe(allowedIPs: original.allowedIPs)
+    }
+
+    /// The keepalive to leave on the peer: `--keepalive`, else its own, else 25 s (with a
+    /// warning), since a path through NATs closes when nothing crosses it for about 30 s.
+    func keepalive(after original: WireGuardPeer) -> UInt16 {
+        if let chosen = configuration.keepalive { return chosen }
+        if original.keepalive > 0 { return original.keepalive }
+        report.warnings.append("persistent keepalive set to \(Self.triggerKeepalive) s so the NAT mappings of this path stay open")
+        return Self.triggerKeepalive
     }
 
     /// `--probe-ip`: ICMP echoes through the tunnel; none answered fails the run.
