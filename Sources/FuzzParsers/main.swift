@@ -8,11 +8,12 @@ import NATWire
 /// ranges (IPPrefix), punch codes, and `lab up --site` / `--forward` specs. The input is the
 /// flag's value as UTF-8, as a user could type it (invalid bytes become U+FFFD, as they would
 /// arriving through ArgumentParser). The same bytes also go through the UPnP codecs
-/// (`UPnPChecks`) and the NAT-PMP and PCP answer decoders (`GatewayAnswerChecks`), which read
-/// what gateways send.
+/// (`UPnPChecks`), the NAT-PMP and PCP answer decoders (`GatewayAnswerChecks`), which read
+/// what gateways send, and the WireGuard readers (`WireGuardChecks`).
 FuzzDriver.main { data in
     UPnPChecks.run(Array(data))
     GatewayAnswerChecks.run(Array(data))
+    WireGuardChecks.run(Array(data))
     let text = String(decoding: data, as: UTF8.self)
     ParserChecks.addresses(text)
     ParserChecks.server(text)

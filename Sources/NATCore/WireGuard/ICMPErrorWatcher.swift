@@ -84,7 +84,7 @@ public final class ICMPErrorWatcher: Sendable {
 
     /// An IPv4 raw ICMP read: the IP header, then ICMP type 3 (destination unreachable) or 11
     /// (time exceeded), 4 unused bytes, the quoted IP header and the first 8 bytes of its UDP.
-    static func parseIPv4(_ bytes: [UInt8], port: UInt16) -> (TransportAddress, String)? {
+    public static func parseIPv4(_ bytes: [UInt8], port: UInt16) -> (TransportAddress, String)? {
         guard bytes.count >= 20 else { return nil }
         let ihl = Int(bytes[0] & 0x0f) * 4
         guard ihl >= 20, bytes.count >= ihl + 8 + 20 + 8 else { return nil }
@@ -108,7 +108,7 @@ public final class ICMPErrorWatcher: Sendable {
 
     /// An ICMPv6 raw read (no IP header): type 1 (unreachable) or 3 (time exceeded), 4 unused
     /// bytes, the quoted 40-byte IPv6 header (next header UDP) and its UDP header.
-    static func parseIPv6(_ bytes: [UInt8], port: UInt16) -> (TransportAddress, String)? {
+    public static func parseIPv6(_ bytes: [UInt8], port: UInt16) -> (TransportAddress, String)? {
         guard bytes.count >= 8 + 40 + 8, bytes[0] == 1 || bytes[0] == 3, bytes[8 + 6] == 17 else { return nil }
         let udp = 48
         let sourcePort = UInt16(bytes[udp]) << 8 | UInt16(bytes[udp + 1])

@@ -12,7 +12,7 @@ import Glibc
 /// copy too (WireGuard drops them as garbage) and gives natctl a copy through a classic BPF
 /// filter that keeps only IPv4/IPv6 UDP to that port whose payload carries STUN's magic cookie
 /// or starts like ChannelData (0x40–0x7F). WireGuard's own messages (types 1–4) never match.
-final class SharedPortCapture: Sendable {
+public final class SharedPortCapture: Sendable {
     private let fd: Int32
     private let stopped = NIOLockedValueBox(false)
 
@@ -60,7 +60,7 @@ final class SharedPortCapture: Sendable {
     }
 
     /// The source and UDP payload of an IPv4 or IPv6 packet (network header first).
-    static func parse(_ packet: ArraySlice<UInt8>) -> (TransportAddress, [UInt8])? {
+    public static func parse(_ packet: ArraySlice<UInt8>) -> (TransportAddress, [UInt8])? {
         let bytes = Array(packet)
         guard let first = bytes.first else { return nil }
         let header: Int

@@ -125,7 +125,7 @@ public struct WireGuardInterface: Sendable {
 }
 
 /// The `wg` tool's side: `wg show NAME dump` to read, `wg set` to change.
-enum WireGuardTool {
+public enum WireGuardTool {
     static func read(_ name: String) throws(WireGuardError) -> WireGuardDevice {
         let result = try run(["wg", "show", name, "dump"], name: name)
         return try parseDump(result)
@@ -167,7 +167,7 @@ enum WireGuardTool {
     /// `wg show NAME dump`: the interface line (private key, public key, port, fwmark), then
     /// one tab-separated line per peer: key, preshared key, endpoint, allowed IPs, latest
     /// handshake (s), rx, tx, keepalive ("off" or seconds).
-    static func parseDump(_ text: String) throws(WireGuardError) -> WireGuardDevice {
+    public static func parseDump(_ text: String) throws(WireGuardError) -> WireGuardDevice {
         var lines = text.split(separator: "\n").map { $0.split(separator: "\t", omittingEmptySubsequences: false).map(String.init) }
         guard !lines.isEmpty, lines[0].count >= 4 else { throw .protocolError("wg show dump: no interface line") }
         let interface = lines.removeFirst()
