@@ -167,3 +167,15 @@ import Testing
         #expect(!WireGuardPunch.prefix("garbage", contains: ip))
     }
 }
+
+extension WireGuardControlTests {
+    /// A handshake time past what Int64 nanoseconds hold is an error, not a trap (FuzzParsers' find).
+    @Test func handshakeTimesOutOfRangeAreErrors() throws {
+        let dump = "k\tk\t51820\toff\n\(Self.peerBase64)\t(none)\t(none)\t(none)\t99999999999999999\t0\t0\toff\n"
+        #expect(throws: WireGuardError.self) { try WireGuardTool.parseDump(dump) }
+        let get = "public_key=\(Self.peerHex)\nlast_handshake_time_sec=9223372036854775807\nerrno=0\n\n"
+        #expect(throws: WireGuardError.self) { try WireGuardUAPI.parseGet(get) }
+        let badNanoseconds = "public_key=\(Self.peerHex)\nlast_handshake_time_sec=5\nlast_handshake_time_nsec=-9223372036854775807\nerrno=0\n\n"
+        #expect(try WireGuardUAPI.parseGet(badNanoseconds).peers.first?.lastHandshakeNanoseconds == 5_000_000_000)
+    }
+}

@@ -94,10 +94,11 @@ public enum WireGuardUAPI {
             case "endpoint": device.peers[index].endpoint = TransportAddress(value)
             case "last_handshake_time_sec":
                 if let seconds = Int64(value), seconds > 0 {
-                    device.peers[index].lastHandshakeNanoseconds = seconds * 1_000_000_000 + (device.peers[index].lastHandshakeNanoseconds ?? 0)
+                    guard let nanoseconds = WireGuardUAPI.nanoseconds(seconds: seconds) else { throw .protocolError("last_handshake_time_sec \(seconds) is out of range") }
+                    device.peers[index].lastHandshakeNanoseconds = nanoseconds
                 }
             case "last_handshake_time_nsec":
-                if let nanoseconds = Int64(value), let seconds = device.peers[index].lastHandshakeNanoseconds {
+                if let nanoseconds = Int64(value), (0..<1_000_000_000).contains(nanoseconds), let seconds = device.peers[index].lastHandshakeNanoseconds {
                     device.peers[index].lastHandshakeNanoseconds = seconds + nanoseconds
                 }
             case "rx_bytes": device.peers[index].rxBytes = UInt64(value) ?? 0
@@ -135,6 +136,12 @@ public enum WireGuardUAPI {
             lines += peer.allowedIPs.map { "allowed_ip=\($0)" }
         }
         return lines.joined(separator: "\n") + "\n\n"
+    }
+
+    /// Seconds as Unix nanoseconds; nil past what Int64 holds (year 2262).
+    static func nanoseconds(seconds: Int64) -> Int64? {
+        let (product, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        return overflow ? nil : product
     }
 
     /// The errno of a `set` answer (`errno=N` and a blank line).

@@ -181,7 +181,10 @@ public enum WireGuardTool {
             peer.presharedKey = WireGuardKey(fields[1]).flatMap { $0.isZero ? nil : $0 }
             peer.endpoint = TransportAddress(fields[2])
             peer.allowedIPs = fields[3] == "(none)" ? [] : fields[3].split(separator: ",").map(String.init)
-            if let seconds = Int64(fields[4]), seconds > 0 { peer.lastHandshakeNanoseconds = seconds * 1_000_000_000 }
+            if let seconds = Int64(fields[4]), seconds > 0 {
+                guard let nanoseconds = WireGuardUAPI.nanoseconds(seconds: seconds) else { throw .protocolError("wg show dump: latest handshake \(seconds) is out of range") }
+                peer.lastHandshakeNanoseconds = nanoseconds
+            }
             peer.rxBytes = UInt64(fields[5]) ?? 0
             peer.txBytes = UInt64(fields[6]) ?? 0
             peer.keepalive = UInt16(fields[7]) ?? 0

@@ -21,7 +21,8 @@ public struct HTTPURL: Sendable, Hashable, CustomStringConvertible {
         let authorityEnd = rest.firstIndex { $0 == "/" || $0 == "?" || $0 == "#" } ?? rest.endIndex
         var authority = rest[..<authorityEnd]
         var path = String(rest[authorityEnd...])
-        if let fragment = path.firstIndex(of: "#") { path = String(path[..<fragment]) }
+        // Whitespace before a fragment would not survive printing and reading back.
+        if let fragment = path.firstIndex(of: "#") { path = String(path[..<fragment]).trimmedWhitespace }
         if let at = authority.lastIndex(of: "@") { authority = authority[authority.index(after: at)...] }
         let host: Substring
         var portText: Substring?
