@@ -1,4 +1,5 @@
 import Foundation
+import NATCore
 import NATLab
 import Testing
 
@@ -84,18 +85,7 @@ final class WireGuardSites: @unchecked Sendable {
     }
 
     /// Runs on the host (key generation needs no namespace).
-    private static func tool(_ arguments: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = arguments
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return String(decoding: data, as: UTF8.self)
-    }
+    private static func tool(_ arguments: [String]) throws -> String { try ToolProcess.run(arguments).stdout }
 
     /// wireguard-go creates its UAPI socket once the interface exists; at most 5 s.
     private static func awaitSocket(_ interface: String) throws {
