@@ -121,7 +121,7 @@ jq '.operation.report' "$work/trace.json" >"$work/trace-probe.json"
 valid "the probe report inside trace" "$work/trace-probe.json"
 
 
-# lab: up, verify, exec a probe behind a real NAT, status, down.
+# lab: up, verify, exec a probe behind a real NAT, status, punch --wireguard, down.
 "$bin" lab up --name "$lab" --site a=eim-apdf --json >"$work/lab-up.json" || fail "lab up exited $?"
 valid "lab up" "$work/lab-up.json"
 status=0; "$bin" lab up --name "$lab" --site a=eim-apdf --json >"$work/lab-up-again.json" 2>/dev/null || status=$?
@@ -142,6 +142,40 @@ valid "trace --lab" "$work/lab-trace.json"
 "$bin" lab status --name "$lab" --json >"$work/lab-status.json" || fail "lab status exited $?"
 check "lab status" '.name == "'"$lab"'"' "$work/lab-status.json"
 valid "lab status (every key present)" "$work/lab-status.json"
+# punch --wireguard: real wireguard-go on the site's host (behind its NAT) and on the lab's
+# internet. The endpoint list, then rendezvous from WireGuard's own port (raw sockets, the
+# packet socket's BPF filter, the keys inside the signed checks), in the release build.
+hostns=$(jq -r '.sites[0].host_namespace' "$work/lab-status.json")
+pubns=$(jq -r '.public_namespace' "$work/lab-status.json")
+(umask 077; wg genkey >"$work/wg-a.key"; wg genkey >"$work/wg-p.key")
+wg pubkey <"$work/wg-a.key" >"$work/wg-a.pub"
+wg pubkey <"$work/wg-p.key" >"$work/wg-p.pub"
+for side in a p; do
+  ns=$hostns; [ "$side" = p ] && ns=$pubns
+  rm -f "/var/run/wireguard/smk$$$side.sock"
+  ip netns exec "$ns" env LOG_LEVEL=error wireguard-go -f "smk$$$side" >/dev/null 2>&1 &
+  pids+=($!)
+  for _ in $(seq 100); do [ -S "/var/run/wireguard/smk$$$side.sock" ] && break; sleep 0.05; done
+done
+ip netns exec "$hostns" wg set "smk$$a" private-key "$work/wg-a.key" listen-port 51820 peer "$(cat "$work/wg-p.pub")" allowed-ips 10.66.0.2/32
+ip netns exec "$pubns" wg set "smk$$p" private-key "$work/wg-p.key" listen-port 51820 peer "$(cat "$work/wg-a.pub")" allowed-ips 10.66.0.1/32
+ip -n "$hostns" addr add 10.66.0.1/24 dev "smk$$a" && ip -n "$hostns" link set "smk$$a" up
+ip -n "$pubns" addr add 10.66.0.2/24 dev "smk$$p" && ip -n "$pubns" link set "smk$$p" up
+"$bin" lab exec --name "$lab" a -- natctl punch --wireguard "smk$$a" --peer-key "$(cat "$work/wg-p.pub")" \
+  --endpoint 203.0.113.250:51820 --endpoint 203.0.113.1:51820 --attempt-timeout 1 --probe-ip 10.66.0.2 --json >"$work/wg-list.json" ||
+  fail "punch --wireguard --endpoint exited $?: $(cat "$work/wg-list.json")"
+check "punch --wireguard finds the endpoint that handshakes" '.outcome == "SUCCESS" and .endpoint == "203.0.113.1:51820" and .probe.received > 0' "$work/wg-list.json"
+valid "punch --wireguard (endpoint list)" "$work/wg-list.json"
+code="$RANDOM-smoke-wire-guard"
+ip netns exec "$pubns" "$bin" punch --wireguard "smk$$p" --server 203.0.113.1:3478 --code "$code" --timeout 20 --json >"$work/wg-p.json" 2>/dev/null &
+wgpeer=$!
+"$bin" lab exec --name "$lab" a -- natctl punch --wireguard "smk$$a" --code "$code" --timeout 20 --probe-ip 10.66.0.2 --json >"$work/wg-a.json" ||
+  fail "punch --wireguard --code exited $?: $(cat "$work/wg-a.json")"
+wait $wgpeer || fail "punch --wireguard --code on the internet side exited $?: $(cat "$work/wg-p.json")"
+check "punch --wireguard --code hands WireGuard a direct path from its own port" '.outcome == "SUCCESS" and .path == "direct" and .forwarder == null and .probe.received > 0 and (.public_mapping | endswith(":51820"))' "$work/wg-a.json"
+valid "punch --wireguard (rendezvous)" "$work/wg-a.json"
+valid "punch --wireguard (rendezvous, the other side)" "$work/wg-p.json"
+
 "$bin" lab down --name "$lab" >/dev/null || fail "lab down"
 pass "lab down"
 

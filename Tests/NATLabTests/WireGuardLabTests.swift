@@ -110,17 +110,25 @@ struct WireGuardPunchPair {
         return Set(paths).count == 1 ? paths[0] : paths.joined(separator: "/")
     }
     var handshakeMs: Double { reports.map { $0["handshake_ms"] as? Double ?? .nan }.max() ?? .nan }
+    /// The handshake itself: from setting the endpoint to WireGuard's handshake, slower side.
+    var shakeMs: Double {
+        reports.map { (($0["attempts"] as? [[String: Any]])?.last?["ms"] as? Double) ?? .nan }.max() ?? .nan
+    }
     var forwarded: String { reports.map { $0["forwarder"] is String ? "fwd" : "wg" }.joined(separator: "/") }
     var probes: String { reports.map { "\((($0["probe"] as? [String: Any])?["received"] as? Int) ?? 0)" }.joined(separator: "/") }
     var summary: String {
         "outcomes \(outcomes), path \(kind), schema \(schemaProblems), errors \(reports.map { (($0["error"] as? [String: Any])?["message"] as? String) ?? "" })"
     }
 
-    static let header = "site a         site b         expected  result    carried  handshake_ms  probes"
+    static let header = "site a         site b         expected  result    carried  handshake_ms  shake_ms  probes"
 
     func row(a: String, b: String, expected: String) -> String {
         let result = succeeded ? kind : outcomes.joined(separator: "/")
-        return [a.padded(15), b.padded(15), expected.padded(10), result.padded(10), forwarded.padded(9), (handshakeMs.isFinite ? String(Int(handshakeMs)) : "-").padded(14), probes].joined()
+        let milliseconds = { (value: Double) in value.isFinite ? String(Int(value)) : "-" }
+        return [
+            a.padded(15), b.padded(15), expected.padded(10), result.padded(10), forwarded.padded(9), milliseconds(handshakeMs).padded(14),
+            milliseconds(shakeMs).padded(10), probes,
+        ].joined()
     }
 }
 
@@ -132,10 +140,15 @@ extension LabTests.WireGuardLabTests {
         var rows: [String] = []
         var failures: [String] = []
         let behaviours = LabTests.PunchLabTests.behaviours
-        let only = ProcessInfo.processInfo.environment["NATCTL_WG_GRID"].map { $0.split(separator: ",").map(String.init) }
+        // NATCTL_WG_GRID=a,b runs one cell; NATCTL_WG_GRID_IMPAIR=LOSS,DELAY runs the grid on
+        // impaired links (by hand: CI runs it plain, as the punch grid covers the impairment).
+        let environment = ProcessInfo.processInfo.environment
+        let only = environment["NATCTL_WG_GRID"].map { $0.split(separator: ",").map(String.init) }
+        let impairment = environment["NATCTL_WG_GRID_IMPAIR"].map { $0.split(separator: ",").compactMap { Int($0) } } ?? []
+        let (loss, delay) = impairment.count == 2 ? (impairment[0], impairment[1]) : (0, 0)
         for (i, a) in behaviours.enumerated() {
             for b in behaviours[i...] where only == nil || only == [a.rawValue, b.rawValue] {
-                let cell = try await LabFixture.with(name: "twggrid", ["a=\(a.rawValue)", "b=\(b.rawValue)"]) { state in
+                let cell = try await LabFixture.with(name: "twggrid", ["a=\(a.rawValue)", "b=\(b.rawValue)"], loss: loss, delay: delay) { state in
                     let wg = try WireGuardSites(state, sites: ["a", "b"])
                     defer { wg.stop() }
                     let pair = try await WireGuardPunchPair.run(state, wg)
@@ -149,7 +162,7 @@ extension LabTests.WireGuardLabTests {
                 if !cell.succeeded || cell.kind != expected { failures.append("\(a.rawValue) x \(b.rawValue): \(cell.summary)") }
             }
         }
-        print("WireGuard rendezvous grid:\n" + WireGuardPunchPair.header + "\n" + rows.joined(separator: "\n"))
+        print("WireGuard rendezvous grid, \(loss)% loss, \(delay) ms delay:\n" + WireGuardPunchPair.header + "\n" + rows.joined(separator: "\n"))
         #expect(failures.isEmpty, "\(failures.joined(separator: "\n"))")
     }
 }
