@@ -7,7 +7,7 @@ procs=$(pgrep -af 'natctl (relay serve|relay connect|punch|lab|trace)' | grep -v
 procs+=$'\n'$(ps -eo stat=,args= | awk '$1 !~ /^Z/ && ($2 ~ /turnserver$/ || $2 ~ /turnutils_peer$/)' || true)
 # The trace tests' capture helpers: tcpdump and wireguard-go (and wireguard-go's sockets).
 procs+=$'\n'$(ps -eo stat=,args= | awk '$1 !~ /^Z/ && ($2 ~ /(^|\/)tcpdump$/ || $2 ~ /(^|\/)wireguard-go$/)' || true)
-procs+=$'\n'$(ls /var/run/wireguard/wg*.sock 2>/dev/null || true)
+procs+=$'\n'$(ls /var/run/wireguard/wg*.sock /var/run/wireguard/smk*.sock 2>/dev/null || true)
 procs=$(printf '%s' "$procs" | sed '/^$/d')
 if [ -n "$left" ] || [ -n "$procs" ]; then
   echo "tests left things behind:" >&2

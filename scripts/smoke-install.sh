@@ -146,6 +146,7 @@ valid "lab status (every key present)" "$work/lab-status.json"
 # internet. The endpoint list, then rendezvous from WireGuard's own port (raw sockets, the
 # packet socket's BPF filter, the keys inside the signed checks), in the release build.
 hostns=$(jq -r '.sites[0].host_namespace' "$work/lab-status.json")
+declare -A wgpids
 pubns=$(jq -r '.public_namespace' "$work/lab-status.json")
 (umask 077; wg genkey >"$work/wg-a.key"; wg genkey >"$work/wg-p.key")
 wg pubkey <"$work/wg-a.key" >"$work/wg-a.pub"
@@ -155,6 +156,7 @@ for side in a p; do
   rm -f "/var/run/wireguard/smk$$$side.sock"
   ip netns exec "$ns" env LOG_LEVEL=error wireguard-go -f "smk$$$side" >/dev/null 2>&1 &
   pids+=($!)
+  wgpids[$side]=$!
   for _ in $(seq 100); do [ -S "/var/run/wireguard/smk$$$side.sock" ] && break; sleep 0.05; done
 done
 ip netns exec "$hostns" wg set "smk$$a" private-key "$work/wg-a.key" listen-port 51820 peer "$(cat "$work/wg-p.pub")" allowed-ips 10.66.0.2/32
@@ -175,6 +177,8 @@ wait $wgpeer || fail "punch --wireguard --code on the internet side exited $?: $
 check "punch --wireguard --code hands WireGuard a direct path from its own port" '.outcome == "SUCCESS" and .path == "direct" and .forwarder == null and .probe.received > 0 and (.public_mapping | endswith(":51820"))' "$work/wg-a.json"
 valid "punch --wireguard (rendezvous)" "$work/wg-a.json"
 valid "punch --wireguard (rendezvous, the other side)" "$work/wg-p.json"
+# wireguard-go removes its UAPI socket on SIGTERM, while its interface still exists.
+for side in a p; do kill "${wgpids[$side]}" 2>/dev/null || true; wait "${wgpids[$side]}" 2>/dev/null || true; rm -f "/var/run/wireguard/smk$$$side.sock"; done
 
 "$bin" lab down --name "$lab" >/dev/null || fail "lab down"
 pass "lab down"
