@@ -158,11 +158,14 @@ for side in a p; do
   pids+=($!)
   wgpids[$side]=$!
   for _ in $(seq 100); do [ -S "/var/run/wireguard/smk$$$side.sock" ] && break; sleep 0.05; done
+  [ -S "/var/run/wireguard/smk$$$side.sock" ] || fail "wireguard-go made no UAPI socket for smk$$$side"
 done
 ip netns exec "$hostns" wg set "smk$$a" private-key "$work/wg-a.key" listen-port 51820 peer "$(cat "$work/wg-p.pub")" allowed-ips 10.66.0.2/32
 ip netns exec "$pubns" wg set "smk$$p" private-key "$work/wg-p.key" listen-port 51820 peer "$(cat "$work/wg-a.pub")" allowed-ips 10.66.0.1/32
-ip -n "$hostns" addr add 10.66.0.1/24 dev "smk$$a" && ip -n "$hostns" link set "smk$$a" up
-ip -n "$pubns" addr add 10.66.0.2/24 dev "smk$$p" && ip -n "$pubns" link set "smk$$p" up
+ip -n "$hostns" addr add 10.66.0.1/24 dev "smk$$a" || fail "address on smk$$a"
+ip -n "$hostns" link set "smk$$a" up || fail "smk$$a up"
+ip -n "$pubns" addr add 10.66.0.2/24 dev "smk$$p" || fail "address on smk$$p"
+ip -n "$pubns" link set "smk$$p" up || fail "smk$$p up"
 "$bin" lab exec --name "$lab" a -- natctl punch --wireguard "smk$$a" --peer-key "$(cat "$work/wg-p.pub")" \
   --endpoint 203.0.113.250:51820 --endpoint 203.0.113.1:51820 --attempt-timeout 1 --probe-ip 10.66.0.2 --json >"$work/wg-list.json" ||
   fail "punch --wireguard --endpoint exited $?: $(cat "$work/wg-list.json")"
@@ -171,6 +174,7 @@ valid "punch --wireguard (endpoint list)" "$work/wg-list.json"
 code="$RANDOM-smoke-wire-guard"
 ip netns exec "$pubns" "$bin" punch --wireguard "smk$$p" --server 203.0.113.1:3478 --code "$code" --timeout 20 --json >"$work/wg-p.json" 2>/dev/null &
 wgpeer=$!
+pids+=($wgpeer)
 "$bin" lab exec --name "$lab" a -- natctl punch --wireguard "smk$$a" --code "$code" --timeout 20 --probe-ip 10.66.0.2 --json >"$work/wg-a.json" ||
   fail "punch --wireguard --code exited $?: $(cat "$work/wg-a.json")"
 wait $wgpeer || fail "punch --wireguard --code on the internet side exited $?: $(cat "$work/wg-p.json")"

@@ -179,3 +179,16 @@ extension WireGuardControlTests {
         #expect(try WireGuardUAPI.parseGet(badNanoseconds).peers.first?.lastHandshakeNanoseconds == 5_000_000_000)
     }
 }
+
+extension WireGuardControlTests {
+    /// The largest seconds that fit, plus nanoseconds that would not: an error, not a trap; and
+    /// a repeated nanoseconds line adds to the seconds, not to the sum (a review find).
+    @Test func handshakeNanosecondsCannotOverflow() throws {
+        let over = "public_key=\(Self.peerHex)\nlast_handshake_time_sec=9223372036\nlast_handshake_time_nsec=999999999\nerrno=0\n\n"
+        #expect(throws: WireGuardError.self) { try WireGuardUAPI.parseGet(over) }
+        let twice = "public_key=\(Self.peerHex)\nlast_handshake_time_sec=5\nlast_handshake_time_nsec=7\nlast_handshake_time_nsec=9\nerrno=0\n\n"
+        #expect(try WireGuardUAPI.parseGet(twice).peers.first?.lastHandshakeNanoseconds == 5_000_000_009)
+        #expect(throws: WireGuardError.self) { try WireGuardUAPI.parseGet("errno=+0\n\n") }
+        #expect(throws: WireGuardError.self) { try WireGuardUAPI.parseSetAnswer("errno=0x0\n\n") }
+    }
+}

@@ -76,7 +76,9 @@ public final class ICMPErrorWatcher: Sendable {
                 guard let (destination, reason) = parsed, let reporter = Self.sender(from) else { continue }
                 let at = Int64((ContinuousClock.now - started).milliseconds)
                 events.withLockedValue { events in
-                    if events.count < 1000 { events.append(Event(destination: destination, reporter: reporter, reason: reason, atMs: at)) }
+                    // Bounded; the newest matter (each attempt looks only at its own).
+                    if events.count >= 1000 { events.removeFirst(events.count - 999) }
+                    events.append(Event(destination: destination, reporter: reporter, reason: reason, atMs: at))
                 }
             }
         }

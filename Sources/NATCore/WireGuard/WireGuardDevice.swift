@@ -66,6 +66,8 @@ public enum WireGuardUAPI {
     public static func parseGet(_ text: String) throws(WireGuardError) -> WireGuardDevice {
         var device = WireGuardDevice()
         var errno: Int?
+        /// The current peer's last_handshake_time_sec, in nanoseconds.
+        var handshakeSeconds: Int64?
         for line in text.split(separator: "\n", omittingEmptySubsequences: true) {
             guard let equals = line.firstIndex(of: "=") else { throw .protocolError("a line without '=': \(line.prefix(80))") }
             let key = line[..<equals]
@@ -73,10 +75,11 @@ public enum WireGuardUAPI {
             if key == "public_key" {
                 guard let peerKey = WireGuardKey(value) else { throw .protocolError("bad public_key \(value.prefix(80))") }
                 device.peers.append(WireGuardPeer(publicKey: peerKey))
+                handshakeSeconds = nil
                 continue
             }
             if key == "errno" {
-                errno = Int(value)
+                errno = Self.errnoValue(value)
                 continue
             }
             guard !device.peers.isEmpty else {
@@ -93,13 +96,18 @@ public enum WireGuardUAPI {
             case "preshared_key": device.peers[index].presharedKey = WireGuardKey(value).flatMap { $0.isZero ? nil : $0 }
             case "endpoint": device.peers[index].endpoint = TransportAddress(value)
             case "last_handshake_time_sec":
+                handshakeSeconds = nil
                 if let seconds = Int64(value), seconds > 0 {
                     guard let nanoseconds = WireGuardUAPI.nanoseconds(seconds: seconds) else { throw .protocolError("last_handshake_time_sec \(seconds) is out of range") }
+                    handshakeSeconds = nanoseconds
                     device.peers[index].lastHandshakeNanoseconds = nanoseconds
                 }
             case "last_handshake_time_nsec":
-                if let nanoseconds = Int64(value), (0..<1_000_000_000).contains(nanoseconds), let seconds = device.peers[index].lastHandshakeNanoseconds {
-                    device.peers[index].lastHandshakeNanoseconds = seconds + nanoseconds
+                // Added to the seconds line's value (not to an earlier sum), checked for overflow.
+                if let nanoseconds = Int64(value), (0..<1_000_000_000).contains(nanoseconds), let seconds = handshakeSeconds {
+                    let (sum, overflow) = seconds.addingReportingOverflow(nanoseconds)
+                    guard !overflow else { throw .protocolError("last_handshake_time \(seconds) + \(nanoseconds) ns is out of range") }
+                    device.peers[index].lastHandshakeNanoseconds = sum
                 }
             case "rx_bytes": device.peers[index].rxBytes = UInt64(value) ?? 0
             case "tx_bytes": device.peers[index].txBytes = UInt64(value) ?? 0
@@ -144,9 +152,16 @@ public enum WireGuardUAPI {
         return overflow ? nil : product
     }
 
+    /// An errno value as wireguard-go writes it: digits, negative when it failed.
+    static func errnoValue(_ text: some StringProtocol) -> Int? {
+        let digits = text.hasPrefix("-") ? text.dropFirst() : text[...]
+        guard !digits.isEmpty, digits.count < 10, digits.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
+        return Int(text)
+    }
+
     /// The errno of a `set` answer (`errno=N` and a blank line).
     public static func parseSetAnswer(_ text: String) throws(WireGuardError) {
-        guard let line = text.split(separator: "\n").first(where: { $0.hasPrefix("errno=") }), let errno = Int(line.dropFirst(6)) else {
+        guard let line = text.split(separator: "\n").first(where: { $0.hasPrefix("errno=") }), let errno = errnoValue(line.dropFirst(6)) else {
             throw .protocolError("the answer to set had no errno: \(text.prefix(80))")
         }
         guard errno == 0 else { throw .refused(errno: errno) }

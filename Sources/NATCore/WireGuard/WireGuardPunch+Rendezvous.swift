@@ -71,14 +71,11 @@ extension WireGuardPunch {
                         continue
                     }
                     onProgress("WireGuard goes through the forwarder at \(local)")
-                    // What to put back: the peer as it was, or, if natctl adds it, without an endpoint.
-                    var before = try await interface.read().peer(key) ?? WireGuardPeer(publicKey: key)
-                    if before.allowedIPs.isEmpty, before.endpoint == nil { before.allowedIPs = configuration.allowedIPs }
-                    handedOver = before
-                    if try await handshake(interface, peerKey: key, endpoint: local, controlling: controlling) {
+                    handedOver = try await peerToPutBack(key, on: interface)
+                    if try await handshake(interface, peerKey: key, endpoint: local, controlling: controlling), report.outcome == .success {
                         if punch.hold == .zero { onProgress("forwarding until stopped (SIGINT or SIGTERM)") }
                     } else {
-                        stopSession("no WireGuard handshake through the forwarder")
+                        stopSession(report.outcome == .success ? "no WireGuard handshake through the forwarder" : report.error ?? "the tunnel failed")
                     }
                 case .finished(let punched):
                     absorb(punched)
@@ -99,7 +96,15 @@ extension WireGuardPunch {
                     report.path = "direct"
                     report.punchPath = punched.path?.rawValue
                     guard let key = try acceptedKey(punched.peerWireGuardKey) else { break }
-                    _ = try await handshake(interface, peerKey: key, endpoint: remote, controlling: controlling)
+                    let before = try await peerToPutBack(key, on: interface)
+                    do {
+                        // Without a handshake, the peer is not left on the punched endpoint.
+                        let shaken = try await handshake(interface, peerKey: key, endpoint: remote, controlling: controlling)
+                        if !shaken { await putBack(before, on: interface) }
+                    } catch {
+                        await putBack(before, on: interface)
+                        throw error
+                    }
                 }
             } catch {
                 failure = failure ?? error
@@ -109,8 +114,18 @@ extension WireGuardPunch {
         if let failure { throw failure }
     }
 
-    /// The forwarder is gone with the run: WireGuard gets the peer's old endpoint back (a peer
-    /// natctl added, or one without an endpoint, is re-created without one).
+    /// The peer as it is before natctl changes it, to put back later; a peer natctl is about
+    /// to add comes back without an endpoint (its `--allowed-ip` kept).
+    private func peerToPutBack(_ key: WireGuardKey, on interface: WireGuardInterface) async throws(WireGuardError) -> WireGuardPeer {
+        if let existing = try await interface.read().peer(key) { return existing }
+        var added = WireGuardPeer(publicKey: key)
+        added.allowedIPs = configuration.allowedIPs
+        return added
+    }
+
+    /// The forwarder is gone with the run, or a direct path got no handshake: WireGuard gets the
+    /// peer's old endpoint back (a peer natctl added, or one without an endpoint, is re-created
+    /// without one).
     private func putBack(_ original: WireGuardPeer?, on interface: WireGuardInterface) async {
         guard let original else { return }
         do {
