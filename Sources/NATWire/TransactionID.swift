@@ -17,7 +17,7 @@ public struct TransactionID: Hashable, Sendable, CustomStringConvertible {
 
     init(unchecked bytes: [UInt8]) { self.bytes = bytes }
 
-    public var description: String { bytes.map { String($0, radix: 16).leftPadded(to: 2) }.joined() }
+    public var description: String { Hex.encode(bytes) }
 }
 
 extension String {

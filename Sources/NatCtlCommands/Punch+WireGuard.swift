@@ -19,7 +19,7 @@ extension NatCtl.Punch {
             throw ValidationError("--code '\(code)' must look like NAMEPLATE-WORDS, e.g. 4127-amber-falcon-river (no spaces)")
         }
         if let server, ServerSpec(parsing: server) == nil { throw ValidationError("--server '\(server)' is not a host:port or [v6]:port") }
-        if let bad = allowedIP.first(where: { !Self.isPrefix($0) }) { throw ValidationError("--allowed-ip '\(bad)' is not an IP prefix like 10.9.0.2/32") }
+        if let bad = allowedIP.first(where: { IPPrefix($0) == nil }) { throw ValidationError("--allowed-ip '\(bad)' is not an IP prefix like 10.9.0.2/32") }
         if !peer.isEmpty || bind != 0 || stdio || portmap { throw ValidationError("--peer, --bind, --stdio and --portmap do not go with --wireguard") }
         if noRelay, noDirect { throw ValidationError("--no-relay and --no-direct leave nothing to try") }
         guard (0...100_000).contains(maxProbes) else { throw ValidationError("--max-probes must be 0 to 100000") }
@@ -77,13 +77,6 @@ extension NatCtl.Punch {
             Console.result(WireGuardRendering.text(report))
         }
         if let failure { throw failure }
-    }
-
-    /// "10.9.0.2/32", "fd00::/64": an address and a length that fits it.
-    static func isPrefix(_ text: String) -> Bool {
-        let parts = text.split(separator: "/", omittingEmptySubsequences: false)
-        guard parts.count == 2, let ip = IPAddress(String(parts[0])), let length = Int(parts[1]) else { return false }
-        return (0...(ip.family == .ipv4 ? 32 : 128)).contains(length)
     }
 
     /// Like `failure(_:requireDirect:)`, with missing rights named as such.

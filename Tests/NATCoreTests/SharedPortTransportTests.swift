@@ -86,6 +86,8 @@ struct SharedPortTransportTests {
         let (source, payload) = try #require(SharedPortCapture.parse(Self.ipv4(payload: [1, 2, 3])[...]))
         #expect(source == TransportAddress("198.51.100.7:51820"))
         #expect(payload == [1, 2, 3])
+        // A slice that does not start at 0 (offsets count from its own start).
+        #expect(SharedPortCapture.parse(([9, 9] + Self.ipv4(payload: [1, 2, 3]))[2...])?.1 == [1, 2, 3])
         // Ethernet padding after the datagram is not payload.
         #expect(SharedPortCapture.parse((Self.ipv4(payload: [1, 2, 3]) + [0, 0])[...])?.1 == [1, 2, 3])
         var v6: [UInt8] = [0x60, 0, 0, 0, 0, 11, 17, 64] + [0x20, 0x01, 0x0d, 0xb8] + [UInt8](repeating: 0, count: 11) + [9] + [UInt8](repeating: 0, count: 16)

@@ -116,3 +116,14 @@ import Testing
         #expect(TransportAddress("host.example:3478") == nil)
     }
 }
+
+@Suite struct HexTests {
+    @Test func encodesLowercaseAndDecodesStrictly() {
+        #expect(Hex.encode([0x00, 0x0f, 0xa5, 0xff]) == "000fa5ff")
+        #expect(Hex.decode("000FA5ff") == [0x00, 0x0f, 0xa5, 0xff])
+        #expect(Hex.decode("") == [])
+        // UInt8("+f", radix: 16) is 15: the old nonce reader took a sign for a digit.
+        for bad in ["+f", "0", "0g", " 0f", "0x0f", "-1"] { #expect(Hex.decode(bad) == nil, "\(bad)") }
+        #expect(PortMapping.nonce(hex: "+f" + String(repeating: "0", count: 22)) == nil)
+    }
+}

@@ -124,13 +124,6 @@ public final class ICMPErrorWatcher: Sendable {
 
     /// The IP address in a received socket address.
     static func sender(_ storage: sockaddr_storage) -> IPAddress? {
-        let family = Int32(storage.ss_family)
-        return withUnsafeBytes(of: storage) { raw in
-            switch family {
-            case AF_INET: return IPAddress(bytes: Array(raw[4..<8]))
-            case AF_INET6: return IPAddress(bytes: Array(raw[8..<24]))
-            default: return nil
-            }
-        }
+        withUnsafePointer(to: storage) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { IPAddress(socketAddress: $0) } }
     }
 }

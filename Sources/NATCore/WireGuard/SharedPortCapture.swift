@@ -61,28 +61,31 @@ public final class SharedPortCapture: Sendable {
 
     /// The source and UDP payload of an IPv4 or IPv6 packet (network header first).
     public static func parse(_ packet: ArraySlice<UInt8>) -> (TransportAddress, [UInt8])? {
-        let bytes = Array(packet)
-        guard let first = bytes.first else { return nil }
+        // Offsets from the packet's own start, without copying it first: one copy, the payload.
+        let base = packet.startIndex
+        let count = packet.count
+        guard let first = packet.first else { return nil }
         let header: Int
         let source: IPAddress?
         switch first >> 4 {
         case 4:
             header = Int(first & 0x0f) * 4
-            guard header >= 20, bytes.count >= header + 8 else { return nil }
-            source = IPAddress(bytes: bytes[12..<16])
+            guard header >= 20, count >= header + 8 else { return nil }
+            source = IPAddress(bytes: packet[(base + 12)..<(base + 16)])
         case 6:
             header = 40
-            guard bytes.count >= 48 else { return nil }
-            source = IPAddress(bytes: bytes[8..<24])
+            guard count >= 48 else { return nil }
+            source = IPAddress(bytes: packet[(base + 8)..<(base + 24)])
         default: return nil
         }
         guard let source else { return nil }
-        let sourcePort = UInt16(bytes[header]) << 8 | UInt16(bytes[header + 1])
-        let udpLength = Int(UInt16(bytes[header + 4]) << 8 | UInt16(bytes[header + 5]))
+        let udp = base + header
+        let sourcePort = UInt16(packet[udp]) << 8 | UInt16(packet[udp + 1])
+        let udpLength = Int(UInt16(packet[udp + 4]) << 8 | UInt16(packet[udp + 5]))
         guard udpLength >= 8 else { return nil }
         // A datagram cut short (a first fragment, a short capture) is not handed on in part.
-        guard header + udpLength <= bytes.count else { return nil }
-        return (TransportAddress(ip: source, port: sourcePort), Array(bytes[(header + 8)..<(header + udpLength)]))
+        guard header + udpLength <= count else { return nil }
+        return (TransportAddress(ip: source, port: sourcePort), Array(packet[(udp + 8)..<(udp + udpLength)]))
     }
 
     /// The classic BPF program (offsets from the network header, SOCK_DGRAM):

@@ -102,9 +102,6 @@ enum LocalRoute {
         var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
         let named = withUnsafeMutablePointer(to: &storage) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
         guard named == 0 else { return nil }
-        let family = Int32(storage.ss_family)
-        return withUnsafeBytes(of: storage) { raw in
-            family == AF_INET ? IPAddress(bytes: Array(raw[4..<8])) : IPAddress(bytes: Array(raw[8..<24]))
-        }
+        return ICMPErrorWatcher.sender(storage)
     }
 }

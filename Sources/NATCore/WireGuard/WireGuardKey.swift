@@ -1,4 +1,5 @@
 import Foundation
+import NATWire
 
 /// A WireGuard public (or preshared) key: 32 bytes, written base64 by `wg` and users, hex by
 /// the UAPI protocol.
@@ -12,7 +13,7 @@ public struct WireGuardKey: Hashable, Sendable, CustomStringConvertible {
 
     /// Parses base64 (44 characters, as `wg pubkey` prints) or hex (64 characters, as UAPI).
     public init?(_ text: String) {
-        if text.count == 64, let bytes = Self.hexBytes(text) {
+        if text.utf8.count == 64, let bytes = Hex.decode(text) {
             self.init(bytes: bytes)
         } else if text.count == 44, let data = Data(base64Encoded: text) {
             self.init(bytes: Array(data))
@@ -24,30 +25,9 @@ public struct WireGuardKey: Hashable, Sendable, CustomStringConvertible {
     /// Base64, the form users copy between hosts.
     public var description: String { Data(bytes).base64EncodedString() }
     /// The UAPI form: lowercase hex.
-    public var hex: String { bytes.map { String(format: "%02x", $0) }.joined() }
+    public var hex: String { Hex.encode(bytes) }
     /// The first 8 base64 characters and an ellipsis, enough to tell peers apart in a report.
     public var short: String { String(description.prefix(8)) + "…" }
     /// An all-zero preshared key means none (UAPI prints one for every peer).
     var isZero: Bool { bytes.allSatisfy { $0 == 0 } }
-
-    private static func hexBytes(_ text: String) -> [UInt8]? {
-        var bytes: [UInt8] = []
-        var high: UInt8?
-        for character in text.utf8 {
-            let nibble: UInt8
-            switch character {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): nibble = character - UInt8(ascii: "0")
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): nibble = character - UInt8(ascii: "a") + 10
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): nibble = character - UInt8(ascii: "A") + 10
-            default: return nil
-            }
-            if let first = high {
-                bytes.append(first << 4 | nibble)
-                high = nil
-            } else {
-                high = nibble
-            }
-        }
-        return bytes
-    }
 }

@@ -205,7 +205,7 @@ public final class WireGuardPunch {
     /// `--probe-ip`: ICMP echoes through the tunnel; none answered fails the run.
     func probe(allowedIPs: [String]) async {
         guard let ip = configuration.probeIP else { return }
-        if !allowedIPs.contains(where: { Self.prefix($0, contains: ip) }) {
+        if !allowedIPs.contains(where: { IPPrefix($0)?.contains(ip) == true }) {
             report.warnings.append("--probe-ip \(ip) is outside the peer's allowed IPs (\(allowedIPs.joined(separator: ", "))); the probe will not go through the tunnel")
         }
         let probe = await Blocking.run { TunnelProbe.ping(ip) }
@@ -244,21 +244,6 @@ public final class WireGuardPunch {
     /// Each attempt's outcome in a few words, for the failure sentence.
     private var summary: String {
         report.attempts.suffix(max(1, configuration.endpoints.count)).map { "\($0.endpoint): \($0.detail)" }.joined(separator: "; ")
-    }
-
-    /// Whether an allowed-IP prefix ("10.9.0.0/24") contains `ip`.
-    static func prefix(_ text: String, contains ip: IPAddress) -> Bool {
-        let parts = text.split(separator: "/")
-        guard parts.count == 2, let network = IPAddress(String(parts[0])), let length = Int(parts[1]), network.family == ip.family else { return false }
-        let a = network.bytes
-        let b = ip.bytes
-        var bits = length
-        for index in a.indices where bits > 0 {
-            let mask: UInt8 = bits >= 8 ? 0xff : ~(0xff >> UInt8(bits))
-            if a[index] & mask != b[index] & mask { return false }
-            bits -= 8
-        }
-        return true
     }
 
     func fail(_ outcome: PunchOutcome, _ reason: String) {

@@ -46,7 +46,7 @@ struct TURNAuthenticator: Sendable {
         let mac = HMAC<SHA256>.authenticationCode(for: Array((expiry + "|" + client.description).utf8), using: nonceKey)
         // 8 bytes of MAC: forging one is a 2^64 guess per try, and a short nonce keeps the 401
         // challenge within 4 times a minimal Allocate (docs/protocol.md).
-        return mac.prefix(8).map { String($0, radix: 16).leftPadded(to: 2) }.joined()
+        return Hex.encode(mac.prefix(8))
     }
 
     private func nonceIsFresh(_ nonce: String, client: IPAddress, now: Date) -> Bool {

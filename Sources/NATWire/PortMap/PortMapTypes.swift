@@ -101,18 +101,12 @@ public struct PortMapping: Sendable, Equatable, Encodable {
     }
 
     /// The PCP nonce as 24 lowercase hex digits, as JSON and text show it; nil without one.
-    public var nonceHex: String? { nonce.map { $0.map { String($0, radix: 16).leftPadded(to: 2) }.joined() } }
+    public var nonceHex: String? { nonce.map(Hex.encode) }
 
     /// Parses the nonce as `portmap add` prints it (24 hex digits), for `portmap delete --nonce`.
     public static func nonce(hex text: String) -> [UInt8]? {
-        let digits = Array(text.utf8)
-        guard digits.count == 24 else { return nil }
-        var bytes: [UInt8] = []
-        for index in stride(from: 0, to: 24, by: 2) {
-            guard let byte = UInt8(String(decoding: digits[index..<index + 2], as: UTF8.self), radix: 16) else { return nil }
-            bytes.append(byte)
-        }
-        return bytes
+        guard text.utf8.count == 24 else { return nil }
+        return Hex.decode(text)
     }
 }
 
