@@ -127,3 +127,15 @@ import Testing
         #expect(PortMapping.nonce(hex: "+f" + String(repeating: "0", count: 22)) == nil)
     }
 }
+
+@Suite struct FixedBytesAttributeTests {
+    @Test func punchConfirmAndWireGuardKeyRoundTripAndCheckTheirLength() throws {
+        var message = STUNMessage(type: STUNMessageType(method: .binding, messageClass: .indication))
+        message.append(PunchConfirm([UInt8](repeating: 1, count: 8)))
+        message.append(PunchWireGuardKey([UInt8](repeating: 2, count: 32)))
+        let decoded = try STUNMessage(decoding: message.encoded())
+        #expect(try decoded.attribute(PunchConfirm.self)?.bytes == [UInt8](repeating: 1, count: 8))
+        #expect(try decoded.attribute(PunchWireGuardKey.self)?.bytes == [UInt8](repeating: 2, count: 32))
+        #expect(throws: STUNDecodeError.self) { try PunchWireGuardKey(stunValue: [UInt8](repeating: 2, count: 31)[...], transactionID: message.transactionID) }
+    }
+}

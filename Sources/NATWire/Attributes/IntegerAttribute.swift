@@ -16,3 +16,20 @@ extension IntegerAttribute {
         stride(from: Value.bitWidth - 8, through: 0, by: -8).map { UInt8(truncatingIfNeeded: value >> $0) }
     }
 }
+
+/// An attribute that is a fixed number of opaque bytes (PUNCH-CONFIRM, PUNCH-WIREGUARD-KEY):
+/// decoding checks the length, encoding writes the bytes.
+public protocol FixedBytesAttribute: STUNAttributeValue {
+    static var byteCount: Int { get }
+    var bytes: [UInt8] { get }
+    init(_ bytes: [UInt8])
+}
+
+extension FixedBytesAttribute {
+    public init(stunValue: ArraySlice<UInt8>, transactionID: TransactionID) throws(STUNDecodeError) {
+        try requireLength(stunValue, Self.byteCount)
+        self.init(Array(stunValue))
+    }
+
+    public func stunValue(transactionID: TransactionID) -> [UInt8] { bytes }
+}

@@ -20,34 +20,22 @@ public struct PunchSessionID: IntegerAttribute, Hashable {
 /// PUNCH-CONFIRM (natctl): 8 bytes derived from the whole code (`PunchCode.confirmation`). The
 /// server passes each peer the other's, so a mistyped code is reported at once instead of as
 /// checks that never authenticate.
-public struct PunchConfirm: STUNAttributeValue, Hashable {
+public struct PunchConfirm: FixedBytesAttribute, Hashable {
     public static let attributeType = STUNAttributeType.punchConfirm
+    public static let byteCount = 8
     public var bytes: [UInt8]
 
     public init(_ bytes: [UInt8]) { self.bytes = bytes }
-
-    public init(stunValue: ArraySlice<UInt8>, transactionID: TransactionID) throws(STUNDecodeError) {
-        try requireLength(stunValue, 8)
-        bytes = Array(stunValue)
-    }
-
-    public func stunValue(transactionID: TransactionID) -> [UInt8] { bytes }
 }
 
 /// PUNCH-WIREGUARD-KEY (natctl): the sender's WireGuard public key, 32 bytes, in every
 /// PunchData message of `punch --wireguard`. Those messages carry MESSAGE-INTEGRITY-SHA256
 /// keyed by the whole code, so the key is authenticated peer to peer: the server never sees
 /// it and could not swap it. Comprehension-optional: a plain punch ignores it.
-public struct PunchWireGuardKey: STUNAttributeValue, Hashable {
+public struct PunchWireGuardKey: FixedBytesAttribute, Hashable {
     public static let attributeType = STUNAttributeType.punchWireGuardKey
+    public static let byteCount = 32
     public var bytes: [UInt8]
 
     public init(_ bytes: [UInt8]) { self.bytes = bytes }
-
-    public init(stunValue: ArraySlice<UInt8>, transactionID: TransactionID) throws(STUNDecodeError) {
-        try requireLength(stunValue, 32)
-        bytes = Array(stunValue)
-    }
-
-    public func stunValue(transactionID: TransactionID) -> [UInt8] { bytes }
 }
