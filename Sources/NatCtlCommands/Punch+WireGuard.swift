@@ -81,14 +81,8 @@ extension NatCtl.Punch {
 
     /// Like `failure(_:requireDirect:)`, with missing rights named as such.
     static func failure(_ report: WireGuardPunchReport, setupError: WireGuardError?, requireDirect: Bool) -> CommandFailure? {
-        let message = "punch: \(report.outcome.rawValue): \(report.error ?? "no handshake")"
-        if case .permission = setupError { return CommandFailure(.notPermitted, message) }
-        switch report.outcome {
-        case .success:
-            guard requireDirect, report.path == "relayed" else { return nil }
-            return CommandFailure(.assertionFailed, "punch: --require direct: only the relay worked")
-        case .interrupted: return CommandFailure(.interrupted, message)
-        default: return CommandFailure(.punchFailed, message)
-        }
+        let reason = report.error ?? "no handshake"
+        if case .permission = setupError { return CommandFailure(.notPermitted, "punch: \(report.outcome.rawValue): \(reason)") }
+        return failure(report.outcome, reason, relayed: report.path == "relayed", requireDirect: requireDirect)
     }
 }

@@ -227,10 +227,15 @@ extension NatCtl {
         /// Why the run fails: any outcome but SUCCESS (2, 130 when interrupted), or
         /// `--require direct` when only the relay worked (1).
         static func failure(_ report: PunchReport, requireDirect: Bool) -> CommandFailure? {
-            let message = "punch: \(report.outcome.rawValue): \(report.error ?? "no path")"
-            switch report.outcome {
+            failure(report.outcome, report.error ?? "no path", relayed: report.path == .relayed, requireDirect: requireDirect)
+        }
+
+        /// The one mapping of outcomes to exit codes, for punch and `punch --wireguard`.
+        static func failure(_ outcome: PunchOutcome, _ reason: String, relayed: Bool, requireDirect: Bool) -> CommandFailure? {
+            let message = "punch: \(outcome.rawValue): \(reason)"
+            switch outcome {
             case .success:
-                guard requireDirect, report.path == .relayed else { return nil }
+                guard requireDirect, relayed else { return nil }
                 return CommandFailure(.assertionFailed, "punch: --require direct: only the relay worked")
             case .interrupted: return CommandFailure(.interrupted, message)
             case .serverUnreachable: return CommandFailure(.noAnswer, message)

@@ -70,8 +70,6 @@ public struct PunchReport: Encodable, Sendable {
     /// the WireGuard report shows it), and this side's server-reflexive address.
     public var peerWireGuardKey: WireGuardKey?
     public var reflexive: TransportAddress?
-    /// `--wireguard`: the local forwarder's address when the path needed one.
-    public var forwarder: TransportAddress?
 
     /// Only these are encoded (the engine's `error` sentence is not), every optional as null when nil.
     enum CodingKeys: String, CodingKey {

@@ -18,7 +18,6 @@ extension PunchSession {
                 mailbox.push(.fromWireGuard(Array(envelope.data.readableBytesView)))
             }
             forwarder = local
-            report.forwarder = local.localAddress
             onProgress(.forwarding(local: local.localAddress, peerKey: peer.wireGuardKey))
         } catch {
             fail(.failed, "cannot open the local forwarder for WireGuard: \(error)")
