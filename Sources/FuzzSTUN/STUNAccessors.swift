@@ -14,7 +14,7 @@ enum STUNAccessors {
         MessageIntegrity.self, MessageIntegritySHA256.self, Fingerprint.self,
         PasswordAlgorithms.self, PasswordAlgorithmChoice.self,
         ChannelNumber.self, Lifetime.self, XORPeerAddress.self, XORRelayedAddress.self, DataValue.self,
-        EvenPort.self, RequestedTransport.self, RequestedAddressFamily.self,
+        EvenPort.self, ReservationToken.self, RequestedTransport.self, RequestedAddressFamily.self,
         Priority.self, UseCandidate.self, ICEControlling.self, ICEControlled.self,
         DialBackTarget.self, DialBackNonce.self, DialBackStatus.self,
         PunchNameplate.self, PunchSessionID.self, PunchConfirm.self, PunchCandidate.self, PunchMapping.self,

@@ -138,4 +138,13 @@ import Testing
         #expect(try decoded.attribute(PunchWireGuardKey.self)?.bytes == [UInt8](repeating: 2, count: 32))
         #expect(throws: STUNDecodeError.self) { try PunchWireGuardKey(stunValue: [UInt8](repeating: 2, count: 31)[...], transactionID: message.transactionID) }
     }
+
+    @Test func reservationTokensAreEightRandomBytes() throws {
+        let token = ReservationToken.random()
+        var message = STUNMessage(type: STUNMessageType(method: .allocate, messageClass: .successResponse))
+        message.append(token)
+        #expect(try STUNMessage(decoding: message.encoded()).attribute(ReservationToken.self) == token)
+        #expect(ReservationToken.random() != token)
+        #expect(throws: STUNDecodeError.self) { try ReservationToken(stunValue: [1, 2, 3, 4][...], transactionID: message.transactionID) }
+    }
 }

@@ -95,8 +95,10 @@ struct CoturnTURNInteropTests {
         #expect(output.stderr.contains("username or password"))
     }
 
-    /// coturn's uclient, channels on (-c: no RTCP pair, so no port reservation), 20 messages.
-    func uclient(port: String, credentials: [String]) throws -> Subprocess.Output {
+    /// coturn's uclient, 20 messages over channels. With `rtcp` off (`-c`) it makes one
+    /// allocation; on (its default) an RTP allocation with EVEN-PORT R and an RTCP one with the
+    /// RESERVATION-TOKEN it got back.
+    func uclient(port: String, credentials: [String], rtcp: Bool = false) throws -> Subprocess.Output {
         let peerPort = try freeUDPPort()
         // Run directly, not under timeout(1): SIGKILL must reach the peer itself.
         let peer = try BackgroundProcess("/usr/bin/env", ["turnutils_peer", "-L", "127.0.0.1", "-p", "\(peerPort)"])
@@ -104,8 +106,8 @@ struct CoturnTURNInteropTests {
         try waitForUDPEcho(port: peerPort)
         return try Subprocess.run(
             "/usr/bin/env",
-            ["timeout", "20", "turnutils_uclient", "-e", "127.0.0.1", "-r", "\(peerPort)", "-n", "20", "-l", "100", "-m", "1", "-c", "-z", "5", "-p", port]
-                + credentials + ["127.0.0.1"])
+            ["timeout", "20", "turnutils_uclient", "-e", "127.0.0.1", "-r", "\(peerPort)", "-n", "20", "-l", "100", "-m", "1", "-z", "5", "-p", port]
+                + (rtcp ? [] : ["-c"]) + credentials + ["127.0.0.1"])
     }
 
     @Test func coturnsClientRelaysThroughNatctlWithLongTermCredentials() throws {
@@ -116,6 +118,21 @@ struct CoturnTURNInteropTests {
         #expect(output.stdout.contains("tot_send_msgs=20, tot_recv_msgs=20"), "\(output.stdout.suffix(600))")
         #expect(output.stdout.contains("Total lost packets 0 (0.000000%)"))
         #expect(log.contains(#""event":"allocated""#) && log.contains(#""username":"alice""#))
+    }
+
+    /// Default uclient: RTP/RTCP pairs, so EVEN-PORT with R and RESERVATION-TOKEN.
+    @Test func coturnsDefaultClientGetsItsRTPAndRTCPPortPairFromNatctl() throws {
+        let (server, port) = try Self.natctlRelay(.user("alice", "wonderland"))
+        let output = try uclient(port: port, credentials: ["-u", "alice", "-w", "wonderland"], rtcp: true)
+        let log = server.stop().rest
+        #expect(output.status == 0, "uclient: \(output.stdout.suffix(600))")
+        #expect(output.stdout.contains("tot_send_msgs=20, tot_recv_msgs=20"), "\(output.stdout.suffix(600))")
+        let events = log.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        let held = try #require(events.first { $0["event"] as? String == "reserved" }?["relayed"] as? String, "\(log.suffix(800))")
+        let relayed = events.filter { $0["event"] as? String == "allocated" }.compactMap { $0["relayed"] as? String }
+        #expect(relayed.contains(held), "the RTCP allocation got the held port: \(relayed) held \(held)")
+        let rtpPort = relayed.compactMap { UInt16($0.split(separator: ":").last!) }.filter { $0 % 2 == 0 }
+        #expect(rtpPort.contains { "\($0 + 1)" == held.split(separator: ":").last! }, "RTP got the even port below it")
     }
 
     @Test func coturnsClientRelaysThroughNatctlWithASharedSecret() throws {

@@ -10,12 +10,21 @@ import NIOCore
 final class RelayThreads: Sendable {
     let services: [TURNService]
     let loops: [RelayEventLoop]
+    let reservations: TURNReservations
+    let ledger: TURNQuotaLedger
+    let onEvent: @Sendable (TURNEvent) -> Void
     /// The primary address actually bound.
     let address: TransportAddress
 
-    private init(services: [TURNService], loops: [RelayEventLoop], address: TransportAddress) {
+    private init(
+        services: [TURNService], loops: [RelayEventLoop], reservations: TURNReservations, ledger: TURNQuotaLedger,
+        onEvent: @escaping @Sendable (TURNEvent) -> Void, address: TransportAddress
+    ) {
         self.services = services
         self.loops = loops
+        self.reservations = reservations
+        self.ledger = ledger
+        self.onEvent = onEvent
         self.address = address
     }
 
@@ -35,16 +44,17 @@ final class RelayThreads: Sendable {
                 sockets.append(socket)
             }
             let ledger = TURNQuotaLedger()
+            let reservations = TURNReservations()
             for (index, socket) in sockets.enumerated() {
                 let loop = try RelayEventLoop(name: "natctl-relay-\(index)")
                 loops.append(loop)
                 let service = TURNService(
-                    configuration: configuration, loop: loop, gate: gate, ledger: ledger, onEvent: onEvent,
+                    configuration: configuration, loop: loop, gate: gate, ledger: ledger, reservations: reservations, onEvent: onEvent,
                     otherMessage: { buffer, source in otherMessage(buffer, source, socket) })
                 services.append(service)
                 try await loop.submit { service.attach(listener: socket) }.get()
             }
-            return RelayThreads(services: services, loops: loops, address: address)
+            return RelayThreads(services: services, loops: loops, reservations: reservations, ledger: ledger, onEvent: onEvent, address: address)
         } catch {
             for loop in loops { loop.stop() }
             for socket in sockets { socket.close() }
@@ -55,6 +65,7 @@ final class RelayThreads: Sendable {
     /// Closes every allocation and listening socket, then ends the threads.
     func shutdown() async {
         for service in services { await service.shutdown() }
+        TURNService.closeReservations(reservations, ledger: ledger, onEvent: onEvent)
         for loop in loops { await loop.stopped() }
     }
 }

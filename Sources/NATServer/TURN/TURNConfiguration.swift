@@ -33,6 +33,9 @@ public struct TURNConfiguration: Sendable {
     /// seconds; 0: no limit). Refreshes never grant past it.
     public var maximumAge: UInt32 = 86_400
     public var peerPolicy = PeerAddressPolicy()
+    /// How long a port held by EVEN-PORT with R waits for its RESERVATION-TOKEN (RFC 8656
+    /// §7.2: about 30 s).
+    public var reservationLifetime: UInt32 = 30
 
     public init(credentials: TURNCredentials, relayIP: IPAddress) {
         self.credentials = credentials

@@ -5,6 +5,12 @@ public enum TURNEvent: Sendable, Equatable {
     case allocated(client: TransportAddress, relayed: TransportAddress, username: String, lifetime: UInt32)
     /// An allocation ended: `expired`, `deleted` (Refresh with LIFETIME 0) or `server stopped`.
     case closed(client: TransportAddress, relayed: TransportAddress, reason: String, traffic: TURNTraffic)
+    /// A relayed port is held for a later Allocate with the RESERVATION-TOKEN `client` got
+    /// (EVEN-PORT with R: the RTCP port), for `lifetime` seconds.
+    case reserved(client: TransportAddress, port: TransportAddress, username: String, lifetime: UInt32)
+    /// A held port was let go unused: `expired` or `server stopped`. (A redeemed one becomes an
+    /// allocation and is reported as `allocated`.)
+    case released(port: TransportAddress, reason: String)
 }
 
 /// Per-allocation counters, reported when it closes.

@@ -21,19 +21,25 @@ extension TURNService {
             return reply(error: ErrorCode.addressFamilyNotSupported, to: request)
         }
         let evenPort = try? message.attribute(EvenPort.self)
-        if evenPort?.reserveNext == true {
-            // Holding the next port for a later RTCP allocation (RESERVATION-TOKEN) is not
-            // offered; §7.2 says to answer a request the server cannot satisfy with 508.
-            return reply(error: ErrorCode.insufficientCapacity, "Port reservation (EVEN-PORT with R) is not offered", to: request)
+        let token = try? message.attribute(ReservationToken.self)
+        if token != nil, evenPort != nil || message.contains(.requestedAddressFamily) {
+            // §7.2: a reserved port already has its address and parity.
+            return reply(error: ErrorCode.badRequest, "RESERVATION-TOKEN cannot come with EVEN-PORT or REQUESTED-ADDRESS-FAMILY", to: request)
         }
         if let quotaError = ledger.reserve(username: request.identity.username, from: request.client.ip, configuration) {
             return reply(error: quotaError, to: request)
         }
         var lifetime = configuration.grantedLifetime(asked: (try? message.attribute(Lifetime.self))?.seconds)
         if configuration.maximumAge > 0 { lifetime = min(lifetime, configuration.maximumAge) }
-        guard let socket = bindRelaySocket(attemptsLeft: 16, even: evenPort != nil) else {
+        let socket: RelayUDPSocket
+        var extra: [any STUNAttributeValue] = []
+        switch relaySocket(for: request, evenPort: evenPort, token: token) {
+        case .success(let bound):
+            socket = bound.socket
+            if let issued = bound.token { extra.append(issued) }
+        case .failure(let refusal):
             ledger.release(username: request.identity.username, from: request.client.ip)
-            return reply(error: ErrorCode.insufficientCapacity, "No relay port is free", to: request)
+            return reply(error: refusal.code, refusal.reason, to: request)
         }
         let allocation = TURNAllocation(
             client: request.client, clientSocket: request.source,
@@ -44,7 +50,7 @@ extension TURNService {
         (loop as? RelayEventLoop)?.register(socket.fd) { [self] in readPeers(of: allocation) }
         scheduleExpiry(allocation)
         let response = success(
-            to: request, [XORRelayedAddress(socket.local), Lifetime(seconds: lifetime), XORMappedAddress(request.client)])
+            to: request, [XORRelayedAddress(socket.local), Lifetime(seconds: lifetime), XORMappedAddress(request.client)] + extra)
         allocation.creatingResponse = response
         if let response { write(response, to: request.socket) }
         onEvent(.allocated(client: request.client, relayed: socket.local, username: request.identity.username, lifetime: lifetime))

@@ -24,6 +24,8 @@ public final class TURNService: @unchecked Sendable {
     let gate: AnswerGate
     /// The quotas, counted across every relay thread.
     let ledger: TURNQuotaLedger
+    /// Ports held for a later Allocate (EVEN-PORT with R), shared like the ledger.
+    let reservations: TURNReservations
     /// Where Binding, dial-back and rendezvous messages that arrive on the listening socket go.
     let otherMessage: @Sendable (ByteBuffer, _ from: RawSocketAddress) -> Void
     var listener: RelayUDPSocket?
@@ -41,12 +43,14 @@ public final class TURNService: @unchecked Sendable {
 
     init(
         configuration: TURNConfiguration, loop: any EventLoop, gate: AnswerGate, ledger: TURNQuotaLedger = TURNQuotaLedger(),
+        reservations: TURNReservations = TURNReservations(),
         onEvent: @escaping @Sendable (TURNEvent) -> Void = { _ in },
         otherMessage: @escaping @Sendable (ByteBuffer, _ from: RawSocketAddress) -> Void = { _, _ in }
     ) {
         self.configuration = configuration
         self.gate = gate
         self.ledger = ledger
+        self.reservations = reservations
         self.otherMessage = otherMessage
         self.authenticator = TURNAuthenticator(credentials: configuration.credentials, nonceLifetime: configuration.nonceLifetime)
         self.loop = loop
@@ -59,7 +63,7 @@ public final class TURNService: @unchecked Sendable {
     /// The comprehension-required attributes a TURN request may carry.
     private static let knownAttributes: Set<STUNAttributeType> = [
         .username, .realm, .nonce, .messageIntegrity, .messageIntegritySHA256, .passwordAlgorithm, .lifetime,
-        .requestedTransport, .requestedAddressFamily, .xorPeerAddress, .data, .channelNumber, .evenPort,
+        .requestedTransport, .requestedAddressFamily, .xorPeerAddress, .data, .channelNumber, .evenPort, .reservationToken,
     ]
 
     /// Starts serving on `listener` (on the loop).

@@ -55,6 +55,12 @@ struct ServeEvent: Encodable {
         case .closed(let client, let relayed, let reason, let traffic):
             self.init(event: "closed")
             (self.client, self.relayed, self.reason, self.traffic) = ("\(client)", "\(relayed)", reason, traffic)
+        case .reserved(let client, let port, let username, let lifetime):
+            self.init(event: "reserved")
+            (self.client, self.relayed, self.username, self.lifetime) = ("\(client)", "\(port)", username, lifetime)
+        case .released(let port, let reason):
+            self.init(event: "released")
+            (self.relayed, self.reason) = ("\(port)", reason)
         }
     }
 
@@ -69,6 +75,10 @@ struct ServeEvent: Encodable {
                 + "\(t?.packetsToPeers ?? 0) packets / \(t?.bytesToPeers ?? 0) bytes to peers, "
                 + "\(t?.packetsFromPeers ?? 0) / \(t?.bytesFromPeers ?? 0) from peers, "
                 + "\((t?.droppedFromPeers ?? 0) + (t?.droppedToPeers ?? 0)) dropped for want of a permission"
+        case "reserved":
+            return "natctl relay serve: reserved \(relayed ?? "?") for \(client ?? "?")\(username.map { $0.isEmpty ? "" : " (\($0))" } ?? "")'s next Allocate, \(lifetime ?? 0) s"
+        case "released":
+            return "natctl relay serve: released reserved \(relayed ?? "?") (\(reason ?? ""))"
         default:
             return "natctl relay serve: \(event)"
         }
