@@ -354,9 +354,9 @@ _natctl_relay() {
 
 _natctl_relay_serve() {
     repeating_flags=()
-    non_repeating_flags=(--json --use-auth-secret --no-auth --allow-loopback-peers --version -h --help)
+    non_repeating_flags=(--json --use-auth-secret --no-auth --allow-loopback-peers --no-tcp --no-tls --version -h --help)
     repeating_options=(--user --static-auth-secret --denied-peer-ip --allowed-peer-ip)
-    non_repeating_options=(--listen --alternate --software --duration --users-file --realm --relay-ip --min-port --max-port --max-allocate-lifetime --permission-lifetime --channel-lifetime --stale-nonce --user-quota --ip-quota --total-quota --max-permissions --max-channels --max-allocation-age --relay-threads --stun-rate --rendezvous-rate --dial-back-rate)
+    non_repeating_options=(--listen --alternate --software --duration --users-file --realm --relay-ip --min-port --max-port --max-allocate-lifetime --permission-lifetime --channel-lifetime --stale-nonce --user-quota --ip-quota --total-quota --max-permissions --max-channels --max-allocation-age --relay-threads --cert --pkey --tls-listening-port --stun-rate --rendezvous-rate --dial-back-rate)
     __natctl_offer_flags_options 0
 
     # Offer option value completions
@@ -433,6 +433,15 @@ _natctl_relay_serve() {
     '--relay-threads')
         return
         ;;
+    '--cert')
+        return
+        ;;
+    '--pkey')
+        return
+        ;;
+    '--tls-listening-port')
+        return
+        ;;
     '--stun-rate')
         return
         ;;
@@ -447,9 +456,9 @@ _natctl_relay_serve() {
 
 _natctl_relay_test() {
     repeating_flags=()
-    non_repeating_flags=(--json --version -h --help)
+    non_repeating_flags=(--insecure --json --version -h --help)
     repeating_options=()
-    non_repeating_options=(--server --user --password --auth-secret --peer --pings --count --size --rate --timeout)
+    non_repeating_options=(--server --user --password --auth-secret --transport --ca --peer --pings --count --size --rate --timeout)
     __natctl_offer_flags_options 0
 
     # Offer option value completions
@@ -464,6 +473,13 @@ _natctl_relay_test() {
         return
         ;;
     '--auth-secret')
+        return
+        ;;
+    '--transport')
+        __natctl_add_completions -W 'udp'$'\n''tcp'$'\n''tls'
+        return
+        ;;
+    '--ca')
         return
         ;;
     '--peer')
@@ -489,9 +505,9 @@ _natctl_relay_test() {
 
 _natctl_relay_connect() {
     repeating_flags=()
-    non_repeating_flags=(--version -h --help)
+    non_repeating_flags=(--insecure --version -h --help)
     repeating_options=(--accept)
-    non_repeating_options=(--server --user --password --auth-secret --peer --duration --linger --timeout)
+    non_repeating_options=(--server --user --password --auth-secret --transport --ca --peer --duration --linger --timeout)
     __natctl_offer_flags_options 0
 
     # Offer option value completions
@@ -506,6 +522,13 @@ _natctl_relay_connect() {
         return
         ;;
     '--auth-secret')
+        return
+        ;;
+    '--transport')
+        __natctl_add_completions -W 'udp'$'\n''tcp'$'\n''tls'
+        return
+        ;;
+    '--ca')
         return
         ;;
     '--peer')

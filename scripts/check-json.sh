@@ -101,9 +101,16 @@ run relay-test-401 2 relay-failed -- relay test --server "$primary" --user json 
 jqcheck relay-test-401 '.stun_error_code == 401'
 run relay-test-dead 2 no-answer -- relay test --server "$dead" --user json --password secret --timeout 1 --json
 run relay-test-nohost 2 name-not-resolved -- relay test --server nohost.invalid:3478 --json
+run relay-test-tcp 0 ok -- relay test --server "$primary" --transport tcp --user json --password secret --pings 3 --count 20 --json
+jqcheck relay-test-tcp '.transport == "tcp"'
+run relay-test-tcp-dead 2 no-answer -- relay test --server "$dead" --transport tcp --user json --password secret --timeout 1 --json
+run relay-test-not-tls 2 relay-failed -- relay test --server "$primary" --transport tls --insecure --user json --password secret --timeout 1 --json
+jqcheck relay-test-not-tls '.transport == "tls-insecure" and (.error.message | contains("TLS"))'
+run relay-test-ca-usage 64 usage -- relay test --server "$primary" --ca /etc/hostname --json
 run serve-busy 2 port-in-use -- relay serve --listen "$primary" --duration 1 --json
 grep -q "port ${primary##*:} is already in use" "$work/serve-busy.err" || fail "serve-busy: stderr does not name the port: $(cat "$work/serve-busy.err")"
 run serve-foreign 2 address-not-available -- relay serve --listen 192.0.2.1:3478 --duration 1 --json
+run serve-badcert 2 bad-file -- relay serve --listen 127.0.0.1:0 --cert /etc/hostname --pkey /etc/hostname --duration 1 --json
 
 run punch-dead 2 no-answer -- punch --server "$dead" --timeout 1 --json
 # punch --wireguard: its own schema; an interface that does not exist, a key that is not one.

@@ -13,7 +13,7 @@
 #     natpmpc: independent witnesses in the port-mapping lab tests
 #   valgrind: scripts/bench-relay-instructions.sh counts the relay's instructions with callgrind
 set -euo pipefail
-packages=(libpcap-dev pkg-config coturn jq iproute2 nftables ethtool tcpdump stun-server wireguard-go wireguard-tools iputils-ping python3-jsonschema miniupnpd-nftables miniupnpc natpmpc valgrind)
+packages=(libpcap-dev pkg-config coturn openssl jq iproute2 nftables ethtool tcpdump stun-server wireguard-go wireguard-tools iputils-ping python3-jsonschema miniupnpd-nftables miniupnpc natpmpc valgrind)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

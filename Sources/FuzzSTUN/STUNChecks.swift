@@ -17,6 +17,22 @@ enum STUNChecks {
     }
 
     /// The checks a server and client run on what they receive; any answer is fine, a trap is not.
+    /// Stream framing (TCP/TLS): a frame is at least a ChannelData header, a multiple of 4,
+    /// and never longer than the largest message; a whole STUN message frames to its own length.
+    static func frame(_ bytes: [UInt8]) {
+        switch STUNStreamFraming.frame(at: bytes) {
+        case .length(let length):
+            guard length >= 4, length % 4 == 0, length <= STUNStreamFraming.maximumLength else {
+                fatalError("stream frame of \(length) bytes")
+            }
+            if STUNMessage.looksLikeSTUN(bytes), (try? STUNMessage(decoding: bytes)) != nil, length != bytes.count {
+                fatalError("a whole STUN message of \(bytes.count) bytes framed as \(length)")
+            }
+        case .needMore, .invalid:
+            break
+        }
+    }
+
     static func verify(_ message: STUNMessage) {
         _ = message.checkFingerprint()
         _ = message.checkMessageIntegrity(key: key(for: message))

@@ -7,6 +7,7 @@ import NATWire
 /// magic cookie, and without them decoding stops at the header.
 FuzzDriver.main { data in
     guard let input = STUNInput(data) else { return }
+    STUNChecks.frame(input.bytes)
     let message: STUNMessage
     do throws(STUNDecodeError) {
         message = try STUNMessage(decoding: input.bytes)

@@ -10,13 +10,17 @@ import NIOPosix
 public final class STUNTransport: Sendable {
     /// The address the socket is bound to (with the kernel's port when bound to port 0).
     public let localAddress: TransportAddress
-    private let channel: any Channel
+    /// TCP or TLS to one server (`connect`) rather than a UDP socket: requests are sent once
+    /// (the stream retransmits) and wait up to their limit.
+    public let isStream: Bool
+    let channel: any Channel
     private let handler: TransactionHandler
 
-    init(channel: any Channel, handler: TransactionHandler, localAddress: TransportAddress) {
+    init(channel: any Channel, handler: TransactionHandler, localAddress: TransportAddress, isStream: Bool = false) {
         self.channel = channel
         self.handler = handler
         self.localAddress = localAddress
+        self.isStream = isStream
     }
 
     /// Binds a UDP socket, e.g. to `0.0.0.0:0` or `[::]:0` for one socket per family.
@@ -68,6 +72,8 @@ public final class STUNTransport: Sendable {
             throw .sendFailed(server: server, reason: "\(error)")
         }
         let payload = ByteBuffer(bytes: bytes)
+        // RFC 8489 §6.2.2: over a stream the request goes once, and the client waits Ti (39.5 s).
+        let policy = isStream ? RetransmissionPolicy(rto: limit ?? .milliseconds(39_500), maxTransmissions: 1, finalWaitMultiplier: 1) : policy
         let promise = channel.eventLoop.makePromise(of: TransactionResponse.self)
         let job = TransactionHandler.Job(
             id: id, payload: payload, destination: destination, server: server,

@@ -8,6 +8,10 @@ public enum TransactionError: Error, Equatable, Sendable, CustomStringConvertibl
     case sendFailed(server: TransportAddress, reason: String)
     /// The transport was closed or the waiting task was cancelled.
     case cancelled
+    /// A TCP or TLS connection to the server could not be made (refused, timed out).
+    case connectFailed(server: TransportAddress, transport: String, reason: String)
+    /// The TLS handshake failed (an untrusted certificate, a name that does not match, not TLS).
+    case tlsFailed(server: TransportAddress, reason: String)
 
     public var description: String {
         switch self {
@@ -17,6 +21,10 @@ public enum TransactionError: Error, Equatable, Sendable, CustomStringConvertibl
             "could not send to \(server): \(reason)"
         case .cancelled:
             "transaction cancelled"
+        case .connectFailed(let server, let transport, let reason):
+            "could not connect to \(server) over \(transport): \(reason)"
+        case .tlsFailed(let server, let reason):
+            "TLS with \(server) failed: \(reason)"
         }
     }
 }

@@ -36,8 +36,22 @@ final class TransactionHandler: ChannelInboundHandler, @unchecked Sendable {
     /// ChannelData, for one); nil drops them.
     private let onUnmatched: (@Sendable (AddressedEnvelope<ByteBuffer>) -> Void)?
 
-    init(onUnmatched: (@Sendable (AddressedEnvelope<ByteBuffer>) -> Void)? = nil) {
+    /// Over a stream, the server closing the connection ends every pending transaction at
+    /// once, as a failure; over UDP only closing the socket ends them (as cancelled).
+    private let overStream: Bool
+
+    init(onUnmatched: (@Sendable (AddressedEnvelope<ByteBuffer>) -> Void)? = nil, overStream: Bool = false) {
         self.onUnmatched = onUnmatched
+        self.overStream = overStream
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        if overStream {
+            for (id, entry) in pending {
+                finish(id, with: .failure(TransactionError.sendFailed(server: entry.job.server, reason: "the connection closed")))
+            }
+        }
+        context.fireChannelInactive()
     }
 
     func handlerAdded(context: ChannelHandlerContext) { self.context = context }

@@ -3,16 +3,20 @@ import NATWire
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
+import NIOSSL
 
 /// Why the server could not start.
 public enum ServerError: Error, CustomStringConvertible {
     case bindFailed(TransportAddress, reason: String)
     case invalidLayout(String)
+    /// The TLS certificate or key cannot be used.
+    case tls(String)
 
     public var description: String {
         switch self {
         case .bindFailed(let address, let reason): "cannot listen on \(address): \(reason)"
         case .invalidLayout(let reason): reason
+        case .tls(let reason): reason
         }
     }
 }
@@ -22,20 +26,29 @@ public enum ServerError: Error, CustomStringConvertible {
 public final class STUNServer: Sendable {
     /// The addresses actually bound (ports filled in when 0 was asked for).
     public let layout: ServerLayout
+    /// Where STUN and TURN are served over TCP and TLS (nil: not served).
+    public let streams: StreamAddresses
     private let sockets: SocketTable
 
-    private init(layout: ServerLayout, sockets: SocketTable) {
+    public struct StreamAddresses: Sendable, Equatable {
+        public var tcp: TransportAddress?
+        public var tls: TransportAddress?
+    }
+
+    private init(layout: ServerLayout, streams: StreamAddresses, sockets: SocketTable) {
         self.layout = layout
+        self.streams = streams
         self.sockets = sockets
     }
 
     /// Binds every socket the layout needs and starts answering. Port 0 picks a free port, the
     /// same one for both IPs, as RFC 5780's OTHER-ADDRESS arithmetic requires. With `turn`, the
     /// primary socket also serves TURN (RFC 8656) on `relayThreads` threads of its own
-    /// (`RelayThreads`) and reports allocations through `onTURNEvent`.
+    /// (`RelayThreads`) and reports allocations through `onTURNEvent`. With `streams`, the
+    /// primary address also serves over TCP, and over TLS on a port of its own.
     public static func start(
         _ requested: ServerLayout, software: String? = "natctl", turn: TURNConfiguration? = nil, relayThreads: Int = 1,
-        rendezvous: RendezvousConfiguration? = nil, rates: AnswerRates = AnswerRates(),
+        rendezvous: RendezvousConfiguration? = nil, rates: AnswerRates = AnswerRates(), streams: StreamConfiguration? = nil,
         onTURNEvent: @escaping @Sendable (TURNEvent) -> Void = { _ in },
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) async throws -> STUNServer {
@@ -50,6 +63,7 @@ public final class STUNServer: Sendable {
                 throw ServerError.invalidLayout("the alternate port must differ from the primary port (RFC 5780 §4.1)")
             }
         }
+        let tls = try streams?.tls?.context()
         let loop = group.next()
         var lastError: (any Error)?
         for _ in 0..<8 {  // port 0 may pick a port that is taken on the other IP: try again
@@ -57,10 +71,14 @@ public final class STUNServer: Sendable {
             let gate = AnswerGate(rates.stunLimiter())
             let relay = turn.map { RelayRequest(configuration: $0, threads: relayThreads, onEvent: onTURNEvent) }
             do {
-                let layout = try await bindAll(
+                let (layout, dispatch) = try await bindAll(
                     requested, table: table, loop: loop, software: software, relay: relay, gate: gate, rates: rates,
                     rendezvous: rendezvous.map { RendezvousService(configuration: $0, gate: AnswerGate(rates.rendezvousLimiter())) })
-                return STUNServer(layout: layout, sockets: table)
+                var addresses = StreamAddresses()
+                if let streams {
+                    addresses = try await bindStreams(streams, tls: tls, at: layout.primary, dispatch: dispatch, table: table, group: group, loop: loop)
+                }
+                return STUNServer(layout: layout, streams: addresses, sockets: table)
             } catch {
                 lastError = error
                 await table.closeAll()
@@ -80,14 +98,16 @@ public final class STUNServer: Sendable {
     private static func bindAll(
         _ requested: ServerLayout, table: SocketTable, loop: any EventLoop, software: String?, relay: RelayRequest?,
         gate: AnswerGate, rates: AnswerRates, rendezvous: RendezvousService?
-    ) async throws -> ServerLayout {
+    ) async throws -> (ServerLayout, primary: ServerDispatch?) {
         let responder = NIOLockedValueBox(BindingResponder(layout: requested, software: software))
         let dialBack = DialBackService(dialFrom: requested.alternate?.ip ?? requested.primary.ip, policy: rates.dialBackPolicy())
         var layout = requested
+        var primary: ServerDispatch?
         for role in requested.roles {
             let address = layout.address(of: role)
             let dispatch = ServerDispatch(
                 role: role, table: table, responder: responder, gate: gate, dialBack: dialBack, rendezvous: role == .primary ? rendezvous : nil)
+            if role == .primary { primary = dispatch }
             let bound: TransportAddress
             if role == .primary, let relay {
                 // The relay threads read the primary socket and answer what is not TURN there too,
@@ -113,7 +133,29 @@ public final class STUNServer: Sendable {
             }
         }
         responder.withLockedValue { $0.layout = layout }
-        return layout
+        return (layout, primary)
+    }
+
+    /// TCP on the primary address's port, TLS on its own; both hand TURN to the relay threads.
+    private static func bindStreams(
+        _ configuration: StreamConfiguration, tls: NIOSSLContext?, at primary: TransportAddress, dispatch: ServerDispatch?,
+        table: SocketTable, group: any EventLoopGroup, loop: any EventLoop
+    ) async throws -> StreamAddresses {
+        guard let dispatch, configuration.tcp || tls != nil else { return StreamAddresses() }
+        let router = StreamRouter(limits: configuration.limits, services: table.relay?.services ?? [], dispatch: dispatch, loop: loop)
+        table.set(router: router)
+        var addresses = StreamAddresses()
+        if configuration.tcp {
+            let channel = try await StreamListener.bind(primary, tls: nil, router: router, group: group)
+            table.add(listener: channel)
+            addresses.tcp = channel.localAddress.flatMap(TransportAddress.init)
+        }
+        if let tls, let port = configuration.tls?.port {
+            let channel = try await StreamListener.bind(TransportAddress(ip: primary.ip, port: port), tls: tls, router: router, group: group)
+            table.add(listener: channel)
+            addresses.tls = channel.localAddress.flatMap(TransportAddress.init)
+        }
+        return addresses
     }
 
     private static func bindSocket(
@@ -157,6 +199,7 @@ final class SocketTable: Sendable {
         var outlets: [SocketRole: any DatagramOutlet] = [:]
         var channels: [any Channel] = []
         var relay: RelayThreads?
+        var streams: StreamRouter?
     }
 
     private let sockets = NIOLockedValueBox(Sockets())
@@ -175,17 +218,21 @@ final class SocketTable: Sendable {
         }
     }
 
+    func set(router: StreamRouter) { sockets.withLockedValue { $0.streams = router } }
+    func add(listener: any Channel) { sockets.withLockedValue { $0.channels.append(listener) } }
+
     func outlet(_ role: SocketRole) -> (any DatagramOutlet)? { sockets.withLockedValue { $0.outlets[role] } }
     var relay: RelayThreads? { sockets.withLockedValue { $0.relay } }
 
     /// Closes every socket and allocation (the relay's first, so peers' last datagrams find no
     /// half-closed server). Safe to call twice.
     func closeAll() async {
-        let (channels, relay) = sockets.withLockedValue { sockets in
+        let (channels, relay, streams) = sockets.withLockedValue { sockets in
             defer { sockets = Sockets() }
-            return (sockets.channels, sockets.relay)
+            return (sockets.channels, sockets.relay, sockets.streams)
         }
         await relay?.shutdown()
+        await streams?.closeAll()
         for channel in channels { try? await channel.close() }
     }
 }
@@ -203,7 +250,13 @@ struct ServerDispatch: Sendable {
     let dialBack: DialBackService
     let rendezvous: RendezvousService?
 
-    func handle(_ data: ByteBuffer, from source: SocketAddress, replyingThrough outlet: any DatagramOutlet, on loop: any EventLoop) {
+    /// `overStream`: the message came over TCP or TLS, and `outlet` is that connection. A
+    /// Binding answer then goes down it only when it would leave from this socket anyway: a
+    /// CHANGE-REQUEST cannot be honoured over a stream, and gets no answer.
+    func handle(
+        _ data: ByteBuffer, from source: SocketAddress, replyingThrough outlet: any DatagramOutlet, on loop: any EventLoop,
+        overStream: Bool = false
+    ) {
         guard let client = TransportAddress(source) else { return }
         if Self.isRequest(data, .dialBack), let request = try? STUNMessage(decoding: data.readableBytesView) {
             // Refusals (400, 403, 429) are answers too: they count against the source's rate.
@@ -220,7 +273,7 @@ struct ServerDispatch: Sendable {
         }
         let responder = responder.withLockedValue { $0 }
         guard let reply = responder.reply(to: data.readableBytesView, from: client, receivedOn: role), gate.allow(client.ip),
-            let from = table.outlet(reply.from)
+            let from = overStream ? (reply.from == role ? outlet : nil) : table.outlet(reply.from)
         else { return }
         from.send(reply.bytes, to: reply.to)
     }

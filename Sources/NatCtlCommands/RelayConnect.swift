@@ -59,7 +59,8 @@ extension NatCtl.Relay {
             let accepted = accept.compactMap(IPAddress.init)
             let client: TURNClient
             do {
-                client = try await TURNClient.allocate(server: try await turn.serverAddress(limit: limit), credential: turn.credential, limit: limit)
+                client = try await TURNClient.allocate(
+                    server: try await turn.serverAddress(limit: limit), credential: turn.credential, over: turn.connection, limit: limit)
                 if let named { try await client.bindChannel(to: named) } else { try await client.createPermission(accepted) }
             } catch let error as TURNClientError {
                 if case .transaction(.timedOut) = error { throw CommandFailure(.noAnswer, "relay connect: \(error)") }

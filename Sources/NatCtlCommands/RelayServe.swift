@@ -68,6 +68,9 @@ extension NatCtl.Relay {
         @OptionGroup(title: "TURN relay (RFC 8656)")
         var turn: TURNServerOptions
 
+        @OptionGroup(title: "TCP and TLS (RFC 8489 §6.2)")
+        var streams: StreamServerOptions
+
         @OptionGroup(title: "Rate limits per source IP")
         var limits: AnswerRateOptions
 
@@ -107,8 +110,10 @@ extension NatCtl.Relay {
             do {
                 server = try await STUNServer.start(
                     layout, software: software.isEmpty ? nil : software, turn: relay, relayThreads: relayThreads, rendezvous: rendezvous,
-                    rates: limits.rates,
+                    rates: limits.rates, streams: streams.configuration,
                     onTURNEvent: { event in Self.print(ServeEvent(event), json: json) })
+            } catch ServerError.tls(let reason) {
+                throw CommandFailure(.badFile, "relay serve: \(reason)")
             } catch ServerError.bindFailed(let address, let reason) {
                 throw CommandFailure.socket(ServerError.bindFailed(address, reason: reason), address: address.description, what: "listen on")
             } catch {
@@ -118,6 +123,8 @@ extension NatCtl.Relay {
             listening.addresses = server.layout.addresses.map(\.description)
             listening.rfc5780 = server.layout.alternate != nil
             listening.turn = relay?.summary
+            listening.tcp = server.streams.tcp?.description
+            listening.tls = server.streams.tls?.description
             Self.print(listening, json: json)
             let reason = await termination.wait()
             await server.stop()
@@ -145,8 +152,10 @@ extension NatCtl.Relay {
                     let mode = event.rfc5780 == true ? "RFC 5780" : "no alternate address, CHANGE-REQUEST gets 420"
                     let relay = event.turn.map { "; TURN relay on \($0.relayIP), realm \($0.realm), auth: \($0.auth)" }
                         ?? "; no TURN (give --user, --static-auth-secret or --no-auth)"
+                    let streams = [event.tcp.map { "TCP \($0)" }, event.tls.map { "TLS \($0)" }].compactMap { $0 }
+                    let over = streams.isEmpty ? "" : "; also over \(streams.joined(separator: " and "))"
                     return Console.result(
-                        "natctl relay serve: STUN listening on \((event.addresses ?? []).joined(separator: ", ")) (\(mode))\(relay)")
+                        "natctl relay serve: STUN listening on \((event.addresses ?? []).joined(separator: ", ")) (\(mode))\(over)\(relay)")
                 }
                 if event.event == "stopped" { return Console.result("natctl relay serve: stopped (\(event.reason ?? ""))") }
                 return Console.result(event.text)

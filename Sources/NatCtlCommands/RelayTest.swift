@@ -66,6 +66,7 @@ extension NatCtl.Relay {
             options.payloadBytes = size
             options.rate = rate
             options.timeout = limit
+            options.transport = turn.connection
             var report = await RelayProbe.run(options)
             let failure = report.error.map { error in
                 CommandFailure(

@@ -14,7 +14,9 @@ import Testing
         let events: ArrivalQueue<TURNEvent>
         var address: TransportAddress { server.layout.primary }
 
-        static func start(threads: Int = 1, _ adjust: (inout TURNConfiguration) -> Void = { _ in }) async throws -> Relay {
+        static func start(
+            threads: Int = 1, streams: StreamConfiguration? = nil, _ adjust: (inout TURNConfiguration) -> Void = { _ in }
+        ) async throws -> Relay {
             var configuration = TURNConfiguration(
                 credentials: TURNCredentials(realm: "natctl.test", users: [user.username: user.password]),
                 relayIP: IPAddress("127.0.0.1")!)
@@ -23,7 +25,7 @@ import Testing
             let events = ArrivalQueue<TURNEvent>()
             let server = try await STUNServer.start(
                 ServerLayout(primary: TransportAddress("127.0.0.1:0")!), turn: configuration, relayThreads: threads,
-                onTURNEvent: { events.push($0) })
+                streams: streams, onTURNEvent: { events.push($0) })
             return Relay(server: server, events: events)
         }
     }

@@ -17,7 +17,10 @@ struct CoturnTURNInteropTests {
         let port: UInt16
         let directory: URL
 
-        init(_ auth: Auth) throws {
+        /// coturn's TLS port when it was given a certificate.
+        var tlsPort: UInt16?
+
+        init(_ auth: Auth, tls certificate: StreamCertificate? = nil) throws {
             port = try freeUDPPort()
             directory = FileManager.default.temporaryDirectory.appendingPathComponent("natctl-coturn-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -26,14 +29,20 @@ struct CoturnTURNInteropTests {
                 case .user(let name, let password): ["--lt-cred-mech", "--user", "\(name):\(password)"]
                 case .secret(let secret): ["--use-auth-secret", "--static-auth-secret", secret]
                 }
+            var tlsFlags = ["--no-tls"]
+            if let certificate {
+                let tlsPort = try freeUDPPort()
+                self.tlsPort = tlsPort
+                tlsFlags = ["--cert", certificate.certificate, "--pkey", certificate.key, "--tls-listening-port", "\(tlsPort)"]
+            }
             process = try BackgroundProcess(
                 "/usr/bin/env",
                 [
-                    "turnserver", "-n", "--no-cli", "--no-tls", "--no-dtls", "--listening-ip", "127.0.0.1",
+                    "turnserver", "-n", "--no-cli", "--no-dtls", "--listening-ip", "127.0.0.1",
                     "--listening-port", "\(port)", "--relay-ip", "127.0.0.1", "--realm", "natctl", "--allow-loopback-peers",
                     "--log-file", "stdout", "--simple-log", "--pidfile", directory.appendingPathComponent("turnserver.pid").path,
                     "--userdb", directory.appendingPathComponent("turndb").path,
-                ] + credentials)
+                ] + tlsFlags + credentials)
             _ = try process.waitForLine(containing: "Total General servers")
         }
 
@@ -44,7 +53,15 @@ struct CoturnTURNInteropTests {
     }
 
     /// `natctl relay serve` with TURN on 127.0.0.1; returns the process and its port.
-    static func natctlRelay(_ auth: Auth) throws -> (BackgroundProcess, String) {
+    static func natctlRelay(_ auth: Auth, extra: [String] = []) throws -> (BackgroundProcess, String) {
+        let (server, listening) = try natctlRelayListening(auth, extra: extra)
+        let address = try #require((listening["addresses"] as? [String])?.first)
+        return (server, String(address.split(separator: ":").last!))
+    }
+
+    /// `natctl relay serve` with TURN on 127.0.0.1 (and `extra` flags); the process and its
+    /// `listening` event.
+    static func natctlRelayListening(_ auth: Auth, extra: [String] = []) throws -> (BackgroundProcess, [String: Any]) {
         let credentials: [String] =
             switch auth {
             case .user(let name, let password): ["--user", "\(name):\(password)"]
@@ -52,12 +69,11 @@ struct CoturnTURNInteropTests {
             }
         let server = try BackgroundProcess(
             Subprocess.natctl,
-            ["relay", "serve", "--listen", "127.0.0.1:0", "--realm", "natctl", "--allow-loopback-peers", "--json"] + credentials)
+            ["relay", "serve", "--listen", "127.0.0.1:0", "--realm", "natctl", "--allow-loopback-peers", "--json"] + credentials + extra)
         let line = try server.waitForLine(containing: "listening")
-        let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
-        let address = try #require((object?["addresses"] as? [String])?.first)
-        #expect((object?["turn"] as? [String: Any])?["relay_ip"] as? String == "127.0.0.1")
-        return (server, String(address.split(separator: ":").last!))
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+        #expect((object["turn"] as? [String: Any])?["relay_ip"] as? String == "127.0.0.1")
+        return (server, object)
     }
 
     /// `relay test` against coturn: allocation, channel, echoes and a burst all go through.
@@ -98,7 +114,7 @@ struct CoturnTURNInteropTests {
     /// coturn's uclient, 20 messages over channels. With `rtcp` off (`-c`) it makes one
     /// allocation; on (its default) an RTP allocation with EVEN-PORT R and an RTCP one with the
     /// RESERVATION-TOKEN it got back.
-    func uclient(port: String, credentials: [String], rtcp: Bool = false) throws -> Subprocess.Output {
+    func uclient(port: String, credentials: [String], rtcp: Bool = false, transport: [String] = []) throws -> Subprocess.Output {
         let peerPort = try freeUDPPort()
         // Run directly, not under timeout(1): SIGKILL must reach the peer itself.
         let peer = try BackgroundProcess("/usr/bin/env", ["turnutils_peer", "-L", "127.0.0.1", "-p", "\(peerPort)"])
@@ -107,7 +123,7 @@ struct CoturnTURNInteropTests {
         return try Subprocess.run(
             "/usr/bin/env",
             ["timeout", "20", "turnutils_uclient", "-e", "127.0.0.1", "-r", "\(peerPort)", "-n", "20", "-l", "100", "-m", "1", "-z", "5", "-p", port]
-                + (rtcp ? [] : ["-c"]) + credentials + ["127.0.0.1"])
+                + (rtcp ? [] : ["-c"]) + transport + credentials + ["127.0.0.1"])
     }
 
     @Test func coturnsClientRelaysThroughNatctlWithLongTermCredentials() throws {
@@ -126,7 +142,11 @@ struct CoturnTURNInteropTests {
         let output = try uclient(port: port, credentials: ["-u", "alice", "-w", "wonderland"], rtcp: true)
         let log = server.stop().rest
         #expect(output.status == 0, "uclient: \(output.stdout.suffix(600))")
-        #expect(output.stdout.contains("tot_send_msgs=20, tot_recv_msgs=20"), "\(output.stdout.suffix(600))")
+        // uclient counts 20 or 40 messages (with or without the RTCP leg's): every one came back.
+        #expect(
+            output.stdout.contains("tot_send_msgs=20, tot_recv_msgs=20") || output.stdout.contains("tot_send_msgs=40, tot_recv_msgs=40"),
+            "\(output.stdout.suffix(600))")
+        #expect(output.stdout.contains("Total lost packets 0 (0.000000%)"))
         let events = log.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
         let held = try #require(events.first { $0["event"] as? String == "reserved" }?["relayed"] as? String, "\(log.suffix(800))")
         let relayed = events.filter { $0["event"] as? String == "allocated" }.compactMap { $0["relayed"] as? String }

@@ -21,6 +21,8 @@ public enum RelayProbe {
         public var payloadBytes = 1000
         public var rate = 1000
         public var timeout: Duration = .seconds(5)
+        /// UDP, or TCP or TLS to the server.
+        public var transport = ServerTransport.udp
 
         public init(server: TransportAddress, credential: TURNCredential?) {
             self.server = server
@@ -31,14 +33,19 @@ public enum RelayProbe {
     /// Runs the test. Allocation failures come back in the report's `error`, not thrown.
     public static func run(_ options: Options) async -> RelayTestReport {
         var report = RelayTestReport(server: options.server.description)
+        report.transport = options.transport.reportName
         let started = ContinuousClock.now
         let client: TURNClient
         do {
-            client = try await TURNClient.allocate(server: options.server, credential: options.credential, limit: options.timeout)
+            client = try await TURNClient.allocate(
+                server: options.server, credential: options.credential, over: options.transport, limit: options.timeout)
         } catch {
             report.error = error.description
             report.errorCode = error.code
-            if case .transaction(.timedOut) = error { report.noAnswer = true }
+            switch error {
+            case .transaction(.timedOut), .transaction(.connectFailed): report.noAnswer = true
+            default: break
+            }
             report.durationMs = (ContinuousClock.now - started).millisecondsDouble
             return report
         }

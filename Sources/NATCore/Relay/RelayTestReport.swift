@@ -5,6 +5,9 @@ public struct RelayTestReport: Encodable, Sendable {
     public static let schema = "natctl.relay-test/2"
     public var schema = RelayTestReport.schema
     public var server: String
+    /// How the client reached the server: `udp`, `tcp`, `tls`, or `tls-insecure` (TLS whose
+    /// certificate was not checked, `--insecure`).
+    public var transport = "udp"
     @Nullable public var allocation: Allocation?
     /// Who echoed: a named peer or this host's second socket.
     @Nullable public var echoPeer: String?
@@ -25,7 +28,7 @@ public struct RelayTestReport: Encodable, Sendable {
 
     /// Only these are encoded (the engine's `error` sentence is not), every optional as null when nil.
     enum CodingKeys: String, CodingKey {
-        case schema, server, allocation, echoPeer, channel, echo, addedRttMs, durationMs
+        case schema, server, transport, allocation, echoPeer, channel, echo, addedRttMs, durationMs
         case failure = "error"
         case errorCode = "stunErrorCode"
     }

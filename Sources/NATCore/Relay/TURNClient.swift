@@ -74,18 +74,28 @@ public final class TURNClient: Sendable {
     ///   - credential: long-term (or shared-secret derived) credentials; nil for an open relay.
     ///   - lifetime: seconds to ask for; the server decides.
     ///   - local: where to bind this client's socket (default: any address, the server's family).
+    ///   - connection: UDP, or TCP or TLS to the server (the relayed allocation is UDP either way).
     ///   - limit: the longest each transaction may take.
     public static func allocate(
         server: TransportAddress, credential: TURNCredential?, lifetime: UInt32? = nil, local: TransportAddress? = nil,
+        over connection: ServerTransport = .udp,
         policy: RetransmissionPolicy = RetransmissionPolicy(rto: .milliseconds(250), maxTransmissions: 5, finalWaitMultiplier: 4),
         limit: Duration? = .seconds(5)
     ) async throws(TURNClientError) -> TURNClient {
         let inbound = RelayInbound(server: server)
         let transport: STUNTransport
         do {
-            transport = try await STUNTransport.bind(local ?? TransportAddress(ip: .unspecified(server.ip.family), port: 0)) {
-                _ = inbound.deliver($0)
+            if connection.isStream {
+                transport = try await STUNTransport.connect(to: server, over: connection, limit: limit ?? .seconds(5)) {
+                    _ = inbound.deliver($0)
+                }
+            } else {
+                transport = try await STUNTransport.bind(local ?? TransportAddress(ip: .unspecified(server.ip.family), port: 0)) {
+                    _ = inbound.deliver($0)
+                }
             }
+        } catch let error as TransactionError {
+            throw .transaction(error)
         } catch {
             throw .transaction(.sendFailed(server: server, reason: "\(error)"))
         }

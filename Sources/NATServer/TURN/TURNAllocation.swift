@@ -12,7 +12,11 @@ final class TURNAllocation: @unchecked Sendable {
     }
 
     let client: TransportAddress
+    /// The allocation's key: the client's socket address, or its connection's key.
     let clientSocket: RawSocketAddress
+    /// The client's TCP or TLS connection, when it came over one: answers and relayed data go
+    /// down it instead of out of the listening socket.
+    let stream: StreamClient?
     let username: String
     let relayed: TransportAddress
     let relaySocket: RelayUDPSocket
@@ -67,11 +71,12 @@ final class TURNAllocation: @unchecked Sendable {
     }
 
     init(
-        client: TransportAddress, clientSocket: RawSocketAddress, username: String, relayed: TransportAddress,
-        relaySocket: RelayUDPSocket, creatingTransaction: TransactionID, expiry: NIODeadline
+        client: TransportAddress, clientSocket: RawSocketAddress, stream: StreamClient? = nil, username: String,
+        relayed: TransportAddress, relaySocket: RelayUDPSocket, creatingTransaction: TransactionID, expiry: NIODeadline
     ) {
         self.client = client
         self.clientSocket = clientSocket
+        self.stream = stream
         self.username = username
         self.relayed = relayed
         self.relaySocket = relaySocket

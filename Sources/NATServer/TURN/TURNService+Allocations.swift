@@ -9,7 +9,7 @@ extension TURNService {
         let message = request.message
         if let existing = allocations[request.source] {
             if existing.creatingTransaction == message.transactionID, let response = existing.creatingResponse {
-                return write(response, to: request.socket)
+                return write(response, to: request.link)
             }
             return reply(error: ErrorCode.allocationMismatch, to: request)
         }
@@ -42,7 +42,7 @@ extension TURNService {
             return reply(error: refusal.code, refusal.reason, to: request)
         }
         let allocation = TURNAllocation(
-            client: request.client, clientSocket: request.source,
+            client: request.client, clientSocket: request.source, stream: request.stream,
             username: request.identity.username, relayed: socket.local, relaySocket: socket,
             creatingTransaction: message.transactionID, expiry: .now() + .seconds(Int64(lifetime)))
         if configuration.maximumAge > 0 { allocation.endOfLife = .now() + .seconds(Int64(configuration.maximumAge)) }
@@ -52,7 +52,7 @@ extension TURNService {
         let response = success(
             to: request, [XORRelayedAddress(socket.local), Lifetime(seconds: lifetime), XORMappedAddress(request.client)] + extra)
         allocation.creatingResponse = response
-        if let response { write(response, to: request.socket) }
+        if let response { write(response, to: request.link) }
         onEvent(.allocated(client: request.client, relayed: socket.local, username: request.identity.username, lifetime: lifetime))
     }
 

@@ -73,6 +73,7 @@ extension TURNService {
         }
         allocation.counters.packetsFromPeers += 1
         allocation.counters.bytesFromPeers += bytes.count
+        if let stream = allocation.stream { return relayToStream(bytes, from: source, route: route, stream: stream, now: now) }
         if let number = route.channel, route.channelUntil > now, bytes.count <= Int(UInt16.max) {
             let start = bytes.baseAddress! - ChannelDataHeader.length  // DatagramReadBatch.headroom
             start.storeBytes(of: number.bigEndian, as: UInt16.self)

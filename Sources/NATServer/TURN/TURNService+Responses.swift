@@ -12,23 +12,23 @@ extension TURNService {
     }
 
     func reply(success attributes: [any STUNAttributeValue], to request: Request) {
-        if let response = success(to: request, attributes) { write(response, to: request.socket) }
+        if let response = success(to: request, attributes) { write(response, to: request.link) }
     }
 
     func reply(error code: Int, _ reason: String? = nil, to request: Request) {
-        reply(error: code, reason, to: request.message, socket: request.socket, identity: request.identity)
+        reply(error: code, reason, to: request.message, link: request.link, identity: request.identity)
     }
 
     func reply(
         error code: Int, _ reason: String? = nil, extra: [any STUNAttributeValue] = [], to message: STUNMessage,
-        socket: SocketAddress, identity: TURNAuthenticator.Identity? = nil, requestLength: Int? = nil
+        link: ClientLink, identity: TURNAuthenticator.Identity? = nil, requestLength: Int? = nil
     ) {
         var response = STUNMessage(
             type: STUNMessageType(method: message.type.method, messageClass: .errorResponse), transactionID: message.transactionID)
         response.append(ErrorCode(code: code, reason: reason))
         for attribute in extra { response.append(attribute) }
         guard let bytes = sign(response, for: identity, answering: message, requestLength: requestLength) else { return }
-        write(ByteBuffer(bytes: bytes), to: socket)
+        write(ByteBuffer(bytes: bytes), to: link)
     }
 
     /// Responses to authenticated requests carry the integrity attribute the request used.
@@ -48,20 +48,25 @@ extension TURNService {
             : response.encoded(integrity: key, fingerprint: fingerprint)
     }
 
-    func write(_ bytes: ByteBuffer, to socket: SocketAddress) {
-        guard let listener, let destination = RawSocketAddress(socket) else { return }
-        bytes.withUnsafeReadableBytes { listener.send($0, to: destination) }
+    func write(_ bytes: ByteBuffer, to link: ClientLink) {
+        switch link {
+        case .datagram(let destination):
+            guard let listener else { return }
+            bytes.withUnsafeReadableBytes { listener.send($0, to: destination) }
+        case .stream(let connection):
+            connection.write(bytes)
+        }
     }
 
     /// A TURN request that does not decode gets 400 naming the problem, when its header is
     /// intact enough to answer; anything else is dropped. Either way the server carries on.
-    func rejectMalformed(_ buffer: ByteBuffer, _ error: STUNDecodeError, socket: SocketAddress) {
+    func rejectMalformed(_ buffer: ByteBuffer, _ error: STUNDecodeError, link: ClientLink) {
         let bytes = Array(buffer.readableBytesView.prefix(STUNMessage.headerLength))
         guard bytes.count == STUNMessage.headerLength, STUNMessage.looksLikeSTUN(bytes) else { return }
         let type = STUNMessageType(rawValue: UInt16(bytes[0]) << 8 | UInt16(bytes[1]))
         guard type.messageClass == .request else { return }
-        guard let id = TransactionID(bytes: bytes[8..<20]), let source = TransportAddress(socket), gate.allow(source.ip) else { return }
+        guard let id = TransactionID(bytes: bytes[8..<20]), gate.allow(link.address.ip) else { return }
         let header = STUNMessage(type: type, transactionID: id)
-        reply(error: ErrorCode.badRequest, "Malformed: \(error)", to: header, socket: socket, requestLength: buffer.readableBytes)
+        reply(error: ErrorCode.badRequest, "Malformed: \(error)", to: header, link: link, requestLength: buffer.readableBytes)
     }
 }

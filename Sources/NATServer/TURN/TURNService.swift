@@ -84,17 +84,17 @@ public final class TURNService: @unchecked Sendable {
         guard let raw = buffer.getInteger(at: buffer.readerIndex, as: UInt16.self), raw & 0xC000 == 0,
             Self.methods.contains(STUNMessageType(rawValue: raw).method)
         else { return otherMessage(buffer, source) }
-        let socket = source.socketAddress
+        let link = ClientLink.datagram(source)
         do {
             let message = try STUNMessage(decoding: buffer.readableBytesView)
-            handle(message, from: source.transportAddress, socket: socket)
+            handle(message, from: source.transportAddress, link: link)
         } catch {
-            rejectMalformed(buffer, error, socket: socket)
+            rejectMalformed(buffer, error, link: link)
         }
     }
 
     /// A TURN request from `client`.
-    func handle(_ message: STUNMessage, from client: TransportAddress, socket: SocketAddress) {
+    func handle(_ message: STUNMessage, from client: TransportAddress, link: ClientLink) {
         // Indications: Send ones never get here (`readListener` relays them in place), and no
         // other is sent to a server.
         guard message.type.messageClass == .request else { return }
@@ -104,37 +104,41 @@ public final class TURNService: @unchecked Sendable {
         guard gate.allow(client.ip) else { return }
         let now = Date()
         guard configuration.credentials.isConfigured else {
-            return reply(error: ErrorCode.forbidden, "This server relays nothing: start it with --user, --static-auth-secret or --no-auth", to: message, socket: socket)
+            return reply(error: ErrorCode.forbidden, "This server relays nothing: start it with --user, --static-auth-secret or --no-auth", to: message, link: link)
         }
         let identity: TURNAuthenticator.Identity
         switch authenticator.authenticate(message, from: client.ip, now: now) {
         case .success(let found): identity = found
         case .failure(let rejection):
             let extra = rejection.challenge ? authenticator.challenge(for: client.ip, now: now) : []
-            return reply(error: rejection.code, rejection.reason, extra: extra, to: message, socket: socket)
+            return reply(error: rejection.code, rejection.reason, extra: extra, to: message, link: link)
         }
         let unknown = message.unknownComprehensionRequired(known: Self.knownAttributes)
         guard unknown.isEmpty else {
-            return reply(error: ErrorCode.unknownAttribute, extra: [UnknownAttributes(unknown)], to: message, socket: socket, identity: identity)
+            return reply(error: ErrorCode.unknownAttribute, extra: [UnknownAttributes(unknown)], to: message, link: link, identity: identity)
         }
-        let request = Request(message: message, client: client, socket: socket, identity: identity)
+        let request = Request(message: message, client: client, link: link, identity: identity)
         switch message.type.method {
         case .allocate: allocate(request)
         case .refresh: refresh(request)
         case .createPermission: createPermission(request)
         case .channelBind: channelBind(request)
-        default: reply(error: ErrorCode.badRequest, "\(message.type.method) is not a request", to: message, socket: socket, identity: identity)
+        default: reply(error: ErrorCode.badRequest, "\(message.type.method) is not a request", to: message, link: link, identity: identity)
         }
     }
 
     struct Request {
         var message: STUNMessage
         var client: TransportAddress
-        var socket: SocketAddress
+        var link: ClientLink
         var identity: TURNAuthenticator.Identity
 
         /// The key of the client's allocation.
-        var source: RawSocketAddress { RawSocketAddress(socket) ?? RawSocketAddress(client) }
+        var source: RawSocketAddress { link.key }
+        /// The client's connection, when it came over TCP or TLS.
+        var stream: StreamClient? {
+            if case .stream(let connection) = link { connection } else { nil }
+        }
     }
 
 }

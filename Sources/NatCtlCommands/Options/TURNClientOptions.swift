@@ -21,9 +21,40 @@ struct TURNClientOptions: ParsableArguments {
         valueName: "secret"))
     var authSecret: String?
 
+    @Option(name: .long, help: ArgumentHelp(
+        "How to reach the server: udp, tcp (RFC 8656 over TCP) or tls (over TLS, port 5349 for a bare host); the relayed allocation is UDP either way.",
+        valueName: "udp|tcp|tls"))
+    var transport: TransportName = .udp
+
+    @Option(name: .long, help: ArgumentHelp("With --transport tls: trust the CA certificates in this PEM file (default: the system's).", valueName: "file"))
+    var ca: String?
+
+    @Flag(name: .long, help: "With --transport tls: accept any certificate (labs with self-signed servers; reported as tls-insecure).")
+    var insecure = false
+
+    enum TransportName: String, ExpressibleByArgument, CaseIterable {
+        case udp, tcp, tls
+    }
+
     func validate() throws {
         if authSecret != nil && password != nil { throw ValidationError("give --password or --auth-secret, not both") }
         if password != nil && resolvedUser == nil { throw ValidationError("--password needs --user") }
+        if (ca != nil || insecure) && transport != .tls { throw ValidationError("--ca and --insecure are for --transport tls") }
+        if ca != nil && insecure { throw ValidationError("give --ca or --insecure, not both") }
+        if let ca, !FileManager.default.isReadableFile(atPath: ca) { throw ValidationError("--ca '\(ca)' is not a readable file") }
+    }
+
+    /// How to reach the server. TLS checks the certificate against the name in --server when
+    /// it is a name, else against the server's IP address.
+    var connection: ServerTransport {
+        switch transport {
+        case .udp: return .udp
+        case .tcp: return .tcp
+        case .tls:
+            let host = (try? ServerChoice.named(server.map { [$0] } ?? []).first)?.host
+            let name = host.flatMap { IPAddress($0) == nil ? $0 : nil }
+            return .tls(TLSClientOptions(caFile: ca, insecure: insecure, serverName: name))
+        }
     }
 
     private var environment: [String: String] { ProcessInfo.processInfo.environment }
@@ -39,10 +70,14 @@ struct TURNClientOptions: ParsableArguments {
         return TURNCredential(username: name, password: secret)
     }
 
-    /// The server's address, resolved.
+    /// The server's address, resolved; a bare host is port 5349 over TLS (RFC 8656 §3.1's
+    /// "turns" port), 3478 otherwise.
     func serverAddress(limit: Duration) async throws -> TransportAddress {
-        guard let address = try await ServerChoice.firstNamed(server.map { [$0] } ?? [], limit: limit) else {
+        guard var address = try await ServerChoice.firstNamed(server.map { [$0] } ?? [], limit: limit) else {
             throw ValidationError("name a TURN server with --server host:port (or set NATCTL_SERVERS)")
+        }
+        if transport == .tls, let server, TransportAddress.splitHostPort(server.trimmingCharacters(in: .whitespaces)) == nil {
+            address.port = 5349
         }
         return address
     }

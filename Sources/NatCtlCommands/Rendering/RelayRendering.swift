@@ -3,7 +3,8 @@ import NATCore
 /// Human text for `relay test`.
 enum RelayRendering {
     static func text(_ report: RelayTestReport) -> String {
-        var lines = ["TURN server \(report.server)"]
+        let over = report.transport == "tls-insecure" ? "tls (certificate not verified)" : report.transport
+        var lines = ["TURN server \(report.server) over \(over)"]
         if let allocation = report.allocation {
             lines.append("  relayed address  \(allocation.relayedAddress) (lifetime \(allocation.lifetimeSeconds) s)")
             if let mapped = allocation.mappedAddress { lines.append("  your address     \(mapped), as the server sees it") }

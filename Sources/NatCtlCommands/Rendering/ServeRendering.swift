@@ -11,6 +11,9 @@ struct ServeEvent: Encodable {
     var addresses: [String]? = nil
     var rfc5780: Bool? = nil
     var turn: TURNSummary? = nil
+    /// Where STUN and TURN are also served over TCP and TLS (`listening` only).
+    var tcp: String? = nil
+    var tls: String? = nil
     var reason: String? = nil
     var client: String? = nil
     var relayed: String? = nil
@@ -20,7 +23,7 @@ struct ServeEvent: Encodable {
     var traffic: TURNTraffic? = nil
 
     enum CodingKeys: String, CodingKey {
-        case schema, event, addresses, rfc5780, turn, reason, client, relayed, username, lifetimeMs, traffic, error
+        case schema, event, addresses, rfc5780, turn, tcp, tls, reason, client, relayed, username, lifetimeMs, traffic, error
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -30,6 +33,8 @@ struct ServeEvent: Encodable {
         try container.encode(addresses, forKey: .addresses)
         try container.encode(rfc5780, forKey: .rfc5780)
         try container.encode(turn, forKey: .turn)
+        try container.encode(tcp, forKey: .tcp)
+        try container.encode(tls, forKey: .tls)
         try container.encode(reason, forKey: .reason)
         try container.encode(client, forKey: .client)
         try container.encode(relayed, forKey: .relayed)

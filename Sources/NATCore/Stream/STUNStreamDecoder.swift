@@ -1,0 +1,74 @@
+import NATWire
+import NIOCore
+
+/// Cuts a TCP or TLS byte stream into STUN messages and ChannelData frames
+/// (`STUNStreamFraming`), one `ByteBuffer` each (ChannelData with its padding). A stream that
+/// stops looking like STUN fails with `STUNStreamError.notSTUN`, and the connection closes:
+/// there is no way to find the next message boundary.
+public struct STUNStreamDecoder: ByteToMessageDecoder {
+    public typealias InboundOut = ByteBuffer
+
+    /// Whether a STUN message has come: a stream's first message is always one (an Allocate,
+    /// a Binding, or their answers), so ChannelData before it means the bytes are something
+    /// else (an HTTP request's "GE" reads as a channel number).
+    private var sawSTUN = false
+
+    public init() {}
+
+    public mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
+        switch STUNStreamFraming.frame(at: buffer.readableBytesView) {
+        case .needMore:
+            return .needMoreData
+        case .invalid(let reason):
+            throw STUNStreamError.notSTUN(reason)
+        case .length(let length):
+            let isChannelData = buffer.readableBytesView.first.map(ChannelDataHeader.isChannelData(firstByte:)) ?? false
+            if isChannelData, !sawSTUN { throw STUNStreamError.notSTUN("ChannelData before any STUN message") }
+            sawSTUN = sawSTUN || !isChannelData
+            guard let frame = buffer.readSlice(length: length) else { return .needMoreData }
+            context.fireChannelRead(wrapInboundOut(frame))
+            return .continue
+        }
+    }
+
+    public mutating func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws -> DecodingState {
+        // A partial message at the end of the stream is dropped with the connection.
+        try decode(context: context, buffer: &buffer)
+    }
+}
+
+public enum STUNStreamError: Error, CustomStringConvertible {
+    case notSTUN(String)
+
+    public var description: String {
+        switch self {
+        case .notSTUN(let reason): "the stream does not carry STUN: \(reason)"
+        }
+    }
+}
+
+/// Lets `TransactionHandler`, written for datagrams, run over a stream to one server: each
+/// frame read becomes an envelope from the server, and each envelope written becomes bytes on
+/// the stream (ChannelData padded to 4 bytes, as streams require; the address is the server's
+/// by construction).
+final class StreamDatagramAdapter: ChannelDuplexHandler, Sendable {
+    typealias InboundIn = ByteBuffer
+    typealias InboundOut = AddressedEnvelope<ByteBuffer>
+    typealias OutboundIn = AddressedEnvelope<ByteBuffer>
+    typealias OutboundOut = ByteBuffer
+
+    let server: SocketAddress
+
+    init(server: SocketAddress) { self.server = server }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        context.fireChannelRead(wrapInboundOut(AddressedEnvelope(remoteAddress: server, data: unwrapInboundIn(data))))
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        var bytes = unwrapOutboundIn(data).data
+        let padding = (4 - bytes.readableBytes % 4) % 4
+        if padding > 0 { bytes.writeRepeatingByte(0, count: padding) }
+        context.write(wrapOutboundOut(bytes), promise: promise)
+    }
+}
