@@ -222,6 +222,13 @@ final class SocketTable: Sendable {
     func add(listener: any Channel) { sockets.withLockedValue { $0.channels.append(listener) } }
 
     func outlet(_ role: SocketRole) -> (any DatagramOutlet)? { sockets.withLockedValue { $0.outlets[role] } }
+
+    /// How to reach a client the server did not just hear from (a rendezvous push): down its
+    /// TCP or TLS connection when it has one open, else from the primary socket.
+    func outlet(reaching client: TransportAddress) -> (any DatagramOutlet)? {
+        let (streams, primary) = sockets.withLockedValue { ($0.streams, $0.outlets[.primary]) }
+        return streams?.client(at: client) ?? primary
+    }
     var relay: RelayThreads? { sockets.withLockedValue { $0.relay } }
 
     /// Closes every socket and allocation (the relay's first, so peers' last datagrams find no
@@ -264,7 +271,7 @@ struct ServerDispatch: Sendable {
             return dialBack.handle(request, from: client, replyingThrough: outlet, on: loop)
         }
         if let rendezvous, Self.isRequest(data, .rendezvous), let request = try? STUNMessage(decoding: data.readableBytesView) {
-            return rendezvous.handle(request, from: client, replyingThrough: outlet)
+            return rendezvous.handle(request, from: client, replyingThrough: outlet, pushingThrough: { table.outlet(reaching: $0) ?? outlet })
         }
         if let rendezvous, Self.isMessage(data, .rendezvous, .indication),
             let indication = try? STUNMessage(decoding: data.readableBytesView)

@@ -41,6 +41,26 @@ extension LabTests {
             #expect(failures.isEmpty, "\(failures.joined(separator: "\n"))")
         }
 
+        /// A host whose network drops UDP reaches the server over TCP: rendezvous and its relay
+        /// allocation go over TCP, and it connects relayed to every behaviour, itself included.
+        @Test func udpBlockedConnectsRelayedOverTCPToEveryBehaviour() async throws {
+            var rows: [String] = []
+            var failures: [String] = []
+            for b in Self.behaviours + [.udpBlocked] {
+                let cell = try await LabFixture.with(name: "tpblk", ["a=udp-blocked", "b=\(b.rawValue)"]) { state in
+                    try await PunchPair.run(state, ["--timeout", "25"])
+                }
+                rows.append(cell.row(a: "udp-blocked", b: b.rawValue, expected: "relayed"))
+                let transports = cell.reports.map { $0["server_transport"] as? String ?? "?" }
+                let expectedTransports = b == .udpBlocked ? ["tcp", "tcp"] : ["tcp", "udp"]
+                if !cell.succeeded || cell.kind != "relayed" || transports != expectedTransports || cell.strategy != "relay" {
+                    failures.append("udp-blocked x \(b.rawValue): \(cell.summary), server transports \(transports)")
+                }
+            }
+            print("punch with UDP blocked on site a:\n" + PunchPair.header + "\n" + rows.joined(separator: "\n"))
+            #expect(failures.isEmpty, "\(failures.joined(separator: "\n"))")
+        }
+
         /// Nobody else uses the code: a clean NO_PEER within --timeout, exit 2.
         @Test func peerThatNeverComesGivesNoPeer() async throws {
             try await LabFixture.with(name: "tpnopeer", ["a=eim-apdf"]) { state in

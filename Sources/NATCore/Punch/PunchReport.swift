@@ -27,6 +27,9 @@ public struct PunchReport: Encodable, Sendable {
     public var outcome: PunchOutcome = .failed
     /// The rendezvous server; null in serverless mode (`--peer`).
     @Nullable public var server: String?
+    /// How this side reached the server: `udp`, or `tcp` when UDP to it got no answer (the
+    /// relay then runs over TCP too); null in serverless mode.
+    @Nullable public var serverTransport: String?
     /// The code's public part, which the server saw.
     @Nullable public var nameplate: String?
     /// "controlling" (nominates the pair) or "controlled".
@@ -73,7 +76,7 @@ public struct PunchReport: Encodable, Sendable {
 
     /// Only these are encoded (the engine's `error` sentence is not), every optional as null when nil.
     enum CodingKeys: String, CodingKey {
-        case schema, outcome, server, nameplate, role, strategy, localMapping, peerMapping, localCandidates, peerCandidates
+        case schema, outcome, server, serverTransport, nameplate, role, strategy, localMapping, peerMapping, localCandidates, peerCandidates
         case portMapping, path, localBase, remote, pairMs, connectMs, rttMs, upgraded, attempts, packets, proof, proofAfterHold
         case keepalivesSent, warnings, durationMs
         case failure = "error"

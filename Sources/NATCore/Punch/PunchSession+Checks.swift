@@ -6,6 +6,9 @@ extension PunchSession {
     /// Checks sent per 5 ms tick at most (1600 per second).
     static let checksPerTick = 8
 
+    /// This side's mapping behaviour as measured, `udp-blocked` when the server was reached over TCP.
+    var localBehaviour: PunchMapping.Behaviour { hint?.mapping.behaviour ?? (serverLink == nil ? .unknown : .udpBlocked) }
+
     /// Sets roles, strategy and the time budget once paired, and starts the relay allocation.
     func startChecks(controlling: Bool, startIn: Int64) {
         checkStart = now + startIn
@@ -17,14 +20,14 @@ extension PunchSession {
             strategy =
                 mapped
                 ? .simultaneousOpen
-                : PunchStrategy.choose(
-                    local: hint?.mapping.behaviour ?? .unknown, peer: peer.mapping?.behaviour ?? .unknown, maxProbes: configuration.maxProbes)
+                : PunchStrategy.choose(local: localBehaviour, peer: peer.mapping?.behaviour ?? .unknown, maxProbes: configuration.maxProbes)
         }
         report.strategy = strategy
         let remaining = max(0, deadline - checkStart)
         let directShare = min(8000, remaining / 2)
+        let udpBlocked = [localBehaviour, peer.mapping?.behaviour].contains(.udpBlocked)
         switch strategy {
-        case _ where !configuration.useDirect: relayAt = checkStart
+        case _ where !configuration.useDirect || udpBlocked: relayAt = checkStart  // no direct path can exist without UDP
         case .simultaneousOpen, .portPrediction: relayAt = checkStart + directShare
         case .manyPorts: relayAt = checkStart + min(directShare, 1000 + ManyPortsPlan(probes: configuration.maxProbes).durationMilliseconds + 1500)
         case .relay: relayAt = checkStart + 1500

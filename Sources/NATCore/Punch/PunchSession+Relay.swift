@@ -1,14 +1,19 @@
 import NATWire
 
 extension PunchSession {
-    /// Allocates on the server's relay from the main socket, with the credentials it handed out.
+    /// Allocates on the server's relay from the main socket (over TCP of its own when UDP to
+    /// the server is blocked), with the credentials it handed out.
     func allocateRelay(_ credential: PunchRelayCredential) {
         guard let server = configuration.server, let main = sockets.first ?? nil, let relayInbound else { return }
         let mailbox = mailbox
         let login = credential.username.isEmpty ? nil : TURNCredential(username: credential.username, password: credential.password)
+        let overTCP = serverLink != nil
         Task {
             do throws(TURNClientError) {
-                let client = try await TURNClient.allocate(server: server, credential: login, sharing: main, inbound: relayInbound)
+                let client =
+                    overTCP
+                    ? try await TURNClient.allocate(server: server, credential: login, over: .tcp)
+                    : try await TURNClient.allocate(server: server, credential: login, sharing: main, inbound: relayInbound)
                 mailbox.push(.relayReady(.success(client)))
             } catch {
                 mailbox.push(.relayReady(.failure(error)))

@@ -8,9 +8,9 @@ extension PunchSession {
         do {
             hint = try await MappingHint.observe(on: main, server: server, localAddresses: hostAddresses)
         } catch {
-            throw PunchSetupError.server(
-                .serverUnreachable, "the rendezvous server \(server) did not answer: \(error); check the address and that UDP gets out")
+            try await fallBackToTCP(server: server, udpError: error)
         }
+        report.localMapping = serverLink == nil ? nil : PunchMapping.Behaviour.udpBlocked.description
         if let hint {
             localCandidates.append(PunchCandidate(.serverReflexive, hint.reflexive))
             report.reflexive = hint.reflexive
@@ -70,13 +70,16 @@ extension PunchSession {
         if let hint {
             request.append(hint.mapping)
             request.append(PunchServerRTT(milliseconds: UInt32(hint.serverRTT.milliseconds)))
+        } else if serverLink != nil {
+            request.append(PunchMapping(.udpBlocked))
         }
         request.padded(toAtLeast: Self.registrationLength)
         let mailbox = mailbox
         let policy = RetransmissionPolicy(rto: .milliseconds(250), maxTransmissions: 4, finalWaitMultiplier: 4)
+        let link = serverLink ?? main
         Task {
             do throws(TransactionError) {
-                let response = try await main.transaction(request, to: server, policy: policy, limit: .seconds(3))
+                let response = try await link.transaction(request, to: server, policy: policy, limit: .seconds(3))
                 mailbox.push(.registered(.success(response.message)))
             } catch {
                 mailbox.push(.registered(.failure(error)))
@@ -94,7 +97,7 @@ extension PunchSession {
         leave.append(PunchNameplate(configuration.code.nameplate))
         leave.append(PunchSessionID(session))
         let bytes = leave.encoded(fingerprint: true)
-        for _ in 0..<2 { main.send(bytes, to: server) }
+        for _ in 0..<(serverLink == nil ? 2 : 1) { (serverLink ?? main).send(bytes, to: server) }
     }
 
     /// Takes in a Rendezvous response or indication: the schedule, and the peer once paired.

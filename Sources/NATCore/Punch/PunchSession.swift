@@ -18,6 +18,9 @@ public final class PunchSession {
     /// Sockets by index: 0 the main one (the server's family), 1 the other family, then many-ports ones.
     var sockets: [STUNTransport?] = []
     var relayInbound: RelayInbound?
+    /// A TCP connection to the server, when UDP to it got no answer: rendezvous and the relay
+    /// then go over it (`PunchSession+Stream`).
+    var serverLink: STUNTransport?
     var turn: TURNClient?
     var relayForwarder: Task<Void, Never>?
     var checklist: PunchChecklist
@@ -91,6 +94,7 @@ public final class PunchSession {
     /// Runs to the end and reports; never throws, every failure is an outcome.
     public func run() async -> PunchReport {
         report.server = configuration.server?.description
+        report.serverTransport = configuration.server == nil ? nil : "udp"
         report.nameplate = configuration.server == nil ? nil : configuration.code.nameplate
         do {
             try await openSockets()
@@ -150,6 +154,7 @@ public final class PunchSession {
         relayForwarder?.cancel()
         await forwarder?.close()
         await turn?.close()
+        await serverLink?.close()
         for socket in sockets { await socket?.close() }
         report.durationMs = (ContinuousClock.now - started).millisecondsDouble
         return report

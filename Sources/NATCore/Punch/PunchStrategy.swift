@@ -20,6 +20,7 @@ public enum PunchStrategy: String, Sendable, Codable {
     public static func choose(local: PunchMapping.Behaviour, peer: PunchMapping.Behaviour, maxProbes: Int) -> PunchStrategy {
         let easy: Set<PunchMapping.Behaviour> = [.endpointIndependent, .unknown]
         switch (local, peer) {
+        case (.udpBlocked, _), (_, .udpBlocked): return .relay
         case (let a, let b) where easy.contains(a) && easy.contains(b): return .simultaneousOpen
         case (.sequential, .sequential): return .portPrediction
         case (.sequential, let other), (let other, .sequential): return easy.contains(other) ? .portPrediction : .relay

@@ -48,7 +48,12 @@ final class RendezvousService: Sendable {
     /// (17 IPv6 candidates and a relay credential, ~650 bytes) must fit in 4 times the request.
     static let minimumRequestLength = 200
 
-    func handle(_ request: STUNMessage, from client: TransportAddress, replyingThrough outlet: any DatagramOutlet) {
+    /// Answers `request` through `outlet`, and pushes news to the other peer through
+    /// `pushingThrough(peer)`: the peers may have come over different transports (UDP, TCP).
+    func handle(
+        _ request: STUNMessage, from client: TransportAddress, replyingThrough outlet: any DatagramOutlet,
+        pushingThrough: (TransportAddress) -> any DatagramOutlet
+    ) {
         guard gate.allow(client.ip) else { return }
         guard (request.receivedBytes?.count ?? 0) >= Self.minimumRequestLength else {
             return send(error: 400, "pad the Rendezvous request to \(Self.minimumRequestLength) bytes (PADDING)", to: request, client, outlet)
@@ -88,7 +93,7 @@ final class RendezvousService: Sendable {
             if let push, gate.allow(push.to.ip),
                 let pushed = message(.indication, push, id: .random(), nameplate: nameplate).encoded(fingerprint: true, within: budget - bytes.count)
             {
-                write(pushed, to: push.to, outlet)
+                write(pushed, to: push.to, pushingThrough(push.to))
             }
         }
     }

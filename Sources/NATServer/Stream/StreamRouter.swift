@@ -22,6 +22,8 @@ final class StreamRouter: Sendable {
 
     private struct State {
         var open: [UInt64: StreamClient] = [:]
+        /// The open connections by the client's address, for pushes to a client (rendezvous).
+        var byAddress: [TransportAddress: StreamClient] = [:]
         var bySubscriber: [IPAddress: Int] = [:]
         var nextID: UInt64 = 1
         var closed = false
@@ -50,6 +52,7 @@ final class StreamRouter: Sendable {
             let client = StreamClient(channel: channel, remote: remote, id: state.nextID, overTLS: overTLS)
             state.nextID += 1
             state.open[client.id] = client
+            state.byAddress[remote] = client
             state.bySubscriber[subscriber, default: 0] += 1
             return client
         }
@@ -70,6 +73,7 @@ final class StreamRouter: Sendable {
         let subscriber = client.remote.ip.subscriber
         let known = state.withLockedValue { state -> Bool in
             guard state.open.removeValue(forKey: client.id) != nil else { return false }
+            if state.byAddress[client.remote] === client { state.byAddress[client.remote] = nil }
             state.bySubscriber[subscriber, default: 1] -= 1
             if state.bySubscriber[subscriber] == 0 { state.bySubscriber[subscriber] = nil }
             return true
@@ -88,6 +92,9 @@ final class StreamRouter: Sendable {
     }
 
     var count: Int { state.withLockedValue { $0.open.count } }
+
+    /// The open connection from `address`, if any.
+    func client(at address: TransportAddress) -> StreamClient? { state.withLockedValue { $0.byAddress[address] } }
 
     private func service(for client: StreamClient) -> TURNService? {
         services.isEmpty ? nil : services[Int(client.id % UInt64(services.count))]

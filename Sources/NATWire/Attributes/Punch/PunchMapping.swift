@@ -10,6 +10,8 @@ public struct PunchMapping: STUNAttributeValue, Hashable {
         case sequential = 2
         /// A new mapping per destination at a random port.
         case random = 3
+        /// UDP to the server got no answer: this side came over TCP, and can only be relayed.
+        case udpBlocked = 4
 
         public var description: String {
             switch self {
@@ -17,6 +19,7 @@ public struct PunchMapping: STUNAttributeValue, Hashable {
             case .endpointIndependent: "endpoint-independent"
             case .sequential: "sequential"
             case .random: "random"
+            case .udpBlocked: "udp-blocked"
             }
         }
     }
@@ -33,7 +36,7 @@ public struct PunchMapping: STUNAttributeValue, Hashable {
     public init(stunValue: ArraySlice<UInt8>, transactionID: TransactionID) throws(STUNDecodeError) {
         try requireLength(stunValue, 4)
         var reader = ByteReader(stunValue, place: "value")
-        behaviour = try reader.readCode("behaviour", accepted: "is not a mapping behaviour (0-3)")
+        behaviour = try reader.readCode("behaviour", accepted: "is not a mapping behaviour (0-4)")
         _ = try reader.readUInt8("reserved")
         step = Int16(bitPattern: try reader.readUInt16("step"))
     }
