@@ -186,9 +186,9 @@ _natctl() {
 
 _natctl_probe() {
     repeating_flags=()
-    non_repeating_flags=(--json --version -h --help)
-    repeating_options=(--server --require)
-    non_repeating_options=(--family --enough --portmap --gateway --timeout --rto --max-transmissions)
+    non_repeating_flags=(--insecure --json --version -h --help)
+    repeating_options=(--server --require --transport)
+    non_repeating_options=(--family --enough --tls-port --ca --portmap --gateway --timeout --rto --max-transmissions)
     __natctl_offer_flags_options 0
 
     # Offer option value completions
@@ -201,10 +201,20 @@ _natctl_probe() {
         return
         ;;
     '--require')
-        __natctl_add_completions -W 'udp'$'\n''ipv4'$'\n''ipv6'$'\n''no-nat'$'\n''stable-mapping'$'\n''portmap'
+        __natctl_add_completions -W 'udp'$'\n''ipv4'$'\n''ipv6'$'\n''no-nat'$'\n''stable-mapping'$'\n''portmap'$'\n''tcp'$'\n''tls'
         return
         ;;
     '--enough')
+        return
+        ;;
+    '--transport')
+        __natctl_add_completions -W 'tcp'$'\n''tls'
+        return
+        ;;
+    '--tls-port')
+        return
+        ;;
+    '--ca')
         return
         ;;
     '--portmap')

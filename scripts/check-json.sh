@@ -78,6 +78,9 @@ run probe-dead 2 no-answer -- probe --portmap off --server "$dead" --json --time
 run probe-dead-require 1 assertion-failed -- probe --portmap off --server "$dead" --require udp --json --timeout 0.5
 jqcheck probe-dead-require '.requirements[0].met == false'
 run probe-unchecked 2 not-checked -- probe --portmap off --server "$primary" --require ipv6 --json
+run probe-tcp 0 ok -- probe --portmap off --server "$primary" --transport tcp --require tcp --json
+jqcheck probe-tcp '.streams[0].reachable == true and .streams[0].transport == "tcp"'
+run probe-tls-unchecked 2 not-checked -- probe --portmap off --server "$primary" --require tls --json
 run probe-family 2 no-server-of-family -- probe --portmap off --server "$primary" --family ipv6 --json
 run probe-usage 64 usage -- probe --portmap off --json --enough 0
 run probe-gateway-usage 64 usage -- probe --gateway nonsense --json

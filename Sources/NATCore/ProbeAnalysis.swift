@@ -66,6 +66,8 @@ public enum ProbeRequirement: String, Sendable, CaseIterable {
     case stableMapping = "stable-mapping"
     /// The gateway offers a usable port mapping (a public external address; mapped, with --portmap map).
     case portmap
+    /// A server answered over TCP, or over TLS (`--transport tcp`, `--transport tls`).
+    case tcp, tls
 
     /// Whether the condition holds: true or false when the probe checked it, nil when it could
     /// not (the servers did not resolve, no server of that family was tried, nothing answered to
@@ -82,6 +84,8 @@ public enum ProbeRequirement: String, Sendable, CaseIterable {
                 ? false : (report.mappingVariesByDestIp != nil || report.mappingVariesByDestPort != nil ? true : nil)
         case .portmap:
             report.portMapping.flatMap { $0.mode == .off || $0.error != nil ? nil : $0.offersUsableMapping }
+        case .tcp, .tls:
+            streamReachable(report)
         }
     }
 
@@ -98,6 +102,15 @@ public enum ProbeRequirement: String, Sendable, CaseIterable {
                     ? "the gateway was not asked (--portmap off or NATCTL_PORTMAP=off)"
                     : "no protocol is usable but PCP, whose ANNOUNCE does not tell the external address; --portmap map tests a mapping")
             } ?? "the gateway was not asked (--portmap off or NATCTL_PORTMAP=off)"
+        case .tcp, .tls:
+            "no server was tried over \(rawValue) (--transport \(rawValue))"
         }
+    }
+
+    /// Any server reachable over this transport; nil when none was tried over it (a name that
+    /// did not resolve is not a try).
+    private func streamReachable(_ report: ProbeReport) -> Bool? {
+        let tried = (report.streams ?? []).filter { $0.transport.hasPrefix(rawValue) && $0.address != nil }
+        return tried.isEmpty ? nil : tried.contains(where: \.reachable)
     }
 }

@@ -80,6 +80,8 @@ public struct ProbeReport: Sendable, Encodable {
     public var servers: [ServerResult] = []
     /// What the gateway offers for port mapping (UPnP, NAT-PMP, PCP); null with `--portmap off`.
     @Nullable public var portMapping: PortMapReport?
+    /// Each server over TCP and TLS (`--transport`); null when not asked.
+    @Nullable public var streams: [StreamResult]?
     /// The `--require` conditions, if any, and whether each held.
     public var requirements: [RequirementResult] = []
     /// Why the probe could not be done or a requirement failed; null when it did its job.

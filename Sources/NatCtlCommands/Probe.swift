@@ -35,6 +35,7 @@ extension NatCtl {
                   natctl probe --portmap map --require portmap
                   natctl probe --json | jq -r .public_ipv4
                   natctl probe --require udp --require stable-mapping   # exit 1 if not, 2 if not checked
+                  natctl probe --server turn.example.org --transport tcp --transport tls   # where UDP is blocked
                 """
         )
 
@@ -44,11 +45,28 @@ extension NatCtl {
         @Option(name: .long, help: "Only this IP family (ipv4 or ipv6); both by default.")
         var family: IPAddress.Family?
 
-        @Option(name: .long, help: "Exit 1 unless this holds, 2 when it could not be checked: udp, ipv4, ipv6, no-nat, stable-mapping, portmap (repeatable).")
+        @Option(name: .long, help: "Exit 1 unless this holds, 2 when it could not be checked: udp, ipv4, ipv6, no-nat, stable-mapping, portmap, tcp, tls (repeatable).")
         var require: [ProbeRequirement] = []
 
         @Option(name: .long, help: "Stop early once this many servers answered per family.")
         var enough: Int = 3
+
+        @Option(name: .long, help: ArgumentHelp(
+            "Also try each server over TCP (its port) or TLS (--tls-port), repeatable; UDP is always probed.", valueName: "tcp|tls"))
+        var transport: [StreamTransportName] = []
+
+        @Option(name: .customLong("tls-port"), help: "The servers' TLS port for --transport tls.")
+        var tlsPort: UInt16 = 5349
+
+        @Option(name: .long, help: ArgumentHelp("With --transport tls: trust the CA certificates in this PEM file (default: the system's).", valueName: "file"))
+        var ca: String?
+
+        @Flag(name: .long, help: "With --transport tls: accept any certificate (reported as tls-insecure).")
+        var insecure = false
+
+        enum StreamTransportName: String, ExpressibleByArgument, CaseIterable {
+            case tcp, tls
+        }
 
         @OptionGroup var portMapping: PortMapOptions
 
@@ -58,6 +76,25 @@ extension NatCtl {
         func validate() throws {
             _ = try servers()
             guard enough >= 1 else { throw ValidationError("--enough must be at least 1") }
+            if (ca != nil || insecure) && !transport.contains(.tls) { throw ValidationError("--ca and --insecure are for --transport tls") }
+            if ca != nil && insecure { throw ValidationError("give --ca or --insecure, not both") }
+            if let ca, !FileManager.default.isReadableFile(atPath: ca) { throw ValidationError("--ca '\(ca)' is not a readable file") }
+        }
+
+        /// Every server over every stream transport asked for, in the order given.
+        func streamTargets() throws -> [StreamProbe.Target] {
+            try servers().flatMap { spec in
+                Set(transport).sorted { $0.rawValue < $1.rawValue }.map { name in
+                    switch name {
+                    case .tcp: StreamProbe.Target(server: spec, transport: .tcp, port: spec.port)
+                    case .tls:
+                        StreamProbe.Target(
+                            server: spec,
+                            transport: .tls(TLSClientOptions(caFile: ca, insecure: insecure, serverName: IPAddress(spec.host) == nil ? spec.host : nil)),
+                            port: tlsPort)
+                    }
+                }
+            }
         }
 
         /// The servers to query, from flags, then the environment, then the defaults.
@@ -69,9 +106,12 @@ extension NatCtl {
             configuration.policy = timing.policy
             configuration.enoughServers = enough
             if let family { configuration.families = [family] }
-            // The gateway is asked alongside the servers, within the same timeout.
+            // The gateway and the TCP/TLS checks run alongside the servers, within the same timeout.
             async let gatewaySurvey = PortMapSurvey.run(gateway: portMapping.gatewayAddress, mode: portMapping.mode, limit: timing.timeoutDuration)
+            let targets = try streamTargets()
+            async let streams = targets.isEmpty ? nil : StreamProbe.run(targets, family: family, limit: timing.timeoutDuration)
             var report = await Prober.run(configuration)
+            report.streams = await streams
             let survey = await gatewaySurvey
             report.portMapping = survey.mode == .off ? nil : survey
             report.requirements = require.map { requirement in
@@ -99,7 +139,9 @@ extension NatCtl {
                 let hint = report.answered.isEmpty ? " (\(noAnswer(report, configuration).message))" : ""
                 return CommandFailure(.assertionFailed, "requirement not met: \(failed.joined(separator: ", "))\(hint)")
             }
-            return report.answered.isEmpty ? noAnswer(report, configuration) : nil
+            // UDP silent but TCP or TLS reached a server: that is the answer asked for, not a failure.
+            let reachedOverStream = report.streams?.contains(where: \.reachable) == true
+            return report.answered.isEmpty && !reachedOverStream ? noAnswer(report, configuration) : nil
         }
 
         /// The real reason nothing answered: names that did not resolve, no server of the family

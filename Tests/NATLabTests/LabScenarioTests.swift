@@ -60,6 +60,15 @@ extension LabTests {
             let output = try LabFixture.natctl(state, site: "a", ["probe", "--json", "--require", "udp", "--timeout", "1"])
             #expect(output.status == 1)
             #expect(try LabFixture.json(output.stdout)["udp"] as? Bool == false)
+            // The same host over TCP: the lab's server listens there too, and says what it sees.
+            let tcp = try LabFixture.natctl(state, site: "a", ["probe", "--json", "--transport", "tcp", "--require", "tcp", "--timeout", "2"])
+            #expect(tcp.status == 0, "\(tcp.stdout)")
+            let report = try LabFixture.json(tcp.stdout)
+            #expect(report["udp"] as? Bool == false)
+            let streams = try #require(report["streams"] as? [[String: Any]])
+            #expect(streams.contains { $0["reachable"] as? Bool == true && ($0["mapped"] as? String)?.hasPrefix(state.sites[0].publicAddress + ":") == true }, "\(streams)")
+            let text = try LabFixture.natctl(state, site: "a", ["probe", "--transport", "tcp", "--timeout", "2"])
+            #expect(text.stdout.contains("UDP gets no answer, but TCP 3478 reach"), "\(text.stdout)")
         }
     }
 

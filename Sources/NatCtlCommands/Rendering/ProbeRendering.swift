@@ -38,12 +38,31 @@ enum ProbeRendering {
         ]
         let width = facts.map(\.0.count).max() ?? 0
         for (label, value) in facts { lines.append("\(label.padding(toLength: width, withPad: " ", startingAt: 0))  \(value)") }
+        if let streams = report.streams { lines.append(contentsOf: streamLines(streams, udp: report.udp)) }
         if let portMapping = report.portMapping { lines.append(contentsOf: PortmapRendering.probeLines(portMapping)) }
         for requirement in report.requirements {
             lines.append("require \(requirement.condition): \(requirement.met.map { $0 ? "met" : "NOT met" } ?? "NOT CHECKED (\(requirement.reason ?? ""))")")
         }
         lines.append(String(format: "(%.0f ms)", report.durationMs))
         return lines.joined(separator: "\n")
+    }
+
+    /// One line per server and transport, then the sentence that matters where UDP is blocked.
+    private static func streamLines(_ streams: [ProbeReport.StreamResult], udp: Bool?) -> [String] {
+        var lines: [String] = []
+        for result in streams {
+            let over = result.transport == "tls-insecure" ? "TLS (certificate not verified)" : result.transport.uppercased()
+            let outcome =
+                result.reachable
+                ? "reaches \(result.address ?? result.server)\(result.rttMs.map { String(format: ", rtt %.1f ms", $0) } ?? ""), seen as \(result.mapped ?? "?")"
+                : "no: \(result.error ?? "no answer")"
+            lines.append("\(over) to \(result.server), port \(result.port): \(outcome)")
+        }
+        let reached = streams.filter(\.reachable).map { "\($0.transport == "tls-insecure" ? "TLS" : $0.transport.uppercased()) \($0.port)" }
+        if udp != true, !reached.isEmpty {
+            lines.append("UDP \(udp == false ? "gets no answer" : "was not tested"), but \(reached.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }.joined(separator: " and ")) reach the server: TURN over TCP or TLS will get through")
+        }
+        return lines
     }
 
     private static func yesNo(_ value: Bool?, yes: String = "yes", no: String = "no") -> String {
