@@ -31,10 +31,16 @@ let package = Package(
             name: "NATWire",
             dependencies: [.product(name: "Crypto", package: "swift-crypto")]
         ),
+        // The NIO glue client and server share (socket addresses, durations, stream framing):
+        // NATServer depends on it, not on the client engine.
+        .target(
+            name: "NATNIO",
+            dependencies: ["NATWire", .product(name: "NIOCore", package: "swift-nio")]
+        ),
         .target(
             name: "NATCore",
             dependencies: [
-                "NATWire", "CPacketSocket", .product(name: "Crypto", package: "swift-crypto"),
+                "NATWire", "NATNIO", "CPacketSocket", .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -44,7 +50,7 @@ let package = Package(
         .target(
             name: "NATServer",
             dependencies: [
-                "NATWire", "NATCore", "CRelaySockets",
+                "NATWire", "NATNIO", "CRelaySockets",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -1,4 +1,4 @@
-import NATCore
+import NATNIO
 import NATWire
 import NIOCore
 

@@ -1,5 +1,5 @@
 import Foundation
-import NATCore
+import NATNIO
 import NATWire
 import NIOConcurrencyHelpers
 import NIOCore

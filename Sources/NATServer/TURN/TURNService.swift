@@ -104,7 +104,7 @@ public final class TURNService: @unchecked Sendable {
         guard gate.allow(client.ip) else { return }
         let now = Date()
         guard configuration.credentials.isConfigured else {
-            return reply(error: ErrorCode.forbidden, "This server relays nothing: start it with --user, --static-auth-secret or --no-auth", to: message, link: link)
+            return reply(error: ErrorCode.forbidden, "This server relays nothing: it has no TURN credentials configured", to: message, link: link)
         }
         let identity: TURNAuthenticator.Identity
         switch authenticator.authenticate(message, from: client.ip, now: now) {
