@@ -36,6 +36,33 @@ import Testing
         return (a, b)
     }
 
+    /// Like `run`, but every datagram takes `oneWay` ms to arrive.
+    static func runDelayed(_ a: inout PunchChecklist, _ b: inout PunchChecklist, oneWay: Int64, until limit: Int64) {
+        var inFlight: [(at: Int64, to: Character, out: PunchOutgoing)] = []
+        for now in stride(from: Int64(0), through: limit, by: 5) {
+            inFlight += a.due(now: now, limit: 8).map { (now + oneWay, "b", $0) } + b.due(now: now, limit: 8).map { (now + oneWay, "a", $0) }
+            while let index = inFlight.firstIndex(where: { $0.at <= now }) {
+                let (_, to, out) = inFlight.remove(at: index)
+                if to == "a" {
+                    inFlight += a.receive(out.bytes, on: .socket(0), from: addressB, now: now).map { (now + oneWay, "b", $0) }
+                } else {
+                    inFlight += b.receive(out.bytes, on: .socket(0), from: addressA, now: now).map { (now + oneWay, "a", $0) }
+                }
+            }
+        }
+    }
+
+    /// Aggressive nomination: with a 200 ms round trip, both sides select the direct pair about
+    /// one round trip after the start (the goal is two at most), and each knows the pair's RTT.
+    @Test func bothSidesSelectWithinOneRoundTripAndKnowItsRTT() {
+        var (a, b) = Self.pair()
+        Self.runDelayed(&a, &b, oneWay: 100, until: 1000)
+        let selectedAt = [a.selectedAt, b.selectedAt].compactMap { $0 }
+        #expect(selectedAt.count == 2 && selectedAt.allSatisfy { $0 <= 210 }, "selected at \(selectedAt) ms")
+        #expect(a.selectedRTT == 200 && b.selectedRTT == 200, "RTT \(String(describing: a.selectedRTT)), \(String(describing: b.selectedRTT))")
+        #expect(a.selected?.remote == Self.addressB && b.selected?.remote == Self.addressA)
+    }
+
     @Test func bothSidesSelectTheSamePathAndStopChecking() {
         var (a, b) = Self.pair()
         Self.run(&a, &b, until: 400)

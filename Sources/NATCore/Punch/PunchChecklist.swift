@@ -11,6 +11,13 @@ public struct PunchOutgoing: Sendable {
 /// (milliseconds since the session began) and received datagrams go in, datagrams to send and
 /// the selected pair come out. Checks are STUN Binding requests signed with the code's key
 /// (MESSAGE-INTEGRITY-SHA256); the controlling side nominates with USE-CANDIDATE.
+///
+/// Direct pairs are nominated aggressively (RFC 5245 §8.1.1.2): every direct check the
+/// controlling side sends carries USE-CANDIDATE, so it selects a pair when its first check
+/// succeeds, and the controlled side when a nominated pair has also passed its own check:
+/// both sides within about one round trip of the synchronised start, each with the pair's RTT.
+/// Relayed pairs (after `relayNominationAt`) and upgrades of a selected relayed path are
+/// nominated the regular way, with a check of their own once they work.
 struct PunchChecklist {
     struct Entry {
         var pair: CandidatePair
@@ -22,6 +29,9 @@ struct PunchChecklist {
         var succeeded = false
         var rttMilliseconds: Int64?
         var nominating = false
+        /// The controlled side got USE-CANDIDATE on this pair; it selects it once its own check
+        /// on the pair succeeds (a pair works both ways before data goes on it).
+        var nominatedByPeer = false
     }
 
     private struct Route: Hashable {
@@ -106,7 +116,7 @@ struct PunchChecklist {
             return nil
         }
         let id = TransactionID.random()
-        let nominating = entries[index].nominating
+        let nominating = entries[index].nominating || nominatesAggressively(entries[index].pair, now: now)
         transactions[id] = (index, now, nominating)
         let interval = min(initialInterval << min(entries[index].transmissions, 8), maximumInterval)
         entries[index].transmissions += 1
@@ -124,6 +134,14 @@ struct PunchChecklist {
         if controlling { message.append(ICEControlling(tieBreaker)) } else { message.append(ICEControlled(tieBreaker)) }
         if nominate { message.append(UseCandidate()) }
         return message.encoded(integritySHA256: key, fingerprint: true)
+    }
+
+    /// Whether a check on `pair` carries USE-CANDIDATE before the pair is known to work: the
+    /// controlling side's direct checks, while no direct pair is selected.
+    private func nominatesAggressively(_ pair: CandidatePair, now: Int64) -> Bool {
+        guard controlling, pair.path.isDirect else { return false }
+        guard let selected else { return true }
+        return selected.path == .relayed && now <= upgradeUntil
     }
 
     /// The controlling side nominates the best working pair: a direct one at once, a relayed one
@@ -179,10 +197,16 @@ extension PunchChecklist {
         }
         if request.contains(.useCandidate), !controlling, selected != entries[index].pair {
             if let selected, selected.path.isDirect, !entries[index].pair.path.isDirect { return out }
-            if selected?.path == .relayed { upgraded = true }
-            select(index, now: now)
+            entries[index].nominatedByPeer = true
+            if entries[index].succeeded { selectNominated(index, now: now) }
         }
         return out
+    }
+
+    /// The controlled side selects a pair the peer nominated and its own check proved.
+    private mutating func selectNominated(_ index: Int, now: Int64) {
+        if selected?.path == .relayed, entries[index].pair.path.isDirect { upgraded = true }
+        select(index, now: now)
     }
 
     private mutating func learn(from response: STUNMessage, sender: TransportAddress, now: Int64) {
@@ -197,6 +221,9 @@ extension PunchChecklist {
         if sent.nominating, controlling, selected != entries[index].pair {
             if selected?.path == .relayed { upgraded = true }
             select(index, now: now)
+        } else if !controlling, entries[index].nominatedByPeer, selected != entries[index].pair {
+            if let selected, selected.path.isDirect, !entries[index].pair.path.isDirect { return }
+            selectNominated(index, now: now)
         }
     }
 
