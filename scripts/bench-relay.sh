@@ -14,6 +14,8 @@
 #   scripts/bench-relay.sh                       # release build, default loads, 3 rounds
 #   LOADS="1000:20:1" SECONDS_PER_RUN=10 ROUNDS=1 scripts/bench-relay.sh
 #   RELAY_THREADS=2 scripts/bench-relay.sh       # natctl --relay-threads 2 (default 1)
+#   TRANSPORT=tcp scripts/bench-relay.sh         # clients over TCP (uclient -t), or tls (-t -S,
+#                                                # a self-signed certificate made for the run)
 #
 # LOADS: space-separated bytes:clients:interval_ms; each client sends 1000/interval_ms packets/s.
 # Needs coturn (make deps). Do not run beside `make test`: both want the two cores.
@@ -24,6 +26,13 @@ LOADS=${LOADS:-"100:10:2 1000:10:2 100:20:1 1000:20:1 1000:40:1"}
 SECONDS_PER_RUN=${SECONDS_PER_RUN:-5}
 ROUNDS=${ROUNDS:-3}
 RELAY_THREADS=${RELAY_THREADS:-1}
+TRANSPORT=${TRANSPORT:-udp}
+case $TRANSPORT in
+  udp) client_flags=() ;;
+  tcp) client_flags=(-t) ;;
+  tls) client_flags=(-t -S) ;;
+  *) echo "bench-relay: TRANSPORT is udp, tcp or tls" >&2; exit 2 ;;
+esac
 NATCTL=${NATCTL:-.build/release/natctl}
 if [ ! -x "$NATCTL" ]; then swift build -c release --product natctl >&2; fi
 for tool in turnserver turnutils_uclient turnutils_peer; do
@@ -43,14 +52,22 @@ free_port() { python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 ticks_per_second=$(getconf CLK_TCK)
 
+if [ "$TRANSPORT" = tls ]; then
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout "$work/key.pem" -out "$work/cert.pem" \
+    -days 1 -subj /CN=localhost -addext subjectAltName=DNS:localhost 2>/dev/null
+fi
+# tls_flags PORT: a server's TLS flags (coturn's names, which natctl shares), none unless TRANSPORT=tls.
+tls_flags() { [ "$TRANSPORT" = tls ] && echo "--cert $work/cert.pem --pkey $work/key.pem --tls-listening-port $1" || true; }
+
 peer_port=$(free_port)
 turnutils_peer -L 127.0.0.1 -p "$peer_port" >/dev/null 2>&1 &
 pids+=($!)
 
 start_natctl() {
   local port=$1
+  # shellcheck disable=SC2046
   "$NATCTL" relay serve --listen "127.0.0.1:$port" --user bench:bench --realm bench --allow-loopback-peers \
-    --user-quota 0 --ip-quota 0 --total-quota 0 --stun-rate 1000000 \
+    --user-quota 0 --ip-quota 0 --total-quota 0 --stun-rate 1000000 $(tls_flags "$2") \
     --min-port 20000 --max-port 29999 --relay-threads "$RELAY_THREADS" >"$work/natctl.log" 2>&1 &
   server_pid=$!
   natctl_pid=$server_pid
@@ -61,7 +78,8 @@ start_natctl() {
 
 start_coturn() {
   local port=$1
-  turnserver -n --no-cli --no-tls --no-dtls --listening-ip 127.0.0.1 --listening-port "$port" --relay-ip 127.0.0.1 \
+  # shellcheck disable=SC2046
+  turnserver -n --no-cli $([ "$TRANSPORT" = tls ] || echo --no-tls) $(tls_flags "$2") --no-dtls --listening-ip 127.0.0.1 --listening-port "$port" --relay-ip 127.0.0.1 \
     --lt-cred-mech --user bench:bench --realm bench --allow-loopback-peers --min-port 30000 --max-port 39999 \
     --userdb "$work/turndb" --pidfile "$work/turnserver.pid" --log-file /dev/null --simple-log --no-stdout-log \
     >/dev/null 2>&1 &
@@ -92,7 +110,7 @@ run_load() {
   cpu0=$(cpu_ticks "$server_pid")
   threads0=$(thread_ticks "$server_pid")
   t0=$(date +%s.%N)
-  out=$(timeout $((SECONDS_PER_RUN * 4 + 20)) turnutils_uclient -u bench -w bench -c -e 127.0.0.1 -r "$peer_port" \
+  out=$(timeout $((SECONDS_PER_RUN * 4 + 20)) turnutils_uclient -u bench -w bench -c "${client_flags[@]}" -e 127.0.0.1 -r "$peer_port" \
     -n "$messages" -l "$bytes" -m "$clients" -z "$interval" -p "$port" 127.0.0.1 2>&1 || true)
   t1=$(date +%s.%N)
   cpu1=$(cpu_ticks "$server_pid")
@@ -125,7 +143,9 @@ EOF
 
 latency() {
   local name=$1 port=$2
-  "$NATCTL" relay test --server "127.0.0.1:$port" --user bench --password bench --pings 50 --count 0 --json |
+  local over=(--transport "$TRANSPORT")
+  [ "$TRANSPORT" = tls ] && over+=(--insecure)
+  "$NATCTL" relay test --server "127.0.0.1:$port" "${over[@]}" --user bench --password bench --pings 50 --count 0 --json |
     python3 -c '
 import json, sys
 r = json.load(sys.stdin)
@@ -133,11 +153,15 @@ print("%-7s relayed RTT median %.3f ms, server RTT %.3f ms, added %.3f ms"
       % (sys.argv[1], r["echo"]["median_rtt_ms"], r["allocation"]["server_rtt_ms"], r["added_rtt_ms"]))' "$name"
 }
 
-echo "relay benchmark: $(nproc) cores, ${SECONDS_PER_RUN} s per load, $ROUNDS rounds, natctl --relay-threads $RELAY_THREADS, payload:clients:interval = $LOADS"
+echo "relay benchmark: $(nproc) cores, clients over $TRANSPORT, ${SECONDS_PER_RUN} s per load, $ROUNDS rounds, natctl --relay-threads $RELAY_THREADS, payload:clients:interval = $LOADS"
 natctl_port=$(free_port)
-start_natctl "$natctl_port"
+natctl_tls_port=$(free_port)
+start_natctl "$natctl_port" "$natctl_tls_port"
 coturn_port=$(free_port)
-start_coturn "$coturn_port"
+coturn_tls_port=$(free_port)
+start_coturn "$coturn_port" "$coturn_tls_port"
+# The port clients connect to: the TLS one over TLS.
+if [ "$TRANSPORT" = tls ]; then natctl_port=$natctl_tls_port; coturn_port=$coturn_tls_port; fi
 for load in $LOADS; do
   IFS=: read -r bytes clients interval <<<"$load"
   for round in $(seq "$ROUNDS"); do

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import NATWire
 import NIOCore
 import NIOPosix
@@ -98,6 +101,26 @@ public final class STUNTransport: Sendable {
     public func send(_ bytes: [UInt8], to destination: TransportAddress) {
         guard let address = try? destination.socketAddress else { return }
         channel.writeAndFlush(AddressedEnvelope(remoteAddress: address, data: ByteBuffer(bytes: bytes)), promise: nil)
+    }
+
+    /// Sends one datagram with a hop limit of `ttl` (IPv4 TTL, IPv6 hop limit), then puts the
+    /// socket's own back: a packet that opens this side's NAT mapping but expires before it
+    /// reaches the peer's router (punch's priming). Datagram sockets only; a no-op otherwise.
+    public func send(_ bytes: [UInt8], to destination: TransportAddress, ttl: Int) {
+        guard !isStream, let address = try? destination.socketAddress else { return }
+        let channel = channel
+        let option =
+            destination.ip.family == .ipv4
+            ? ChannelOptions.Types.SocketOption(level: .ip, name: NIOBSDSocket.Option(rawValue: IP_TTL))
+            : ChannelOptions.Types.SocketOption(level: .ipv6, name: NIOBSDSocket.Option(rawValue: IPV6_UNICAST_HOPS))
+        channel.eventLoop.execute {
+            guard let options = channel.syncOptions, let previous = try? options.getOption(option) else { return }
+            // The write is flushed at once (sendmsg) while the option holds, unless the socket
+            // is full, in which case the datagram leaves later with the usual TTL.
+            guard (try? options.setOption(option, value: SocketOptionValue(ttl))) != nil else { return }
+            channel.writeAndFlush(AddressedEnvelope(remoteAddress: address, data: ByteBuffer(bytes: bytes)), promise: nil)
+            try? options.setOption(option, value: previous)
+        }
     }
 
     /// Closes the socket; transactions still waiting fail with `.cancelled`.

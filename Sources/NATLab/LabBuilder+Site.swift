@@ -61,9 +61,14 @@ extension LabBuilder {
             try HostCommand.run(["ip", "link", "add", "wan", "netns", edge, "type", "veth", "peer", "name", "w-\(site)", "netns", internet])
         }
         try ip(internet, "link", "set", "w-\(site)", "master", "br0", "up")
-        try addressAndUp(edge, "wan", "\(plan.wan)/24", plan.wan6)
+        // A /32 with host routes to the server's two addresses: every other WAN is off-link, so
+        // site-to-site traffic crosses the internet namespace as a routed hop (as on the
+        // internet, where the peer's router is never the next hop) instead of going straight
+        // across the bridge. Punch's priming relies on that hop: its TTL-2 packet opens this
+        // router's mapping and expires there, before it reaches the peer's router.
+        try addressAndUp(edge, "wan", "\(plan.wan)/32", plan.wan6)
+        for server in [serverPrimary, serverAlternate] { try ip(edge, "route", "add", server, "dev", "wan") }
         try enableForwarding(edge, ipv6: plan.wan6 != nil)
-        // Site-to-site traffic (and a public host's replies) crosses the internet namespace.
         try ip(edge, "route", "add", "default", "via", serverPrimary)
         if plan.wan6 != nil { try ip(edge, "-6", "route", "add", "default", "via", serverPrimary6) }
         try pinNeighbours(router: edge, internet: internet, plan: plan)

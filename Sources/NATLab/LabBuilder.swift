@@ -128,7 +128,9 @@ public enum LabBuilder {
         }
         try ip(namespace, "link", "set", "br0", "up")
         try sysctl(namespace, "net.ipv4.ip_forward=1")
-        try sysctl(namespace, "net.ipv4.conf.all.send_redirects=0")
+        // It routes between sites (their WANs are /32s): no redirects telling one router to
+        // send straight to another.
+        try sysctl(namespace, "net.ipv4.conf.all.send_redirects=0", "net.ipv4.conf.br0.send_redirects=0")
         // br_netfilter is on in new namespaces; bridged frames must not meet IP hooks here.
         for table in ["iptables", "ip6tables", "arptables"] {
             _ = try? sysctl(namespace, "net.bridge.bridge-nf-call-\(table)=0")

@@ -44,7 +44,7 @@ struct PunchPair {
 
     func row(a: String, b: String, expected: String) -> String {
         let result = succeeded ? kind : outcomes.joined(separator: "/")
-        return [a.padded(15), b.padded(15), expected.padded(10), result.padded(10), strategy.padded(19), String(Int(connectMs)).padded(12), "\(packets)"].joined()
+        return [a.padded(15), b.padded(15), expected.padded(10), result.padded(10), strategy.padded(19), (connectMs.isFinite ? String(Int(connectMs)) : "-").padded(12), "\(packets)"].joined()
     }
 
     var summary: String { "outcomes \(outcomes), path \(kind), errors \(errors), strategy \(strategy)" }

@@ -46,7 +46,15 @@ enum ICMPRules {
                 expected.punchFlows.contains(flow) && key.kind != .fragmentationNeeded
                     && (flow.destination.ip.isNonGlobal || key.kind == .networkUnreachable || key.kind == .hostUnreachable)
             } ?? false
+            // Punch primes its NAT with a packet of hop limit 2 towards each peer candidate; the
+            // router where it expires says so, which is the point.
+            let priming = key.kind == .timeExceeded && key.flow.map { expected.punchFlows.contains($0) } == true
+                && !causes.isEmpty && causes.contains { ($0.ip?.hopLimit ?? 64) <= 2 }
             switch key.kind {
+            case _ where priming:
+                kind = .punchPriming
+                severity = .info
+                sentence = "Punch primed this NAT's mapping towards \(key.flow?.destination.description ?? "?") with a packet of TTL 2, which expired at \(key.sender) (\(count)) as meant: the mapping exists before the peer's checks arrive, so a router that lets unsolicited packets claim its ports cannot take this one."
             case _ where unroutableCandidate:
                 kind = .punchCandidateUnreachable
                 severity = .info

@@ -25,6 +25,8 @@ enum NATDropRules {
                 !context.locals.contains(ip.source), let payload = packet.udpPayload, !localPayloads.contains(payload)
             else { return false }
             if let stun = packet.stun, stun.isPeerCheck || covered.contains(stun.transactionID) { return false }
+            // A peer's priming packet (hop limit 2 when sent) expires on the way by design.
+            if ip.hopLimit <= 2 { return false }
             return true
         }
         var findings: [TraceFinding] = []

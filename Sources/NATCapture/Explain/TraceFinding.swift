@@ -31,6 +31,8 @@ public struct TraceFinding: Sendable, Encodable {
         case droppedAtNAT = "dropped_at_nat"
         /// An ICMP error for punch checks toward a peer candidate that cannot be routed from here.
         case punchCandidateUnreachable = "punch_candidate_unreachable"
+        /// Punch's low-TTL priming packets expired on the way, as meant (info).
+        case punchPriming = "punch_priming"
     }
 
     public enum Severity: String, Sendable, Codable, Comparable {

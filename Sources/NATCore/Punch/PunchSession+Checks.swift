@@ -50,6 +50,7 @@ extension PunchSession {
                     guard let base = base(for: candidate.address.ip.family) else { continue }
                     for address in expand(candidate) {
                         checklist.add(CandidatePair(base: base, remote: address, remoteKind: kind), startAt: checkStart, stopsAt: deadline)
+                        if kind != .host { prime(address, from: base) }
                     }
                 }
             }
@@ -60,6 +61,25 @@ extension PunchSession {
             Task { try? await turn.bindChannel(to: peerRelay) }
             checklist.add(CandidatePair(base: .relay, remote: peerRelay, remoteKind: .relayed), startAt: now, stopsAt: deadline)
         }
+    }
+
+    /// Hop limit of a priming packet: it passes this host's router (hop 1) and expires at the
+    /// next, well before the peer's router (on the internet a path has many more hops).
+    static let primingTTL = 2
+
+    /// Low-TTL priming (libp2p specs #512): as soon as a peer address is known, and so before
+    /// the synchronised start, one packet towards it opens this side's NAT mapping without
+    /// reaching the peer. A router without an input firewall lets an unsolicited packet to its
+    /// own address claim the port it arrives on (a conntrack entry), and its host's first
+    /// outbound packet to that peer then gets another port: whichever side's checks arrived
+    /// first decided whether a direct path formed. Primed, every mapping exists before any
+    /// check arrives, whatever the arrival order. Candidates are primed in the order their
+    /// checks go, so a sequential NAT hands out the same ports the checks would have had.
+    func prime(_ address: TransportAddress, from base: PunchBase) {
+        guard configuration.wireGuardPort == nil, case .socket(let index) = base, index < sockets.count, !primed.contains(address) else { return }
+        primed.insert(address)
+        let packet = STUNMessage(type: STUNMessageType(method: .binding, messageClass: .indication))
+        sockets[index]?.send(packet.encoded(fingerprint: true), to: address, ttl: Self.primingTTL)
     }
 
     /// A predicted candidate stands for a window of ports in the peer's step.

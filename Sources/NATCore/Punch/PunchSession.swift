@@ -42,6 +42,8 @@ public final class PunchSession {
     /// When a held relayed path next refreshes its allocation and channel (ms; 0: not yet planned).
     var nextRelayRefresh: Int64 = 0
     var manyPortsStarted = false
+    /// Peer addresses a low-TTL priming packet went to (`prime`).
+    var primed: Set<TransportAddress> = []
     /// Proof datagrams received per round, and what the peer said it received per round.
     var proofReceived: [UInt32: Set<UInt32>] = [:]
     var peerReceived: [UInt32: UInt32] = [:]
