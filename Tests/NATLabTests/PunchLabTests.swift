@@ -28,18 +28,27 @@ extension LabTests {
         /// it arrives on): the same grid, where the order in which the two sides' first packets
         /// arrive must not decide whether a direct path forms (low-TTL priming).
         @Test func gridOfBehavioursWithoutInputFirewalls() async throws {
-            try await Self.runGrid(name: "tpgridn", loss: 0, delay: 0, options: ",no-input-firewall") { a, b in
-                // Known gap: the random side's many sockets check the other side's address, and
-                // on a router without an input firewall each check claims that source's port
-                // before the probe towards it leaves, so the probes that would meet a mapping
-                // leave from other ports. (An endpoint-independent filter lets the checks in
-                // instead, and a router with an input firewall drops them.)
-                Set([a, b]) == [.eimAPDF, .apdmAPDF] ? false : Self.expectsDirect(a, b)
-            }
+            try await Self.runGrid(name: "tpgridn", loss: 0, delay: 0, options: ",no-input-firewall", expectsDirect: Self.expectsDirectWithoutInputFirewalls)
+        }
+
+        /// The same without input firewalls at 50 ms and 5 % loss, by hand (`NATCTL_GRID_NOFW_IMPAIRED=1`): too slow for CI.
+        @Test(.enabled(if: ProcessInfo.processInfo.environment["NATCTL_GRID_NOFW_IMPAIRED"] == "1"))
+        func gridOfBehavioursWithoutInputFirewallsImpaired() async throws {
+            try await Self.runGrid(name: "tpgridnl", loss: 5, delay: 50, options: ",no-input-firewall", expectsDirect: Self.expectsDirectWithoutInputFirewalls)
+        }
+
+        /// As `expectsDirect`, with one known gap: nil (either path) for eim-apdf × apdm-apdf. The
+        /// random side's many sockets check the other side's address, and on a router without an
+        /// input firewall each check claims that source's port before the probe towards it
+        /// leaves, so probes that would meet a mapping leave from other ports; it connects
+        /// directly only when a probe gets there first. (An endpoint-independent filter lets the
+        /// checks in instead, and a router with an input firewall drops them.)
+        static func expectsDirectWithoutInputFirewalls(_ a: NATBehaviour, _ b: NATBehaviour) -> Bool? {
+            Set([a, b]) == [.eimAPDF, .apdmAPDF] ? nil : expectsDirect(a, b)
         }
 
         static func runGrid(
-            name: String, loss: Int, delay: Int, options: String = "", expectsDirect: (NATBehaviour, NATBehaviour) -> Bool = expectsDirect
+            name: String, loss: Int, delay: Int, options: String = "", expectsDirect: (NATBehaviour, NATBehaviour) -> Bool? = expectsDirect
         ) async throws {
             var rows: [String] = []
             var failures: [String] = []
@@ -49,9 +58,10 @@ extension LabTests {
                     let cell = try await LabFixture.with(name: name, sites, loss: loss, delay: delay) { state in
                         try await PunchPair.run(state, ["--timeout", "25"])
                     }
-                    let expected = expectsDirect(a, b) ? "direct" : "relayed"
+                    let expectation = expectsDirect(a, b)
+                    let expected = expectation.map { $0 ? "direct" : "relayed" } ?? "either"
                     rows.append(cell.row(a: a.rawValue, b: b.rawValue, expected: expected))
-                    if !cell.succeeded || cell.kind != expected { failures.append("\(a.rawValue) x \(b.rawValue): \(cell.summary)") }
+                    if !cell.succeeded || (expectation != nil && cell.kind != expected) { failures.append("\(a.rawValue) x \(b.rawValue): \(cell.summary)") }
                 }
             }
             print("punch grid\(options), \(loss)% loss, \(delay) ms delay:\n" + PunchPair.header + "\n" + rows.joined(separator: "\n"))
