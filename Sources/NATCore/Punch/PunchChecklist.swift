@@ -190,6 +190,12 @@ extension PunchChecklist {
             add(CandidatePair(base: base, remote: from, remoteKind: nil), startAt: .max, stopsAt: max(now, upgradeUntil, relayNominationAt) + 5000)
         }
         guard let index = routes[route] else { return out }
+        if !entries[index].succeeded {
+            // The peer reached us on this route: check it like any pair, even when it began as a
+            // one-shot many-ports probe (that probe may have opened our filter without reaching
+            // the peer, and the controlled side needs its own check to pass before it selects).
+            entries[index].maxTransmissions = nil
+        }
         if !entries[index].succeeded, isActive(index, now: now) || entries[index].nextSendAt == .max {
             // A triggered check (RFC 8445 §7.3.1.4): the peer's packet just opened our way out.
             entries[index].stopsAt = max(entries[index].stopsAt, now + 2000)
