@@ -58,11 +58,7 @@ extension NatCtl {
         @Option(name: .customLong("tls-port"), help: "The servers' TLS port for --transport tls.")
         var tlsPort: UInt16 = 5349
 
-        @Option(name: .long, help: ArgumentHelp("With --transport tls: trust the CA certificates in this PEM file (default: the system's).", valueName: "file"))
-        var ca: String?
-
-        @Flag(name: .long, help: "With --transport tls: accept any certificate (reported as tls-insecure).")
-        var insecure = false
+        @OptionGroup var trust: TLSTrustOptions
 
         enum StreamTransportName: String, ExpressibleByArgument, CaseIterable {
             case tcp, tls
@@ -76,9 +72,7 @@ extension NatCtl {
         func validate() throws {
             _ = try servers()
             guard enough >= 1 else { throw ValidationError("--enough must be at least 1") }
-            if (ca != nil || insecure) && !transport.contains(.tls) { throw ValidationError("--ca and --insecure are for --transport tls") }
-            if ca != nil && insecure { throw ValidationError("give --ca or --insecure, not both") }
-            if let ca, !FileManager.default.isReadableFile(atPath: ca) { throw ValidationError("--ca '\(ca)' is not a readable file") }
+            try trust.validate(usesTLS: transport.contains(.tls))
         }
 
         /// Every server over every stream transport asked for, in the order given.
@@ -90,7 +84,7 @@ extension NatCtl {
                     case .tls:
                         StreamProbe.Target(
                             server: spec,
-                            transport: .tls(TLSClientOptions(caFile: ca, insecure: insecure, serverName: IPAddress(spec.host) == nil ? spec.host : nil)),
+                            transport: .tls(trust.options(host: spec.host)),
                             port: tlsPort)
                     }
                 }

@@ -68,7 +68,7 @@ extension LabTests {
             let streams = try #require(report["streams"] as? [[String: Any]])
             #expect(streams.contains { $0["reachable"] as? Bool == true && ($0["mapped"] as? String)?.hasPrefix(state.sites[0].publicAddress + ":") == true }, "\(streams)")
             let text = try LabFixture.natctl(state, site: "a", ["probe", "--transport", "tcp", "--timeout", "2"])
-            #expect(text.stdout.contains("UDP gets no answer, but TCP 3478 reach"), "\(text.stdout)")
+            #expect(text.stdout.contains("UDP gets no answer, but TCP 3478 reaches"), "\(text.stdout)")
         }
     }
 

@@ -26,11 +26,7 @@ struct TURNClientOptions: ParsableArguments {
         valueName: "udp|tcp|tls"))
     var transport: TransportName = .udp
 
-    @Option(name: .long, help: ArgumentHelp("With --transport tls: trust the CA certificates in this PEM file (default: the system's).", valueName: "file"))
-    var ca: String?
-
-    @Flag(name: .long, help: "With --transport tls: accept any certificate (labs with self-signed servers; reported as tls-insecure).")
-    var insecure = false
+    @OptionGroup var trust: TLSTrustOptions
 
     enum TransportName: String, ExpressibleByArgument, CaseIterable {
         case udp, tcp, tls
@@ -39,9 +35,7 @@ struct TURNClientOptions: ParsableArguments {
     func validate() throws {
         if authSecret != nil && password != nil { throw ValidationError("give --password or --auth-secret, not both") }
         if password != nil && resolvedUser == nil { throw ValidationError("--password needs --user") }
-        if (ca != nil || insecure) && transport != .tls { throw ValidationError("--ca and --insecure are for --transport tls") }
-        if ca != nil && insecure { throw ValidationError("give --ca or --insecure, not both") }
-        if let ca, !FileManager.default.isReadableFile(atPath: ca) { throw ValidationError("--ca '\(ca)' is not a readable file") }
+        try trust.validate(usesTLS: transport == .tls)
     }
 
     /// How to reach the server. TLS checks the certificate against the name in --server when
@@ -51,9 +45,7 @@ struct TURNClientOptions: ParsableArguments {
         case .udp: return .udp
         case .tcp: return .tcp
         case .tls:
-            let host = (try? ServerChoice.named(server.map { [$0] } ?? []).first)?.host
-            let name = host.flatMap { IPAddress($0) == nil ? $0 : nil }
-            return .tls(TLSClientOptions(caFile: ca, insecure: insecure, serverName: name))
+            return .tls(trust.options(host: (try? ServerChoice.named(server.map { [$0] } ?? []).first)?.host))
         }
     }
 

@@ -60,7 +60,10 @@ enum ProbeRendering {
         }
         let reached = streams.filter(\.reachable).map { "\($0.transport == "tls-insecure" ? "TLS" : $0.transport.uppercased()) \($0.port)" }
         if udp != true, !reached.isEmpty {
-            lines.append("UDP \(udp == false ? "gets no answer" : "was not tested"), but \(reached.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }.joined(separator: " and ")) reach the server: TURN over TCP or TLS will get through")
+            let distinct = reached.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
+            let verb = distinct.count == 1 ? "reaches" : "reach"
+            lines.append(
+                "UDP \(udp == false ? "gets no answer" : "was not tested"), but \(distinct.joined(separator: " and ")) \(verb) the server: TURN over TCP or TLS will get through")
         }
         return lines
     }
