@@ -107,18 +107,26 @@ public final class STUNTransport: Sendable {
     /// socket's own back: a packet that opens this side's NAT mapping but expires before it
     /// reaches the peer's router (punch's priming). Datagram sockets only; a no-op otherwise.
     public func send(_ bytes: [UInt8], to destination: TransportAddress, ttl: Int) {
-        guard !isStream, let address = try? destination.socketAddress else { return }
+        send(bytes, toEach: [destination], ttl: ttl)
+    }
+
+    /// As `send(_:to:ttl:)` to each destination (one family), with the hop limit set once.
+    public func send(_ bytes: [UInt8], toEach destinations: [TransportAddress], ttl: Int) {
+        guard !isStream, let family = destinations.first?.ip.family else { return }
+        let addresses = destinations.compactMap { try? $0.socketAddress }
         let channel = channel
         let option =
-            destination.ip.family == .ipv4
+            family == .ipv4
             ? ChannelOptions.Types.SocketOption(level: .ip, name: NIOBSDSocket.Option(rawValue: IP_TTL))
             : ChannelOptions.Types.SocketOption(level: .ipv6, name: NIOBSDSocket.Option(rawValue: IPV6_UNICAST_HOPS))
         channel.eventLoop.execute {
             guard let options = channel.syncOptions, let previous = try? options.getOption(option) else { return }
-            // The write is flushed at once (sendmsg) while the option holds, unless the socket
+            // Each write is flushed at once (sendmsg) while the option holds, unless the socket
             // is full, in which case the datagram leaves later with the usual TTL.
             guard (try? options.setOption(option, value: SocketOptionValue(ttl))) != nil else { return }
-            channel.writeAndFlush(AddressedEnvelope(remoteAddress: address, data: ByteBuffer(bytes: bytes)), promise: nil)
+            for address in addresses {
+                channel.writeAndFlush(AddressedEnvelope(remoteAddress: address, data: ByteBuffer(bytes: bytes)), promise: nil)
+            }
             try? options.setOption(option, value: previous)
         }
     }

@@ -6,6 +6,12 @@ import NIOCore
 /// primary socket without TURN) or a relay thread's listening socket. Any thread may send.
 protocol DatagramOutlet: Sendable {
     func send(_ bytes: [UInt8], to destination: TransportAddress)
+    /// Whether a message sent through it may be lost (UDP): then a second copy is worth sending.
+    var losesDatagrams: Bool { get }
+}
+
+extension DatagramOutlet {
+    var losesDatagrams: Bool { true }
 }
 
 /// A NIO datagram channel as an outlet.

@@ -23,8 +23,6 @@ struct PunchChecklist {
         var pair: CandidatePair
         var transmissions = 0
         var nextSendAt: Int64
-        /// Checks stop after this many sends (the many-ports probes send one); nil: until `stopsAt`.
-        var maxTransmissions: Int?
         var stopsAt: Int64
         var succeeded = false
         var rttMilliseconds: Int64?
@@ -75,7 +73,7 @@ struct PunchChecklist {
     var isConnected: Bool { selected != nil }
 
     /// Adds a pair to check from `startAt` until `stopsAt`; an existing route keeps its state.
-    mutating func add(_ pair: CandidatePair, startAt: Int64, stopsAt: Int64, maxTransmissions: Int? = nil) {
+    mutating func add(_ pair: CandidatePair, startAt: Int64, stopsAt: Int64) {
         let route = Route(base: pair.base, remote: pair.remote)
         if let index = routes[route] {
             entries[index].stopsAt = max(entries[index].stopsAt, stopsAt)
@@ -83,7 +81,7 @@ struct PunchChecklist {
             return
         }
         routes[route] = entries.count
-        entries.append(Entry(pair: pair, nextSendAt: startAt, maxTransmissions: maxTransmissions, stopsAt: stopsAt))
+        entries.append(Entry(pair: pair, nextSendAt: startAt, stopsAt: stopsAt))
     }
 
     /// Up to `limit` checks due at `now`: triggered checks first, then pairs in the order added.
@@ -104,7 +102,7 @@ struct PunchChecklist {
     private func isActive(_ index: Int, now: Int64) -> Bool {
         let entry = entries[index]
         if entry.nominating { return selected != entry.pair }
-        guard now <= entry.stopsAt, entry.transmissions < (entry.maxTransmissions ?? .max), !entry.succeeded else { return false }
+        guard now <= entry.stopsAt, !entry.succeeded else { return false }
         guard let selected else { return true }
         // Once connected, only direct pairs that could upgrade a relayed path go on.
         return selected.path == .relayed && entry.pair.path.isDirect && now <= upgradeUntil
@@ -190,12 +188,6 @@ extension PunchChecklist {
             add(CandidatePair(base: base, remote: from, remoteKind: nil), startAt: .max, stopsAt: max(now, upgradeUntil, relayNominationAt) + 5000)
         }
         guard let index = routes[route] else { return out }
-        if !entries[index].succeeded {
-            // The peer reached us on this route: check it like any pair, even when it began as a
-            // one-shot many-ports probe (that probe may have opened our filter without reaching
-            // the peer, and the controlled side needs its own check to pass before it selects).
-            entries[index].maxTransmissions = nil
-        }
         if !entries[index].succeeded, isActive(index, now: now) || entries[index].nextSendAt == .max {
             // A triggered check (RFC 8445 §7.3.1.4): the peer's packet just opened our way out.
             entries[index].stopsAt = max(entries[index].stopsAt, now + 2000)

@@ -29,7 +29,8 @@ extension PunchSession {
         switch strategy {
         case _ where !configuration.useDirect || udpBlocked: relayAt = checkStart  // no direct path can exist without UDP
         case .simultaneousOpen, .portPrediction: relayAt = checkStart + directShare
-        case .manyPorts: relayAt = checkStart + min(directShare, 1000 + ManyPortsPlan(probes: configuration.maxProbes).durationMilliseconds + 1500)
+        case .manyPorts:
+            relayAt = checkStart + min(directShare, ManyPortsPlan.socketsAfter + ManyPortsPlan(probes: configuration.maxProbes).durationMilliseconds + 1500)
         case .relay: relayAt = checkStart + 1500
         }
         checklist = PunchChecklist(
@@ -104,7 +105,10 @@ extension PunchSession {
                 register()  // picks up the peer's relayed candidate, and keeps our server mapping
                 nextPoll = now + 1000
             }
-            if strategy == .manyPorts, !manyPortsStarted, now >= checkStart + 1000 { await startManyPorts() }
+            if strategy == .manyPorts, !manyPortsStarted, localBehaviour != .random || now >= checkStart + ManyPortsPlan.socketsAfter {
+                await startManyPorts()
+            }
+            sendManyPortsProbes()
             if now >= checkStart { for out in checklist.due(now: now, limit: Self.checksPerTick) { send(out) } }
             if !strategy.expectsDirect || !configuration.useDirect, now > relayAt + 500, !relayCanHelp {
                 fail(.failed, noPathReason())

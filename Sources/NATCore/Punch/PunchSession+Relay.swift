@@ -51,16 +51,22 @@ extension PunchSession {
         }
     }
 
-    /// The many-ports strategy: the random side opens many sockets towards the other's
-    /// reflexive address; the endpoint-independent side probes random ports of the random
-    /// side's IP, one check each, within `--max-probes`.
+    /// The many-ports strategy (birthday paradox). The random side opens many sockets, each
+    /// checking the other's reflexive address, one second into the checks; each makes a
+    /// mapping its NAT lets the other side's answer back through. The endpoint-independent side
+    /// never sends to the random side's router: as soon as it is paired it primes (TTL 2) up to
+    /// `--max-probes` random ports of the random side's IP, each opening its own NAT to packets
+    /// from that port, so a check from a socket whose port was primed comes in and is answered
+    /// like any check. Priming first means no check arrives before the mapping that lets it in,
+    /// so a router without an input firewall cannot claim the port (`prime`), and the probes do
+    /// not reach the peer's network.
     func startManyPorts() async {
         manyPortsStarted = true
         report.attempts += 1
         let plan = ManyPortsPlan(probes: configuration.maxProbes)
         guard let target = peer.candidates.first(where: { $0.kind == .serverReflexive && $0.address.ip.family == .ipv4 }) else { return }
-        let spacing = Int64(max(1, 1000 / plan.rate))
-        if hint?.mapping.behaviour == .random {
+        if localBehaviour == .random {
+            let spacing = Int64(max(1, 1000 / plan.socketRate))
             for index in 0..<plan.sockets {
                 guard let socket = try? await bindSocket(TransportAddress(ip: .unspecified(.ipv4), port: 0), base: .socket(sockets.count)) else { break }
                 sockets.append(socket)
@@ -69,16 +75,33 @@ extension PunchSession {
                     startAt: now + Int64(index) * spacing, stopsAt: relayAt + 2000)
             }
         } else {
-            let warning = "many-ports strategy: sending up to \(plan.probes) probes to random ports of \(target.address.ip); "
-                + "to an IDS this looks like a port scan (--max-probes 0 turns it off)"
+            let warning = "many-ports strategy: priming up to \(plan.probes) random ports of \(target.address.ip) "
+                + "with packets that expire one hop past this router (--max-probes 0 turns it off)"
             report.warnings.append(warning)
             onProgress(.warning(warning))
             var generator = SystemRandomNumberGenerator()
-            for (index, port) in plan.randomPorts(using: &generator).enumerated() {
-                checklist.add(
-                    CandidatePair(base: .socket(0), remote: TransportAddress(ip: target.address.ip, port: port), remoteKind: nil),
-                    startAt: now + Int64(index) * spacing, stopsAt: relayAt + 2000, maxTransmissions: 1)
-            }
+            manyPortsProbes = ManyPortsProbes(
+                targets: plan.randomPorts(using: &generator).map { TransportAddress(ip: target.address.ip, port: $0) }, rate: plan.probeRate,
+                startedAt: now)
         }
     }
+
+    /// Sends the many-ports probes that are due (low-TTL, paced at the plan's rate) from the main socket.
+    func sendManyPortsProbes() {
+        guard var probes = manyPortsProbes, probes.sent < probes.targets.count, let main = sockets.first ?? nil else { return }
+        let due = min(probes.targets.count, Int((now - probes.startedAt) * Int64(probes.rate) / 1000) + 1)
+        guard due > probes.sent else { return }
+        let packet = STUNMessage(type: STUNMessageType(method: .binding, messageClass: .indication)).encoded(fingerprint: true)
+        main.send(packet, toEach: Array(probes.targets[probes.sent..<due]), ttl: Self.primingTTL)
+        probes.sent = due
+        manyPortsProbes = probes
+    }
+}
+
+/// The probing side's many-ports probes: where they go, and how far along they are.
+struct ManyPortsProbes {
+    let targets: [TransportAddress]
+    let rate: Int
+    let startedAt: Int64
+    var sent = 0
 }

@@ -42,6 +42,8 @@ public final class PunchSession {
     /// When a held relayed path next refreshes its allocation and channel (ms; 0: not yet planned).
     var nextRelayRefresh: Int64 = 0
     var manyPortsStarted = false
+    /// The probing side's many-ports probes (`startManyPorts`).
+    var manyPortsProbes: ManyPortsProbes?
     /// Peer addresses a low-TTL priming packet went to (`prime`).
     var primed: Set<TransportAddress> = []
     /// Proof datagrams received per round, and what the peer said it received per round.
@@ -150,7 +152,7 @@ public final class PunchSession {
         leaveRendezvous()
         await releaseGatewayMapping()
         report.packets.checksSent = checklist.checksSent
-        report.packets.probesSent = checklist.entries.filter { $0.maxTransmissions == 1 && $0.transmissions > 0 }.count
+        report.packets.probesSent = manyPortsProbes?.sent ?? 0
         report.packets.authenticationFailures = checklist.authenticationFailures
         report.upgraded = checklist.upgraded
         relayForwarder?.cancel()

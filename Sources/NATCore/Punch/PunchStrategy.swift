@@ -34,20 +34,29 @@ public enum PunchStrategy: String, Sendable, Codable {
 }
 
 /// The many-ports (birthday) strategy's numbers. With `sockets` mappings open on the random
-/// side and `probes` uniformly random ports probed from the other, the chance that some probe
-/// hits is 1 - (1 - sockets/ports)^probes: 256 sockets and 1500 probes give 99.7 %.
+/// side and `probes` uniformly random ports primed from the other, the chance that some probe
+/// meets a mapping is 1 - (1 - sockets/ports)^probes: 256 sockets and 1500 probes give 99.7 %.
 public struct ManyPortsPlan: Sendable, Equatable {
     public var sockets = 256
     public var probes: Int
-    /// Probes per second from the probing side (and sends per second on the many-sockets side).
-    public var rate = 1000
+    /// The random side opens this many sockets per second.
+    public var socketRate = 1000
     /// The ports a random NAT picks from (Linux: 1024-65535).
     public var portRange: ClosedRange<UInt16> = 1024...65535
+    /// When the random side opens its first socket, after the start (ms). The probing side
+    /// primes from pairing, before the start, and is done by then (`probeRate`).
+    public static let socketsAfter: Int64 = 1000
+    /// The probing side's priming finishes within this long after pairing (ms).
+    static let primingSpan = 800
 
     public init(probes: Int) { self.probes = probes }
 
-    /// How long the probing takes (ms).
-    public var durationMilliseconds: Int64 { Int64(probes * 1000 / max(rate, 1)) }
+    /// Probes per second: 3000, or more so that priming ends within `primingSpan`, up to
+    /// 20 000 (past 16 000 probes the last ones go out after the random side's checks began).
+    public var probeRate: Int { min(20_000, max(3000, probes * 1000 / Self.primingSpan)) }
+
+    /// How long the random side's sockets take to open (ms); the probing is over before they do.
+    public var durationMilliseconds: Int64 { Int64(sockets * 1000 / max(socketRate, 1)) }
 
     /// The chance that at least one probe meets an open mapping.
     public var successChance: Double {

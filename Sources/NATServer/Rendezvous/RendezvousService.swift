@@ -88,12 +88,24 @@ final class RendezvousService: Sendable {
                 let needed = (response.encoded(fingerprint: true).count + AmplificationLimit.factor - 1) / AmplificationLimit.factor
                 return send(error: 400, "pad the Rendezvous request to \(needed) bytes (PADDING)", to: request, client, outlet)
             }
+            var pushed: [UInt8]?
+            if let push, gate.allow(push.to.ip) {
+                pushed = message(.indication, push, id: .random(), nameplate: nameplate).encoded(fingerprint: true, within: budget - bytes.count)
+            }
             write(bytes, to: client, outlet)
             // The push to the other peer shares the request's budget and the destination's rate.
-            if let push, gate.allow(push.to.ip),
-                let pushed = message(.indication, push, id: .random(), nameplate: nameplate).encoded(fingerprint: true, within: budget - bytes.count)
-            {
-                write(pushed, to: push.to, pushingThrough(push.to))
+            if let push, let pushed { write(pushed, to: push.to, pushingThrough(push.to)) }
+            // A second copy of each over UDP, as far as the budget goes: a side that learns of
+            // its pairing a retransmission late primes its NAT after the peer's checks arrive,
+            // and a router without an input firewall then gives its checks another port.
+            var left = budget - bytes.count - (pushed?.count ?? 0)
+            if push != nil, outlet.losesDatagrams, left >= bytes.count {
+                write(bytes, to: client, outlet)
+                left -= bytes.count
+            }
+            if let push, let pushed, left >= pushed.count {
+                let pushOutlet = pushingThrough(push.to)
+                if pushOutlet.losesDatagrams { write(pushed, to: push.to, pushOutlet) }
             }
         }
     }

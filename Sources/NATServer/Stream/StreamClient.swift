@@ -14,6 +14,8 @@ final class StreamClient: DatagramOutlet, Sendable {
     /// connection, so a TCP client never meets a UDP client's allocation.
     let key: RawSocketAddress
     let id: UInt64
+    /// A stream delivers what it accepts, or the connection dies.
+    var losesDatagrams: Bool { false }
 
     init(channel: any Channel, remote: TransportAddress, id: UInt64, overTLS: Bool) {
         self.channel = channel
