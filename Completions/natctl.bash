@@ -275,9 +275,9 @@ _natctl_classify() {
 
 _natctl_punch() {
     repeating_flags=()
-    non_repeating_flags=(--no-relay --no-direct --portmap --stdio --restore --json --version -h --help)
+    non_repeating_flags=(--insecure --no-relay --no-direct --portmap --stdio --restore --json --version -h --help)
     repeating_options=(--peer --endpoint --allowed-ip)
-    non_repeating_options=(--server --code --bind --timeout --require --max-probes --proof --duration --keepalive --gateway --wireguard --peer-key --attempt-timeout --probe-ip --wg-control)
+    non_repeating_options=(--server --code --bind --timeout --require --tls-port --ca --max-probes --proof --duration --keepalive --gateway --wireguard --peer-key --attempt-timeout --probe-ip --wg-control)
     __natctl_offer_flags_options 0
 
     # Offer option value completions
@@ -298,6 +298,12 @@ _natctl_punch() {
         return
         ;;
     '--require')
+        return
+        ;;
+    '--tls-port')
+        return
+        ;;
+    '--ca')
         return
         ;;
     '--max-probes')

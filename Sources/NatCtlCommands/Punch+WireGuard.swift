@@ -22,6 +22,7 @@ extension NatCtl.Punch {
         if let bad = allowedIP.first(where: { IPPrefix($0) == nil }) { throw ValidationError("--allowed-ip '\(bad)' is not an IP prefix like 10.9.0.2/32") }
         if !peer.isEmpty || bind != 0 || stdio || portmap { throw ValidationError("--peer, --bind, --stdio and --portmap do not go with --wireguard") }
         if noRelay, noDirect { throw ValidationError("--no-relay and --no-direct leave nothing to try") }
+        try trust.validate(usesTLS: endpoint.isEmpty, tlsNeeds: "a rendezvous server (TLS is its last fallback)")
         guard (0...100_000).contains(maxProbes) else { throw ValidationError("--max-probes must be 0 to 100000") }
         guard (1...1000).contains(proof) else { throw ValidationError("--proof must be 1 to 1000") }
         guard duration >= 0, duration <= 86_400 else { throw ValidationError("--duration must be 0 to 86400 seconds") }
@@ -52,6 +53,7 @@ extension NatCtl.Punch {
                 Console.error("natctl punch: code \(punchCode) — on the other host run: natctl punch --wireguard IFACE --server \(serverAddress) --code \(punchCode)")
             }
             var punch = PunchConfiguration(code: punchCode, server: serverAddress)
+            punch.serverTLS = serverTLS
             punch.timeout = configuration.timeout
             punch.maxProbes = maxProbes
             punch.proofCount = proof

@@ -28,6 +28,11 @@ extension NatCtl {
                 background (--duration). Each side then sends --proof datagrams and checks \
                 what arrived.
 
+                When UDP to the server gets no answer, rendezvous and the relay go over TCP to \
+                the server's port, or failing that over TLS to --tls-port (the certificate \
+                checked against --ca or the system's roots; --insecure for labs), and both \
+                sides take the relay at once.
+
                 Without a server, --bind PORT --peer IP:PORT (repeatable) checks every listed \
                 endpoint from both sides and reports the one that works.
 
@@ -80,6 +85,11 @@ extension NatCtl {
 
         @Option(name: .long, help: ArgumentHelp("Exit 1 unless the path is of this kind.", valueName: "direct"))
         var require: String?
+
+        @Option(name: .customLong("tls-port"), help: "The server's TLS port, tried when neither UDP nor TCP to its port gets through.")
+        var tlsPort: UInt16 = 5349
+
+        @OptionGroup var trust: TLSTrustOptions
 
         @Option(name: .long, help: ArgumentHelp("Probe budget of the many-ports strategy; 0 turns it off.", valueName: "count"))
         var maxProbes = 1500
@@ -146,6 +156,7 @@ extension NatCtl {
                 throw ValidationError("--code '\(code)' must look like NAMEPLATE-WORDS, e.g. 4127-amber-falcon-river (no spaces)")
             }
             if !peer.isEmpty, server != nil { throw ValidationError("give --server (rendezvous) or --peer (serverless), not both") }
+            try trust.validate(usesTLS: peer.isEmpty, tlsNeeds: "a rendezvous server (TLS is its last fallback)")
             if !peer.isEmpty, bind == 0 { throw ValidationError("serverless mode (--peer) needs --bind PORT, the port the peer lists") }
             if let require, require != "direct" { throw ValidationError("--require takes 'direct', not '\(require)'") }
             if noRelay, noDirect { throw ValidationError("--no-relay and --no-direct leave nothing to try") }
@@ -169,6 +180,7 @@ extension NatCtl {
                 Console.error("natctl punch: code \(punchCode) — on the other host run: natctl punch --server \(serverAddress?.description ?? "") --code \(punchCode)")
             }
             var configuration = PunchConfiguration(code: punchCode, server: serverAddress)
+            configuration.serverTLS = serverTLS
             configuration.peers = peer.compactMap(TransportAddress.init)
             configuration.bindPort = bind
             configuration.timeout = .milliseconds(Int(timeout * 1000))
@@ -251,6 +263,13 @@ extension NatCtl {
             case .relayAllocated: "natctl punch: checking paths (the relay is ready as a fallback)"
             case .connected, .warning, .forwarding: nil
             }
+        }
+
+        /// The fallback after UDP and TCP: the server's TLS port, its certificate checked against
+        /// the name --server (or NATCTL_SERVERS) gives, or its address when given one.
+        var serverTLS: (port: UInt16, options: TLSClientOptions) {
+            let host = (try? ServerChoice.named(server.map { [$0] } ?? []))?.first?.host
+            return (tlsPort, trust.options(host: host))
         }
 
         /// --server, else the first of NATCTL_SERVERS (which `lab exec` sets); nil in serverless mode.

@@ -57,7 +57,7 @@ struct CoturnStreamInteropTests {
     }
 }
 
-/// A self-signed certificate for localhost, made with openssl in a directory of its own.
+/// A self-signed certificate for localhost and 127.0.0.1, made with openssl in a directory of its own.
 struct StreamCertificate {
     let certificate: String
     let key: String
@@ -71,7 +71,7 @@ struct StreamCertificate {
             "/usr/bin/env",
             [
                 "openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", made.key,
-                "-out", made.certificate, "-days", "2", "-subj", "/CN=natctl-test", "-addext", "subjectAltName=DNS:localhost",
+                "-out", made.certificate, "-days", "2", "-subj", "/CN=natctl-test", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
             ])
         guard output.status == 0 else { throw ProcessFailure(message: "openssl req failed: \(output.stderr)") }
         return made

@@ -4,6 +4,9 @@ import NATWire
 public struct PunchConfiguration: Sendable {
     /// The rendezvous server; nil in serverless mode, where `peers` lists the endpoints to try.
     public var server: TransportAddress?
+    /// When UDP to the server gets no answer and TCP to its port does not connect either: its
+    /// TLS port, and how to check its certificate (nil: no TLS fallback).
+    public var serverTLS: (port: UInt16, options: TLSClientOptions)?
     public var code: PunchCode
     /// The local UDP port (0: any).
     public var bindPort: UInt16 = 0

@@ -1,19 +1,21 @@
 import NATWire
 
 extension PunchSession {
-    /// Allocates on the server's relay from the main socket (over TCP of its own when UDP to
-    /// the server is blocked), with the credentials it handed out.
+    /// Allocates on the server's relay from the main socket (over a TCP or TLS connection of
+    /// its own when UDP to the server is blocked), with the credentials it handed out.
     func allocateRelay(_ credential: PunchRelayCredential) {
         guard let server = configuration.server, let main = sockets.first ?? nil, let relayInbound else { return }
         let mailbox = mailbox
         let login = credential.username.isEmpty ? nil : TURNCredential(username: credential.username, password: credential.password)
-        let overTCP = serverLink != nil
+        let stream = serverLinkRoute
         Task {
             do throws(TURNClientError) {
                 let client =
-                    overTCP
-                    ? try await TURNClient.allocate(server: server, credential: login, over: .tcp)
-                    : try await TURNClient.allocate(server: server, credential: login, sharing: main, inbound: relayInbound)
+                    if let stream {
+                        try await TURNClient.allocate(server: stream.address, credential: login, over: stream.transport)
+                    } else {
+                        try await TURNClient.allocate(server: server, credential: login, sharing: main, inbound: relayInbound)
+                    }
                 mailbox.push(.relayReady(.success(client)))
             } catch {
                 mailbox.push(.relayReady(.failure(error)))

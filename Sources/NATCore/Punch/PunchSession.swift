@@ -21,6 +21,9 @@ public final class PunchSession {
     /// A TCP connection to the server, when UDP to it got no answer: rendezvous and the relay
     /// then go over it (`PunchSession+Stream`).
     var serverLink: STUNTransport?
+    /// How `serverLink` reaches the server (TCP to its port, or TLS to its TLS port): the relay
+    /// allocation opens a connection of its own the same way.
+    var serverLinkRoute: (transport: ServerTransport, address: TransportAddress)?
     var turn: TURNClient?
     var relayForwarder: Task<Void, Never>?
     var checklist: PunchChecklist

@@ -4,17 +4,17 @@ import NATCore
 import NATWire
 
 /// How a TLS client trusts the server (`--ca`, `--insecure`), for every command that can speak
-/// TLS to a server (`relay test`, `relay connect`, `probe`).
+/// TLS to a server (`relay test`, `relay connect`, `probe`, and punch's fallback).
 struct TLSTrustOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("With --transport tls: trust the CA certificates in this PEM file (default: the system's).", valueName: "file"))
+    @Option(name: .long, help: ArgumentHelp("For TLS to the server: trust the CA certificates in this PEM file (default: the system's).", valueName: "file"))
     var ca: String?
 
-    @Flag(name: .long, help: "With --transport tls: accept any certificate (labs with self-signed servers; reported as tls-insecure).")
+    @Flag(name: .long, help: "For TLS to the server: accept any certificate (labs with self-signed servers; reported as tls-insecure).")
     var insecure = false
 
-    /// Checks the flags against whether TLS was asked for at all.
-    func validate(usesTLS: Bool) throws {
-        if (ca != nil || insecure) && !usesTLS { throw ValidationError("--ca and --insecure are for --transport tls") }
+    /// Checks the flags against whether TLS can be used at all (`tlsNeeds` says what it takes).
+    func validate(usesTLS: Bool, tlsNeeds: String = "--transport tls") throws {
+        if (ca != nil || insecure) && !usesTLS { throw ValidationError("--ca and --insecure are for \(tlsNeeds)") }
         if ca != nil && insecure { throw ValidationError("give --ca or --insecure, not both") }
         if let ca, !FileManager.default.isReadableFile(atPath: ca) { throw ValidationError("--ca '\(ca)' is not a readable file") }
     }
