@@ -1,5 +1,5 @@
 import Foundation
-import NATCore
+@testable import NATCore
 import NATServer
 import NATWire
 import NIOCore
@@ -69,6 +69,32 @@ import Testing
         await client.close(release: false)
         let (_, relayed, reason, _) = try await relay.events.nextClosed()
         #expect(reason == "connection closed" && relayed == client.relayedAddress)
+        await relay.server.stop()
+    }
+
+    /// A client that stops reading: peers' datagrams past the connection's high-water mark
+    /// are dropped, not queued, and the closed event counts them apart from those relayed.
+    @Test func datagramsToABackedUpConnectionAreDroppedAndCounted() async throws {
+        let relay = try await Self.relay()
+        let server = try Self.server(relay, "tcp")
+        let inbound = RelayInbound(server: server)
+        let transport = try await STUNTransport.connect(to: server, over: .tcp) { _ = inbound.deliver($0) }
+        let client = try await TURNClient.allocate(server: server, credential: TURNRelayTests.user, sharing: transport, inbound: inbound)
+        let peer = try await UDPInbox.bind()
+        try await client.createPermission([peer.address.ip])
+        try await transport.channel.setOption(ChannelOptions.autoRead, value: false).get()
+        // 8 MB against a 128 KiB receive window, the server's socket buffer and its 256 KiB queue.
+        let sent = 8000
+        let payload = [UInt8](repeating: 7, count: 1000)
+        for _ in 0..<sent { try await peer.send(payload, to: client.relayedAddress) }
+        await client.close(release: false)
+        await transport.close()  // the client does not own the connection it was handed
+        let (_, _, reason, traffic) = try await relay.events.nextClosed()
+        #expect(reason == "connection closed")
+        #expect(traffic.droppedToClient > 0 && traffic.packetsFromPeers > 0, "\(traffic)")
+        #expect(traffic.packetsFromPeers + traffic.droppedToClient <= sent, "\(traffic)")
+        #expect(traffic.bytesFromPeers == traffic.packetsFromPeers * payload.count)
+        await peer.close()
         await relay.server.stop()
     }
 

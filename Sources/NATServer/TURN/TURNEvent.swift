@@ -23,6 +23,10 @@ public struct TURNTraffic: Sendable, Equatable, Codable {
     /// because they named no permitted peer or an unbound channel.
     public var droppedFromPeers = 0
     public var droppedToPeers = 0
+    /// Peer packets dropped because the client's TCP or TLS connection was backed up (its
+    /// send queue past the high-water mark), as a full UDP path would lose them; not counted
+    /// in `packetsFromPeers`.
+    public var droppedToClient = 0
 
     public init() {}
 }

@@ -71,21 +71,40 @@ extension TURNService {
             allocation.counters.droppedFromPeers += 1
             return
         }
+        guard let framed = frameForClient(bytes, from: source, route: route, now: now) else { return }
+        if let stream = allocation.stream {
+            guard relayToStream(framed.frame, stream: stream) else {
+                allocation.counters.droppedToClient += 1
+                return
+            }
+        } else {
+            // A Data indication's DATA attribute is padded to 4 bytes: whatever follows the
+            // datagram in its read slot goes as padding (receivers ignore its value).
+            let padding = framed.isIndication ? (4 - bytes.count % 4) % 4 : 0
+            writes.enqueue(UnsafeRawBufferPointer(start: framed.frame.baseAddress, count: framed.frame.count + padding), to: allocation.clientSocket, from: listener.fd)
+        }
         allocation.counters.packetsFromPeers += 1
         allocation.counters.bytesFromPeers += bytes.count
-        if let stream = allocation.stream { return relayToStream(bytes, from: source, route: route, stream: stream, now: now) }
+    }
+
+    /// A peer's datagram framed for its client, the header written into the read slot's
+    /// headroom (`DatagramReadBatch.headroom`): ChannelData when the peer has a live channel,
+    /// else a Data indication; nil when too long for either. Unpadded: a Data indication needs
+    /// padding to 4 bytes, ChannelData only over a stream (§12.5).
+    func frameForClient(
+        _ bytes: UnsafeMutableRawBufferPointer, from source: RawSocketAddress, route: TURNAllocation.PeerRoute, now: NIODeadline
+    ) -> (frame: UnsafeRawBufferPointer, isIndication: Bool)? {
         if let number = route.channel, route.channelUntil > now, bytes.count <= Int(UInt16.max) {
-            let start = bytes.baseAddress! - ChannelDataHeader.length  // DatagramReadBatch.headroom
+            let start = bytes.baseAddress! - ChannelDataHeader.length
             start.storeBytes(of: number.bigEndian, as: UInt16.self)
             (start + 2).storeBytes(of: UInt16(bytes.count).bigEndian, as: UInt16.self)
-            writes.enqueue(UnsafeRawBufferPointer(start: start, count: ChannelDataHeader.length + bytes.count), to: allocation.clientSocket, from: listener.fd)
-        } else if bytes.count <= Int(UInt16.max) - DataIndicationHeader.maximumLength {
-            indicationCount &+= 1
-            let length = DataIndicationHeader.write(
-                before: bytes.baseAddress!, dataLength: bytes.count, peer: source, transaction: (indicationCount, indicationSalt))
-            let padded = (bytes.count + 3) & ~3
-            writes.enqueue(UnsafeRawBufferPointer(start: bytes.baseAddress! - length, count: length + padded), to: allocation.clientSocket, from: listener.fd)
+            return (UnsafeRawBufferPointer(start: start, count: ChannelDataHeader.length + bytes.count), false)
         }
+        guard bytes.count <= Int(UInt16.max) - DataIndicationHeader.maximumLength else { return nil }
+        indicationCount &+= 1
+        let length = DataIndicationHeader.write(
+            before: bytes.baseAddress!, dataLength: bytes.count, peer: source, transaction: (indicationCount, indicationSalt))
+        return (UnsafeRawBufferPointer(start: bytes.baseAddress! - length, count: length + bytes.count), true)
     }
 
     /// A Send indication read in place: its DATA goes to the peer from where it was read. The

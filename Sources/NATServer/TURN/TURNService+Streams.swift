@@ -62,31 +62,13 @@ extension TURNService {
         allocation.relaySocket.send(UnsafeRawBufferPointer(rebasing: bytes[range]), to: indication.peer)
     }
 
-    /// A peer's datagram to a stream client, already counted and permitted: as padded
-    /// ChannelData when the peer has a channel, else as a Data indication, its header written
-    /// into the read slot's headroom as for UDP clients. Dropped when the connection's send
-    /// queue is full (`StreamClient.relay`).
-    func relayToStream(
-        _ bytes: UnsafeMutableRawBufferPointer, from source: RawSocketAddress, route: TURNAllocation.PeerRoute, stream: StreamClient,
-        now: NIODeadline
-    ) {
-        let frame: UnsafeRawBufferPointer
-        if let number = route.channel, route.channelUntil > now, bytes.count <= Int(UInt16.max) {
-            let start = bytes.baseAddress! - ChannelDataHeader.length  // DatagramReadBatch.headroom
-            start.storeBytes(of: number.bigEndian, as: UInt16.self)
-            (start + 2).storeBytes(of: UInt16(bytes.count).bigEndian, as: UInt16.self)
-            frame = UnsafeRawBufferPointer(start: start, count: ChannelDataHeader.length + bytes.count)
-        } else if bytes.count <= Int(UInt16.max) - DataIndicationHeader.maximumLength {
-            indicationCount &+= 1
-            let length = DataIndicationHeader.write(
-                before: bytes.baseAddress!, dataLength: bytes.count, peer: source, transaction: (indicationCount, indicationSalt))
-            frame = UnsafeRawBufferPointer(start: bytes.baseAddress! - length, count: length + bytes.count)
-        } else {
-            return
-        }
+    /// A peer's datagram to a stream client, permitted and framed (`frameForClient`), padded
+    /// with zeros to 4 bytes. False when the connection's send queue is full and the datagram
+    /// was dropped (`StreamClient.relay`).
+    func relayToStream(_ frame: UnsafeRawBufferPointer, stream: StreamClient) -> Bool {
         var buffer = ByteBufferAllocator().buffer(capacity: frame.count + 3)
         buffer.writeBytes(frame)
         buffer.writeRepeatingByte(0, count: (4 - frame.count % 4) % 4)
-        _ = stream.relay(buffer)
+        return stream.relay(buffer)
     }
 }

@@ -80,6 +80,7 @@ struct ServeEvent: Encodable {
                 + "\(t?.packetsToPeers ?? 0) packets / \(t?.bytesToPeers ?? 0) bytes to peers, "
                 + "\(t?.packetsFromPeers ?? 0) / \(t?.bytesFromPeers ?? 0) from peers, "
                 + "\((t?.droppedFromPeers ?? 0) + (t?.droppedToPeers ?? 0)) dropped for want of a permission"
+                + ((t?.droppedToClient ?? 0) > 0 ? ", \(t?.droppedToClient ?? 0) dropped while the client's connection was backed up" : "")
         case "reserved":
             return "natctl relay serve: reserved \(relayed ?? "?") for \(client ?? "?")\(username.map { $0.isEmpty ? "" : " (\($0))" } ?? "")'s next Allocate, \(lifetime ?? 0) s"
         case "released":
