@@ -22,7 +22,7 @@ let package = Package(
         .target(
             name: "NatCtlCommands",
             dependencies: [
-                "NATWire", "NATCore", "NATServer", "NATCapture", "NATLab",
+                "NATWire", "NATCore", "NATServer", "NATCapture", "NATLab", "Libp2pWire",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]
@@ -30,6 +30,12 @@ let package = Package(
         .target(
             name: "NATWire",
             dependencies: [.product(name: "Crypto", package: "swift-crypto")]
+        ),
+        // libp2p's codecs (multiaddr, peer IDs, multistream-select, Noise XX, yamux, identify):
+        // pure, as NATWire is; the dialing is NATCore's.
+        .target(
+            name: "Libp2pWire",
+            dependencies: ["NATWire", .product(name: "Crypto", package: "swift-crypto")]
         ),
         // The NIO glue client and server share (socket addresses, durations, stream framing):
         // NATServer depends on it, not on the client engine.
@@ -40,7 +46,7 @@ let package = Package(
         .target(
             name: "NATCore",
             dependencies: [
-                "NATWire", "NATNIO", "CPacketSocket", .product(name: "Crypto", package: "swift-crypto"),
+                "NATWire", "NATNIO", "Libp2pWire", "CPacketSocket", .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -77,6 +83,7 @@ let package = Package(
         .executableTarget(name: "FuzzCapture", dependencies: ["FuzzSupport", "NATCapture", "NATWire"]),
         .executableTarget(name: "FuzzParsers", dependencies: ["FuzzSupport", "NATWire", "NATCore", "NATLab"]),
         .testTarget(name: "NATWireTests", dependencies: ["NATWire"]),
+        .testTarget(name: "Libp2pWireTests", dependencies: ["Libp2pWire", "NATWire", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(
             name: "NATCoreTests",
             dependencies: [

@@ -187,7 +187,7 @@ _natctl() {
 _natctl_probe() {
     repeating_flags=()
     non_repeating_flags=(--insecure --json --version -h --help)
-    repeating_options=(--server --require --transport)
+    repeating_options=(--server --require --transport --libp2p)
     non_repeating_options=(--family --enough --tls-port --ca --portmap --gateway --timeout --rto --max-transmissions)
     __natctl_offer_flags_options 0
 
@@ -215,6 +215,9 @@ _natctl_probe() {
         return
         ;;
     '--ca')
+        return
+        ;;
+    '--libp2p')
         return
         ;;
     '--portmap')

@@ -23,7 +23,7 @@ function __natctl_parse_tokens -S
         __natctl_parse_subcommand 0 'version' 'h/help'
         switch $unparsed_tokens[1]
         case 'probe'
-            __natctl_parse_subcommand 0 'server=+' 'family=' 'require=+' 'enough=' 'transport=+' 'tls-port=' 'ca=' 'insecure' 'portmap=' 'gateway=' 'timeout=' 'rto=' 'max-transmissions=' 'json' 'version' 'h/help'
+            __natctl_parse_subcommand 0 'server=+' 'family=' 'require=+' 'enough=' 'transport=+' 'tls-port=' 'ca=' 'insecure' 'libp2p=+' 'portmap=' 'gateway=' 'timeout=' 'rto=' 'max-transmissions=' 'json' 'version' 'h/help'
         case 'classify'
             __natctl_parse_subcommand 0 'server=+' 'family=' 'expect=+' 'port-samples=' 'lifetime' 'dial-back' 'listen-port=+' 'portmap' 'gateway=' 'no-hairpin' 'timeout=' 'transmissions=' 'verbose' 'json' 'version' 'h/help'
         case 'punch'
@@ -139,6 +139,7 @@ complete -c 'natctl' -n '__natctl_should_offer_completions_for_flags_or_options 
 complete -c 'natctl' -n '__natctl_should_offer_completions_for_flags_or_options "natctl probe" tls-port' -l 'tls-port' -d 'The servers\' TLS port for --transport tls.' -rfka ''
 complete -c 'natctl' -n '__natctl_should_offer_completions_for_flags_or_options "natctl probe" ca' -l 'ca' -d 'For TLS to the server: trust the CA certificates in this PEM file (default: the system\'s).' -rfka ''
 complete -c 'natctl' -n '__natctl_should_offer_completions_for_flags_or_options "natctl probe" insecure' -l 'insecure' -d 'For TLS to the server: accept any certificate (labs with self-signed servers; reported as tls-insecure).'
+complete -c 'natctl' -n '__natctl_should_offer_completions_for_flags_or_options "natctl probe"' -l 'libp2p' -d 'Also dial this libp2p node over TCP (Noise, yamux) and ask it to identify itself and where it sees us (repeatable).' -rfka ''
 complete -c 'natctl' -n '__natctl_should_offer_completions_for_flags_or_options "natctl probe" portmap' -l 'portmap' -d 'Ask the gateway about UPnP, NAT-PMP and PCP: ask (creates nothing), map (also a 60 s test mapping, deleted at once), off. Default: NATCTL_PORTMAP, else ask.' -rfka 'off ask map'
 complete -c 'natctl' -n '__natctl_should_offer_completions_for_flags_or_options "natctl probe" gateway' -l 'gateway' -d 'The gateway to ask (IPv4); default: the default route\'s.' -rfka ''
 complete -c 'natctl' -n '__natctl_should_offer_completions_for_flags_or_options "natctl probe" timeout' -l 'timeout' -d 'Upper bound on the whole command, in seconds.' -rfka ''

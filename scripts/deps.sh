@@ -18,12 +18,22 @@ missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
-if [ "$(id -u)" -ne 0 ]; then
-  echo "natctl needs these Debian packages: ${missing[*]}; run 'sudo apt-get install ${missing[*]}' or run make as root" >&2
-  exit 1
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "natctl needs these Debian packages: ${missing[*]}; run 'sudo apt-get install ${missing[*]}' or run make as root" >&2
+    exit 1
+  fi
+  echo "installing ${missing[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
-echo "installing ${missing[*]}" >&2
-export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq
-apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+
+# py-libp2p 0.8.1 from PyPI, in a venv of its own outside the checkout (kept between runs): the
+# libp2p node the lab tests dial (scripts/libp2p-node.py). NATCTL_LIBP2P_VENV moves it.
+venv=${NATCTL_LIBP2P_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/natctl/libp2p-venv}
+if ! "$venv/bin/python" -c 'import libp2p, trio, multiaddr' 2>/dev/null; then
+  echo "installing py-libp2p 0.8.1 into $venv" >&2
+  python3 -m venv --clear "$venv"
+  "$venv/bin/pip" install -q --disable-pip-version-check libp2p==0.8.1
+fi

@@ -82,6 +82,8 @@ public struct ProbeReport: Sendable, Encodable {
     @Nullable public var portMapping: PortMapReport?
     /// Each server over TCP and TLS (`--transport`); null when not asked.
     @Nullable public var streams: [StreamResult]?
+    /// Each libp2p node asked (`--libp2p`): what it identified itself as and saw of us; null when not asked.
+    @Nullable public var libp2p: [Libp2pResult]?
     /// The `--require` conditions, if any, and whether each held.
     public var requirements: [RequirementResult] = []
     /// Why the probe could not be done or a requirement failed; null when it did its job.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Libp2pWire
 import NATCore
 import NATWire
 
@@ -30,12 +31,19 @@ extension NatCtl {
                 --portmap map also makes and deletes a 60-second test mapping per protocol, \
                 --portmap off (or NATCTL_PORTMAP=off) skips the gateway.
 
+                --libp2p MULTIADDR dials a libp2p node over TCP as a libp2p peer does \
+                (multistream-select, Noise with a fresh Ed25519 identity, yamux), asks it to \
+                identify itself, and reports where it sees this host (its observed address: the \
+                NAT's TCP mapping), its peer ID, agent, protocols and listen addresses, and the \
+                round trip of a yamux ping.
+
                 Examples:
                   natctl probe --server 127.0.0.1:3478
                   natctl probe --portmap map --require portmap
                   natctl probe --json | jq -r .public_ipv4
                   natctl probe --require udp --require stable-mapping   # exit 1 if not, 2 if not checked
                   natctl probe --server turn.example.org --transport tcp --transport tls   # where UDP is blocked
+                  natctl probe --libp2p /ip4/198.51.100.7/tcp/4001/p2p/12D3KooWD3eckifWpRn9wQpMG9R9hX3sD158z7EqHWmweQAJU5SA
                 """
         )
 
@@ -60,6 +68,11 @@ extension NatCtl {
 
         @OptionGroup var trust: TLSTrustOptions
 
+        @Option(name: .customLong("libp2p"), help: ArgumentHelp(
+            "Also dial this libp2p node over TCP (Noise, yamux) and ask it to identify itself and where it sees us (repeatable).",
+            valueName: "multiaddr"))
+        var libp2p: [String] = []
+
         enum StreamTransportName: String, ExpressibleByArgument, CaseIterable {
             case tcp, tls
         }
@@ -73,6 +86,20 @@ extension NatCtl {
             _ = try servers()
             guard enough >= 1 else { throw ValidationError("--enough must be at least 1") }
             try trust.validate(usesTLS: transport.contains(.tls))
+            _ = try libp2pNodes()
+        }
+
+        /// The --libp2p multiaddrs, parsed.
+        func libp2pNodes() throws -> [Multiaddr] {
+            try libp2p.map { text in
+                do {
+                    let address = try Multiaddr(parsing: text)
+                    guard address.tcpAddress != nil else { throw ValidationError("--libp2p '\(text)' must start /ip4/ADDRESS/tcp/PORT or /ip6/ADDRESS/tcp/PORT") }
+                    return address
+                } catch let error as Libp2pDecodeError {
+                    throw ValidationError("--libp2p: \(error)")
+                }
+            }
         }
 
         /// Every server over every stream transport asked for, in the order given.
@@ -104,8 +131,11 @@ extension NatCtl {
             async let gatewaySurvey = PortMapSurvey.run(gateway: portMapping.gatewayAddress, mode: portMapping.mode, limit: timing.timeoutDuration)
             let targets = try streamTargets()
             async let streams = targets.isEmpty ? nil : StreamProbe.run(targets, family: family, limit: timing.timeoutDuration)
+            let nodes = try libp2pNodes()
+            async let libp2pResults = nodes.isEmpty ? nil : Libp2pProbe.run(nodes, limit: timing.timeoutDuration)
             var report = await Prober.run(configuration)
             report.streams = await streams
+            report.libp2p = await libp2pResults
             let survey = await gatewaySurvey
             report.portMapping = survey.mode == .off ? nil : survey
             report.requirements = require.map { requirement in
@@ -133,8 +163,9 @@ extension NatCtl {
                 let hint = report.answered.isEmpty ? " (\(noAnswer(report, configuration).message))" : ""
                 return CommandFailure(.assertionFailed, "requirement not met: \(failed.joined(separator: ", "))\(hint)")
             }
-            // UDP silent but TCP or TLS reached a server: that is the answer asked for, not a failure.
-            let reachedOverStream = report.streams?.contains(where: \.reachable) == true
+            // UDP silent but TCP or TLS reached a server, or a libp2p node answered: that is the
+            // answer asked for, not a failure.
+            let reachedOverStream = report.streams?.contains(where: \.reachable) == true || report.libp2p?.contains(where: \.reachable) == true
             return report.answered.isEmpty && !reachedOverStream ? noAnswer(report, configuration) : nil
         }
 

@@ -39,6 +39,7 @@ enum ProbeRendering {
         let width = facts.map(\.0.count).max() ?? 0
         for (label, value) in facts { lines.append("\(label.padding(toLength: width, withPad: " ", startingAt: 0))  \(value)") }
         if let streams = report.streams { lines.append(contentsOf: streamLines(streams, udp: report.udp)) }
+        for node in report.libp2p ?? [] { lines.append(contentsOf: libp2pLines(node)) }
         if let portMapping = report.portMapping { lines.append(contentsOf: PortmapRendering.probeLines(portMapping)) }
         for requirement in report.requirements {
             lines.append("require \(requirement.condition): \(requirement.met.map { $0 ? "met" : "NOT met" } ?? "NOT CHECKED (\(requirement.reason ?? ""))")")
@@ -66,6 +67,17 @@ enum ProbeRendering {
                 "UDP \(udp == false ? "gets no answer" : "was not tested"), but \(distinct.joined(separator: " and ")) \(verb) the server: TURN over TCP or TLS will get through")
         }
         return lines
+    }
+
+    /// A libp2p node: who it is and where it sees us, or why it could not be asked.
+    private static func libp2pLines(_ node: ProbeReport.Libp2pResult) -> [String] {
+        guard node.reachable else { return ["libp2p \(node.address): no: \(node.error ?? "no answer")"] }
+        let rtt = node.rttMs.map { String(format: ", rtt %.1f ms", $0) } ?? ""
+        let checked = node.identityVerified == nil ? " (identity signature not checked: not an Ed25519 key)" : ""
+        return [
+            "libp2p \(node.address): \(node.agentVersion ?? "no agent version")\(rtt), sees us as \(node.observed ?? "(no observed address)")",
+            "  peer \(node.peerID ?? "?")\(checked); \(node.protocols.count) protocols; listens on \(node.listenAddrs.isEmpty ? "nothing it says" : node.listenAddrs.joined(separator: " "))",
+        ]
     }
 
     private static func yesNo(_ value: Bool?, yes: String = "yes", no: String = "no") -> String {

@@ -1,0 +1,91 @@
+import Libp2pWire
+import NATWire
+import NIOCore
+import NIOPosix
+
+/// A TCP connection read as a byte stream by one reader: chunks arrive from NIO into a
+/// `Mailbox`, and `read(_:parse:)` waits (until a deadline) for enough bytes to parse the next
+/// message. The plain layer under multistream-select and Noise.
+final class Libp2pByteStream: Libp2pLayer, @unchecked Sendable {
+    enum Chunk: Sendable {
+        case bytes([UInt8])
+        case closed
+    }
+
+    let channel: any Channel
+    private let inbox: Mailbox<Chunk>
+    /// Bytes read but not yet parsed; only the one reader touches it.
+    private var buffer: [UInt8] = []
+    private var ended = false
+
+    private init(channel: any Channel, inbox: Mailbox<Chunk>) {
+        self.channel = channel
+        self.inbox = inbox
+    }
+
+    static func connect(to address: TransportAddress, deadline: ContinuousClock.Instant) async throws(Libp2pError) -> Libp2pByteStream {
+        let inbox = Mailbox<Chunk>()
+        do {
+            let remaining = max(.milliseconds(1), deadline - .now)
+            let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .connectTimeout(remaining.timeAmount)
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(ChunkForwarder(inbox: inbox)) }
+                }
+                .connect(to: address.socketAddress).get()
+            return Libp2pByteStream(channel: channel, inbox: inbox)
+        } catch {
+            throw .connectFailed("\(address): \(error)")
+        }
+    }
+
+    func send(_ bytes: [UInt8]) { channel.writeAndFlush(ByteBuffer(bytes: bytes), promise: nil) }
+
+    /// Waits until `parse` finds a message at the start of the buffered bytes, and takes it.
+    func read<T>(_ doing: String, deadline: ContinuousClock.Instant, parse: ([UInt8]) throws(Libp2pDecodeError) -> (T, Int)?) async throws(Libp2pError) -> T {
+        while true {
+            do {
+                if let (value, length) = try parse(buffer) {
+                    buffer.removeFirst(length)
+                    return value
+                }
+            } catch {
+                throw .malformed(error)
+            }
+            guard !ended else { throw .closed(doing) }
+            guard let chunk = await inbox.next(within: max(.zero, deadline - .now)) else { throw .timedOut(doing) }
+            switch chunk {
+            case .bytes(let bytes): buffer += bytes
+            case .closed: ended = true
+            }
+        }
+    }
+
+    func close() async { try? await channel.close() }
+
+    /// Hands each read chunk, and the end of the connection, to the reader's mailbox.
+    private final class ChunkForwarder: ChannelInboundHandler {
+        typealias InboundIn = ByteBuffer
+        let inbox: Mailbox<Chunk>
+        init(inbox: Mailbox<Chunk>) { self.inbox = inbox }
+
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            var buffer = unwrapInboundIn(data)
+            inbox.push(.bytes(buffer.readBytes(length: buffer.readableBytes) ?? []))
+        }
+
+        func channelInactive(context: ChannelHandlerContext) {
+            inbox.push(.closed)
+            context.fireChannelInactive()
+        }
+
+        func errorCaught(context: ChannelHandlerContext, error: any Error) { context.close(promise: nil) }
+    }
+}
+
+/// A layer of a libp2p connection that one task reads messages from and writes bytes to: the
+/// plain TCP stream, or the Noise-secured one over it.
+protocol Libp2pLayer: AnyObject {
+    func send(_ bytes: [UInt8]) throws(Libp2pError)
+    func read<T>(_ doing: String, deadline: ContinuousClock.Instant, parse: ([UInt8]) throws(Libp2pDecodeError) -> (T, Int)?) async throws(Libp2pError) -> T
+}
