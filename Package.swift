@@ -70,7 +70,7 @@ let package = Package(
         ),
         .target(name: "CRelaySockets"),
         .target(name: "CPacketSocket"),
-        .target(name: "NATCapture", dependencies: ["CPcap", "NATWire"]),
+        .target(name: "NATCapture", dependencies: ["CPcap", "NATWire", "Libp2pWire"]),
         .target(name: "NATLab", dependencies: ["NATCore", "NATWire"]),
         .systemLibrary(name: "CPcap", pkgConfig: "libpcap", providers: [.apt(["libpcap-dev"])]),
         // libFuzzer harnesses (scripts/fuzz.sh builds them with -sanitize=fuzzer -DFUZZING; a plain
@@ -81,7 +81,7 @@ let package = Package(
         .executableTarget(name: "FuzzSTUN", dependencies: ["FuzzSupport", "NATWire"]),
         .executableTarget(name: "FuzzChannelData", dependencies: ["FuzzSupport", "NATWire", "NATCapture"]),
         .executableTarget(name: "FuzzCapture", dependencies: ["FuzzSupport", "NATCapture", "NATWire"]),
-        .executableTarget(name: "FuzzParsers", dependencies: ["FuzzSupport", "NATWire", "NATCore", "NATLab"]),
+        .executableTarget(name: "FuzzParsers", dependencies: ["FuzzSupport", "NATWire", "NATCore", "NATLab", "Libp2pWire"]),
         .testTarget(name: "NATWireTests", dependencies: ["NATWire"]),
         .testTarget(name: "Libp2pWireTests", dependencies: ["Libp2pWire", "NATWire", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(
@@ -99,7 +99,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "NatCtlCommandsTests", dependencies: ["NatCtlCommands", "NATCapture", "NATCore"]),
-        .testTarget(name: "NATCaptureTests", dependencies: ["NATCapture", "NATWire", "CPcap"]),
+        .testTarget(name: "NATCaptureTests", dependencies: ["NATCapture", "NATWire", "CPcap", "Libp2pWire"]),
         .testTarget(name: "NATLabTests", dependencies: ["NATLab", "NATCore", "NATWire"]),
     ]
 )

@@ -1,4 +1,5 @@
 import FuzzSupport
+import Libp2pWire
 import NATCore
 import NATLab
 import NATWire
@@ -9,11 +10,13 @@ import NATWire
 /// flag's value as UTF-8, as a user could type it (invalid bytes become U+FFFD, as they would
 /// arriving through ArgumentParser). The same bytes also go through the UPnP codecs
 /// (`UPnPChecks`), the NAT-PMP and PCP answer decoders (`GatewayAnswerChecks`), which read
-/// what gateways send, and the WireGuard readers (`WireGuardChecks`).
+/// what gateways send, the WireGuard readers (`WireGuardChecks`) and the libp2p codecs
+/// (`Libp2pChecks`).
 FuzzDriver.main { data in
     UPnPChecks.run(Array(data))
     GatewayAnswerChecks.run(Array(data))
     WireGuardChecks.run(Array(data))
+    Libp2pChecks.run(Array(data))
     let text = String(decoding: data, as: UTF8.self)
     ParserChecks.addresses(text)
     ParserChecks.server(text)

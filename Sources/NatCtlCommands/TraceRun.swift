@@ -67,8 +67,11 @@ struct TraceRun {
     /// NATCTL_SERVERS) say; empty when they cannot be known in advance.
     static func destinations(of operation: [String]) async -> [IPAddress] {
         let named: [String]
+        var nodes: [IPAddress] = []
         switch try? NatCtl.parseAsRoot(operation) {
-        case let probe as NatCtl.Probe: named = probe.server
+        case let probe as NatCtl.Probe:
+            named = probe.server
+            nodes = ((try? probe.libp2pNodes()) ?? []).compactMap { $0.tcpAddress?.ip }  // --libp2p: TCP to them
         case let classify as NatCtl.Classify: named = classify.server
         case let punch as NatCtl.Punch: named = (punch.server.map { [$0] } ?? []) + punch.peer
         case let relay as NatCtl.Relay.Test: named = (relay.turn.server.map { [$0] } ?? []) + (relay.peer.map { [$0] } ?? [])
@@ -77,7 +80,7 @@ struct TraceRun {
         let specs = (try? ServerChoice.named(named)) ?? []
         // All at once, as the operation itself resolves them: n slow names cost 2 s, not 2n.
         let addresses = await ServerSpec.resolveAll(specs, limit: .seconds(2)).flatMap { (try? $0.get()) ?? [] }
-        return Array(Set(addresses)).sorted()
+        return Array(Set(addresses + nodes)).sorted()
     }
 
     /// One interface per route the destinations take; the default route's when none is known.

@@ -44,6 +44,17 @@ enum Craft {
             : ipv6(source.ip, destination.ip, next: 17, segment)
     }
 
+    /// A TCP segment in IPv4 with a 20-byte header.
+    static func tcp(_ source: TransportAddress, _ destination: TransportAddress, _ flags: TCPFlags, sequence: UInt32 = 1000, _ payload: [UInt8] = []) -> [UInt8] {
+        var segment: [UInt8] = []
+        segment.append16(source.port)
+        segment.append16(destination.port)
+        segment.append16(UInt16(sequence >> 16))
+        segment.append16(UInt16(sequence & 0xFFFF))
+        segment += [0, 0, 0, 0, 0x50, flags.rawValue, 0xFF, 0xFF, 0, 0, 0, 0]
+        return ipv4(source.ip, destination.ip, proto: 6, segment + payload)
+    }
+
     /// An ICMP(v4) error quoting the IP header and 8 bytes of `original`, as routers send them.
     static func icmpError(from router: IPAddress, type: UInt8, code: UInt8, quoting original: [UInt8], mtu: UInt16 = 0) -> [UInt8] {
         let destination = IPAddress(bytes: original[12..<16])!

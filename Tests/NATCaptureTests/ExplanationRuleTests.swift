@@ -68,6 +68,30 @@ import Testing
         #expect(finding?.sentence.contains("nothing listens on port 3478") == true)
     }
 
+    /// Many-ports primes hundreds of random ports with TTL-2 Binding indications: each expiry
+    /// is the same fact, so the router's time-exceeded errors make one info finding, not one
+    /// problem per port. A TTL-2 packet that is not a Binding indication stays an ICMP error.
+    @Test func primingExpiriesAreOneInfoFindingPerRouter() {
+        var b = Craft.Builder()
+        let router = Craft.ip("203.0.113.254")
+        var indication: [UInt8] = [0x00, 0x11, 0x00, 0x00, 0x21, 0x12, 0xA4, 0x42]
+        indication += [UInt8](repeating: 7, count: 12)
+        for (index, port) in [4001, 17_000, 33_333, 52_000, 60_001].enumerated() {
+            let prime = Craft.ipv4(host.ip, Craft.ip("198.51.100.9"), proto: 17, Craft.udpHeader(host.port, UInt16(port), indication), ttl: 2)
+            b.add(Double(index), prime)
+            b.add(Double(index) + 0.5, Craft.icmpError(from: router, type: 11, code: 0, quoting: prime))
+        }
+        let other = Craft.ipv4(host.ip, Craft.ip("198.51.100.9"), proto: 17, Craft.udpHeader(host.port, 9, [1, 2, 3]), ttl: 2)
+        b.add(10, other)
+        b.add(11, Craft.icmpError(from: router, type: 11, code: 0, quoting: other))
+        let findings = b.findings(locals: ["10.0.1.2"])
+        let priming = findings.filter { $0.kind == .punchPriming }
+        #expect(priming.count == 1 && priming.first?.severity == .info)
+        #expect(priming.first?.sentence.contains("towards 5 endpoints (198.51.100.9:4001, 198.51.100.9:17000, 198.51.100.9:33333, ...)") == true, "\(priming)")
+        #expect(priming.first?.sentence.contains("5 ICMP errors") == true)
+        #expect(findings.filter { $0.kind == .icmpError }.count == 1, "the TTL-2 packet that is not priming")
+    }
+
     @Test func fragmentationNeededIsAPathMTUProblem() {
         var b = Craft.Builder()
         let big = Craft.udp(host, server, [UInt8](repeating: 0, count: 1400), dontFragment: true)

@@ -54,7 +54,7 @@ import Testing
         tcp.append16(443)
         tcp += [UInt8](repeating: 0, count: 9) + [0x12] + [UInt8](repeating: 0, count: 6)
         let packet = decode(Craft.ipv4(Craft.ip("10.0.0.1"), Craft.ip("10.0.0.2"), proto: 6, tcp), .raw)
-        #expect(packet.transport == .tcp(sourcePort: 40000, destinationPort: 443, flags: [.syn, .ack]))
+        #expect(packet.transport == .tcp(TCPSegment(sourcePort: 40000, destinationPort: 443, flags: [.syn, .ack])))
     }
 
     @Test func icmpErrorsQuoteTheOriginal() {

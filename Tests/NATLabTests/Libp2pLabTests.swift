@@ -29,6 +29,33 @@ extension LabTests {
                 }
             }
         }
+
+        /// `trace` of `probe --libp2p` from behind a NAT: the connection to the node read up to
+        /// its Noise handshake; a dial to a closed port of the node's host and one into the other
+        /// site's NAT, both answered with RST (`by` names who refused); and a dial to an address
+        /// where nothing answers at all, whose SYNs get nothing back.
+        @Test func traceReadsTheLibp2pStartAndExplainsFailedDials() async throws {
+            try await LabFixture.with(name: "tp2pt", ["a=eim-apdf", "b=apdm-apdf"]) { state in
+                let node = try Libp2pNode(namespace: state.publicNamespace, ip: "203.0.113.40", addingAddressTo: "br0")
+                defer { node.stop() }
+                let peerRouter = try state.site("b").publicAddress
+                let dials = ["/ip4/203.0.113.40/tcp/4002", "/ip4/\(peerRouter)/tcp/4001", "/ip4/203.0.113.99/tcp/4001"]
+                let traced = try LabTests.TraceLabTests.trace(
+                    state, site: "a", ["probe", "--portmap", "off", "--timeout", "2", "--libp2p", node.multiaddr] + dials.flatMap { ["--libp2p", $0] })
+                #expect(traced.status == 0, "the node answered")
+                #expect(traced.sentence("libp2p_connection").contains("completed the Noise XX handshake"), "\(traced.kinds)")
+                func finding(_ kind: String, remote: String) -> [String: Any]? {
+                    traced.findings.first { $0["kind"] as? String == kind && $0["remote"] as? String == remote }
+                }
+                #expect(finding("tcp_refused", remote: "203.0.113.40:4002")?["by"] as? String == "203.0.113.40", "\(traced.kinds)")
+                #expect(finding("tcp_refused", remote: "\(peerRouter):4001")?["by"] as? String == peerRouter, "the peer's NAT answers RST")
+                let silent = try #require(finding("tcp_no_answer", remote: "203.0.113.99:4001"), "\(traced.kinds)")
+                #expect((silent["sentence"] as? String)?.contains("got no answer") == true)
+                let summaries = (traced.report["timeline"] as? [[String: Any]] ?? []).compactMap { $0["summary"] as? String }
+                #expect(summaries.contains { $0.contains("multistream-select /multistream/1.0.0, /noise") }, "\(summaries.prefix(20))")
+                #expect(summaries.contains { $0.contains("Noise handshake message 2 of 3") })
+            }
+        }
     }
 }
 

@@ -30,6 +30,17 @@ public struct DecodedPacket: Sendable {
         return payload
     }
 
+    public var tcp: TCPSegment? {
+        guard case .tcp(let segment)? = transport else { return nil }
+        return segment
+    }
+
+    /// The TCP segment's endpoints, source first.
+    public var tcpEndpoints: (source: TransportAddress, destination: TransportAddress)? {
+        guard let ip, let tcp else { return nil }
+        return (TransportAddress(ip: ip.source, port: tcp.sourcePort), TransportAddress(ip: ip.destination, port: tcp.destinationPort))
+    }
+
     public var stun: STUNSummary? {
         guard case .stun(let summary)? = application else { return nil }
         return summary

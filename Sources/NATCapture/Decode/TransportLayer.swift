@@ -3,12 +3,30 @@ import NATWire
 /// What the IP packet carries, decoded as far as the explanations need.
 public enum TransportSegment: Sendable, Hashable {
     case udp(sourcePort: UInt16, destinationPort: UInt16, payload: [UInt8])
-    case tcp(sourcePort: UInt16, destinationPort: UInt16, flags: TCPFlags)
+    case tcp(TCPSegment)
     case icmp(ICMPMessage)
     /// A non-first fragment: its bytes continue a datagram whose header came earlier.
     case fragmentContinuation
     /// A protocol natctl does not decode, or a header cut short by the snap length.
     case other(protocolNumber: UInt8)
+}
+
+/// A TCP segment (RFC 9293 §3.1): ports, flags, the sequence number and the data, so the
+/// trace can tell "SYN sent, RST came back" and read the cleartext start of a libp2p connection.
+public struct TCPSegment: Sendable, Hashable {
+    public var sourcePort: UInt16
+    public var destinationPort: UInt16
+    public var flags: TCPFlags
+    public var sequence: UInt32
+    public var payload: [UInt8]
+
+    public init(sourcePort: UInt16, destinationPort: UInt16, flags: TCPFlags, sequence: UInt32 = 0, payload: [UInt8] = []) {
+        self.sourcePort = sourcePort
+        self.destinationPort = destinationPort
+        self.flags = flags
+        self.sequence = sequence
+        self.payload = payload
+    }
 }
 
 /// TCP's control flags (RFC 9293 §3.1), for "SYN sent, RST came back" style timelines.
@@ -96,8 +114,12 @@ enum TransportLayer {
             let end = header.fragment == nil ? min(Int(length), bytes.count) : bytes.count
             return .udp(sourcePort: source, destinationPort: destination, payload: Array(bytes.prefix(max(end, 8)).suffix(fromOffset: 8)))
         case 6:
-            guard let source = bytes.u16(0), let destination = bytes.u16(2), let flags = bytes.byte(13) else { return .other(protocolNumber: 6) }
-            return .tcp(sourcePort: source, destinationPort: destination, flags: TCPFlags(rawValue: flags))
+            guard let source = bytes.u16(0), let destination = bytes.u16(2), let sequence = bytes.u32(4), let offset = bytes.byte(12),
+                let flags = bytes.byte(13)
+            else { return .other(protocolNumber: 6) }
+            // The data follows the header and its options (data offset, in 32-bit words).
+            let payload = header.fragment == nil ? Array(bytes.suffix(fromOffset: max(20, Int(offset >> 4) * 4))) : []
+            return .tcp(TCPSegment(sourcePort: source, destinationPort: destination, flags: TCPFlags(rawValue: flags), sequence: sequence, payload: payload))
         case 1, 58:
             guard let type = bytes.byte(0), let code = bytes.byte(1) else { return .other(protocolNumber: header.protocolNumber) }
             var message = ICMPMessage(isV6: header.protocolNumber == 58, type: type, code: code)

@@ -15,6 +15,9 @@ enum ICMPRules {
         var sender: IPAddress
         var kind: ICMPMessage.Kind
         var flow: Flow?
+        /// Time exceeded for this host's TTL-2 packets (punch's priming), one key per router:
+        /// many-ports primes hundreds of ports, and that is one fact, not hundreds.
+        var priming = false
     }
 
     /// Errors about the hairpin test are HairpinRules' to explain; errors about punch checks
@@ -22,6 +25,14 @@ enum ICMPRules {
     static func findings(_ context: TraceContext, expected: ExpectedProbes) -> [TraceFinding] {
         var groups: [Key: [DecodedPacket]] = [:]
         var order: [Key] = []
+        var primedDestinations: [Key: [TransportAddress]] = [:]
+        // Punch's priming packets: Binding indications with a hop limit of 2.
+        let lowTTLFlows = Set(context.localPackets.compactMap { packet -> Flow? in
+            guard (packet.ip?.hopLimit ?? 64) <= 2, packet.stun?.method == .binding, packet.stun?.messageClass == .indication,
+                let source = packet.udpSource, let destination = packet.udpDestination
+            else { return nil }
+            return Flow(source: source, destination: destination)
+        })
         for packet in context.localPackets {
             guard let icmp = packet.icmp, icmp.kind != .informational, let sender = packet.ip?.source, context.isIncoming(packet) else { continue }
             var flow: Flow?
@@ -29,14 +40,23 @@ enum ICMPRules {
                 flow = Flow(source: TransportAddress(ip: quoted.source, port: sourcePort), destination: TransportAddress(ip: quoted.destination, port: destinationPort))
             }
             if let flow, expected.hairpinFlows.contains(flow) { continue }
-            let key = Key(sender: sender, kind: icmp.kind, flow: flow)
+            let priming = icmp.kind == .timeExceeded && flow.map { lowTTLFlows.contains($0) } == true
+            let key = Key(sender: sender, kind: icmp.kind, flow: priming ? nil : flow, priming: priming)
+            if priming, let flow, !(primedDestinations[key]?.contains(flow.destination) ?? false) {
+                primedDestinations[key, default: []].append(flow.destination)
+            }
             if groups[key] == nil { order.append(key) }
             groups[key, default: []].append(packet)
         }
         var findings: [TraceFinding] = []
         for key in order {
             guard let errors = groups[key], let icmp = errors.first?.icmp else { continue }
-            let causes = key.flow.map { flow in context.localPackets.filter { $0.udpSource == flow.source && $0.udpDestination == flow.destination } } ?? []
+            let primed = primedDestinations[key] ?? []
+            let primedSet = Set(primed)
+            let causes =
+                key.priming
+                ? context.localPackets.filter { packet in (packet.ip?.hopLimit ?? 64) <= 2 && packet.udpDestination.map(primedSet.contains) == true }
+                : key.flow.map { flow in context.localPackets.filter { $0.udpSource == flow.source && $0.udpDestination == flow.destination } } ?? []
             let about = key.flow.map { "packets from \($0.source) to \($0.destination)" } ?? "packets"
             let count = counted(errors.count, "ICMP error")
             let sentence: String
@@ -46,15 +66,17 @@ enum ICMPRules {
                 expected.punchFlows.contains(flow) && key.kind != .fragmentationNeeded
                     && (flow.destination.ip.isNonGlobal || key.kind == .networkUnreachable || key.kind == .hostUnreachable)
             } ?? false
-            // Punch primes its NAT with a packet of hop limit 2 towards each peer candidate; the
-            // router where it expires says so, which is the point.
-            let priming = key.kind == .timeExceeded && key.flow.map { expected.punchFlows.contains($0) } == true
-                && !causes.isEmpty && causes.contains { ($0.ip?.hopLimit ?? 64) <= 2 }
             switch key.kind {
-            case _ where priming:
+            case _ where key.priming:
+                // Punch primes its NAT with packets of hop limit 2 (towards each peer candidate,
+                // and many-ports' random ports); the router where they expire says so, which is the point.
                 kind = .punchPriming
                 severity = .info
-                sentence = "Punch primed this NAT's mapping towards \(key.flow?.destination.description ?? "?") with a packet of TTL 2, which expired at \(key.sender) (\(count)) as meant: the mapping exists before the peer's checks arrive, so a router that lets unsolicited packets claim its ports cannot take this one."
+                let towards =
+                    primed.count == 1
+                    ? "its mapping towards \(primed[0])"
+                    : "its mappings towards \(primed.count) endpoints (\(primed.prefix(3).map(\.description).joined(separator: ", "))\(primed.count > 3 ? ", ..." : ""))"
+                sentence = "Punch primed this NAT, \(towards), with packets of TTL 2, which expired at \(key.sender) (\(count)) as meant: the mappings exist before the peer's packets arrive, so a router that lets unsolicited packets claim its ports cannot take them."
             case _ where unroutableCandidate:
                 kind = .punchCandidateUnreachable
                 severity = .info

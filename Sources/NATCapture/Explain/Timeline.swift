@@ -60,8 +60,9 @@ enum Timeline {
             return .udp(payload)
         case .icmp(let message)?:
             return .other("i\(message.isV6)|\(message.type)|\(message.code)|\(ip.totalLength)")
-        case .tcp(_, _, let flags)?:
-            return .other("t\(flags.rawValue)|\(ip.totalLength)")
+        case .tcp(let segment)?:
+            // NATs rewrite ports, not sequence numbers.
+            return .other("t\(segment.flags.rawValue)|\(ip.totalLength)|\(segment.sequence)")
         default:
             return .other(
                 "p\(ip.protocolNumber)|\(ip.totalLength)|\(ip.fragment.map { "\($0.identification)/\($0.offset)" } ?? "")"

@@ -47,7 +47,7 @@ public struct TimelineEntry: Sendable, Encodable {
         destination = hops[0].destination
         let onHost = sightings.filter { context.localInterfaces.contains($0.interface) }
         direction = onHost.contains { context.isOutgoing($0) } ? "out" : onHost.contains { context.isIncoming($0) } ? "in" : nil
-        summary = Self.summary(packet)
+        summary = Self.summary(packet) + (context.streamNotes[packet.frame].map { ": \($0)" } ?? "")
         background = Timeline.isBackground(packet)
     }
 
@@ -57,7 +57,8 @@ public struct TimelineEntry: Sendable, Encodable {
         let ip = source ? packet.ip?.source : packet.ip?.destination
         guard let ip else { return nil }
         switch packet.transport {
-        case .udp(let s, let d, _)?, .tcp(let s, let d, _)?: return TransportAddress(ip: ip, port: source ? s : d).description
+        case .udp(let s, let d, _)?: return TransportAddress(ip: ip, port: source ? s : d).description
+        case .tcp(let segment)?: return TransportAddress(ip: ip, port: source ? segment.sourcePort : segment.destinationPort).description
         default: return ip.description
         }
     }
@@ -79,8 +80,8 @@ public struct TimelineEntry: Sendable, Encodable {
             case nil:
                 text = "UDP \(payload.count) bytes"
             }
-        case .tcp(_, _, let flags)?:
-            text = "TCP \(flags.names)"
+        case .tcp(let segment)?:
+            text = "TCP \(segment.flags.names)" + (segment.payload.isEmpty ? "" : " \(segment.payload.count) bytes")
         case .icmp(let message)?:
             let about = message.quoted.map { quoted in
                 " for \(quoted.sourcePort.map { "\(TransportAddress(ip: quoted.source, port: $0))" } ?? quoted.source.description) → \(quoted.destinationPort.map { "\(TransportAddress(ip: quoted.destination, port: $0))" } ?? quoted.destination.description)"

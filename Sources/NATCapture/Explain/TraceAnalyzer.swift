@@ -16,6 +16,7 @@ public enum TraceAnalyzer {
             + TranslationRules.findings(mappings)
             + PunchRules.findings(context, mappings: mappings, expected: expected)
             + WireGuardRules.findings(context)
+            + TCPRules.findings(context)
         // Problems first, then by where their evidence starts in the capture.
         return all.enumerated().sorted { lhs, rhs in
             if lhs.element.severity != rhs.element.severity { return lhs.element.severity < rhs.element.severity }

@@ -12,6 +12,11 @@ public struct TraceContext: Sendable {
     public let localInterfaces: Set<Int>
     /// Packets seen on this host's own interfaces; every rule starts from these.
     public let localPackets: [DecodedPacket]
+    /// TCP connections per interface, their data read in order (`TCPConversations`).
+    let tcpConversations: [TCPConversation]
+    /// Per frame, the libp2p messages its TCP data completed (multistream-select lines, Noise
+    /// handshake messages), for the timeline.
+    let streamNotes: [Int: String]
 
     /// - Parameters:
     ///   - locals: this host's addresses; when empty, the interfaces marked local supply them,
@@ -42,6 +47,7 @@ public struct TraceContext: Sendable {
         }
         self.localInterfaces = vantage
         self.localPackets = packets.filter { vantage.contains($0.interface) }
+        (tcpConversations, streamNotes) = TCPConversations.read(packets)
     }
 
     /// The most frequent sender of requests, per IP family: clients ask, servers answer.

@@ -33,6 +33,14 @@ public struct TraceFinding: Sendable, Encodable {
         case punchCandidateUnreachable = "punch_candidate_unreachable"
         /// Punch's low-TTL priming packets expired on the way, as meant (info).
         case punchPriming = "punch_priming"
+        /// A TCP SYN answered with RST: by the far end (dial refused) or by this host.
+        case tcpRefused = "tcp_refused"
+        /// TCP SYNs that got nothing back.
+        case tcpNoAnswer = "tcp_no_answer"
+        /// Both ends sent SYN on one connection (TCP hole punching), and whether it completed.
+        case tcpSimultaneousOpen = "tcp_simultaneous_open"
+        /// A libp2p connection's cleartext start: multistream-select and the Noise handshake.
+        case libp2pConnection = "libp2p_connection"
     }
 
     public enum Severity: String, Sendable, Codable, Comparable {
