@@ -4,15 +4,20 @@ import Testing
 /// `punch` when neither UDP nor TCP reaches the rendezvous server's port: it goes over TLS to
 /// the server's TLS port, rendezvous and relay alike, and the two sides connect relayed.
 @Suite struct PunchStreamCLITests {
-    @Test func punchFallsBackToTLSWhenUDPAndTCPGetNoAnswer() throws {
-        let certificate = try StreamCertificate.make()
-        defer { certificate.remove() }
-        // Port 9 on loopback answers neither UDP nor TCP; the server's TLS port is the way in.
+    /// natctl's relay serving TLS only (`--no-tcp`), and its TLS port. Port 9 on loopback
+    /// answers neither UDP nor TCP, so a punch pointed there has only the TLS port left.
+    static func tlsOnlyRelay(_ certificate: StreamCertificate) throws -> (BackgroundProcess, String) {
         let (server, listening) = try CoturnTURNInteropTests.natctlRelayListening(
             .user("alice", "wonderland"),
             extra: ["--cert", certificate.certificate, "--pkey", certificate.key, "--tls-listening-port", "0", "--no-tcp"])
+        return (server, String(try #require(listening["tls"] as? String).split(separator: ":").last ?? ""))
+    }
+
+    @Test func punchFallsBackToTLSWhenUDPAndTCPGetNoAnswer() throws {
+        let certificate = try StreamCertificate.make()
+        defer { certificate.remove() }
+        let (server, tlsPort) = try Self.tlsOnlyRelay(certificate)
         defer { _ = server.stop() }
-        let tlsPort = String(try #require(listening["tls"] as? String).split(separator: ":").last!)
         // --no-direct: on loopback the two sides' UDP would reach each other directly, and the
         // relay allocation over TLS is what is under test.
         let common = [
@@ -37,11 +42,8 @@ import Testing
     @Test func anUntrustedTLSFallbackIsServerUnreachable() throws {
         let certificate = try StreamCertificate.make()
         defer { certificate.remove() }
-        let (server, listening) = try CoturnTURNInteropTests.natctlRelayListening(
-            .user("alice", "wonderland"),
-            extra: ["--cert", certificate.certificate, "--pkey", certificate.key, "--tls-listening-port", "0", "--no-tcp"])
+        let (server, tlsPort) = try Self.tlsOnlyRelay(certificate)
         defer { _ = server.stop() }
-        let tlsPort = String(try #require(listening["tls"] as? String).split(separator: ":").last!)
         let output = try Subprocess.natctl(
             "punch", "--server", "127.0.0.1:9", "--tls-port", tlsPort, "--code", "4243-tls-untrusted-here", "--timeout", "5", "--json")
         #expect(output.status == 2)

@@ -61,8 +61,16 @@ final class LoopbackSocket {
     let port: UInt16
 
     init() throws {
-        let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
-        self.fd = fd
+        (fd, port) = try Self.bound(type: SOCK_DGRAM)
+        var limit = timeval(tv_sec: 15, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
+    }
+
+    deinit { close(fd) }
+
+    /// A socket of `type` bound to an ephemeral port of 127.0.0.1, and that port.
+    static func bound(type: __socket_type) throws -> (fd: Int32, port: UInt16) {
+        let fd = socket(AF_INET, Int32(type.rawValue), 0)
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
@@ -70,13 +78,12 @@ final class LoopbackSocket {
         let bound = withUnsafeMutablePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
         }
-        guard fd >= 0, bound else { throw ProcessFailure(message: "cannot bind a UDP socket on 127.0.0.1") }
-        port = UInt16(bigEndian: address.sin_port)
-        var limit = timeval(tv_sec: 15, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
+        guard fd >= 0, bound else {
+            if fd >= 0 { close(fd) }
+            throw ProcessFailure(message: "cannot bind a socket on 127.0.0.1")
+        }
+        return (fd, UInt16(bigEndian: address.sin_port))
     }
-
-    deinit { close(fd) }
 
     /// Sends `payload` to 127.0.0.1:`port`.
     func send(_ payload: [UInt8], to port: UInt16) {

@@ -135,15 +135,7 @@ func freeUDPPort() throws -> UInt16 { try LoopbackSocket().port }
 
 /// A free TCP port on 127.0.0.1 at the time of asking (bound, read, closed).
 func freeTCPPort() throws -> UInt16 {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(fd) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let bound = withUnsafeMutablePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
-    }
-    guard fd >= 0, bound else { throw ProcessFailure(message: "cannot bind a TCP socket on 127.0.0.1") }
-    return UInt16(bigEndian: address.sin_port)
+    let (fd, port) = try LoopbackSocket.bound(type: SOCK_STREAM)
+    close(fd)
+    return port
 }

@@ -15,7 +15,7 @@ final class Libp2pByteStream: Libp2pLayer, @unchecked Sendable {
     let channel: any Channel
     private let inbox: Mailbox<Chunk>
     /// Bytes read but not yet parsed; only the one reader touches it.
-    private var buffer: [UInt8] = []
+    private var pending = PendingBytes()
     private var ended = false
 
     private init(channel: any Channel, inbox: Mailbox<Chunk>) {
@@ -44,18 +44,11 @@ final class Libp2pByteStream: Libp2pLayer, @unchecked Sendable {
     /// Waits until `parse` finds a message at the start of the buffered bytes, and takes it.
     func read<T>(_ doing: String, deadline: ContinuousClock.Instant, parse: ([UInt8]) throws(Libp2pDecodeError) -> (T, Int)?) async throws(Libp2pError) -> T {
         while true {
-            do {
-                if let (value, length) = try parse(buffer) {
-                    buffer.removeFirst(length)
-                    return value
-                }
-            } catch {
-                throw .malformed(error)
-            }
+            if let value = try pending.next(parse) { return value }
             guard !ended else { throw .closed(doing) }
             guard let chunk = await inbox.next(within: max(.zero, deadline - .now)) else { throw .timedOut(doing) }
             switch chunk {
-            case .bytes(let bytes): buffer += bytes
+            case .bytes(let bytes): pending.append(bytes)
             case .closed: ended = true
             }
         }
@@ -88,4 +81,22 @@ final class Libp2pByteStream: Libp2pLayer, @unchecked Sendable {
 protocol Libp2pLayer: AnyObject {
     func send(_ bytes: [UInt8]) throws(Libp2pError)
     func read<T>(_ doing: String, deadline: ContinuousClock.Instant, parse: ([UInt8]) throws(Libp2pDecodeError) -> (T, Int)?) async throws(Libp2pError) -> T
+}
+
+/// Bytes read but not yet parsed, and the step both layers repeat: take the next whole message
+/// when the bytes hold one.
+struct PendingBytes {
+    private var bytes: [UInt8] = []
+
+    mutating func append(_ more: [UInt8]) { bytes += more }
+
+    mutating func next<T>(_ parse: ([UInt8]) throws(Libp2pDecodeError) -> (T, Int)?) throws(Libp2pError) -> T? {
+        do {
+            guard let (value, length) = try parse(bytes) else { return nil }
+            bytes.removeFirst(length)
+            return value
+        } catch {
+            throw .malformed(error)
+        }
+    }
 }

@@ -7,7 +7,7 @@ final class Libp2pSecureStream: Libp2pLayer, @unchecked Sendable {
     let raw: Libp2pByteStream
     private var sending: NoiseCipherState
     private var receiving: NoiseCipherState
-    private var plaintext: [UInt8] = []
+    private var plaintext = PendingBytes()
 
     /// Largest plaintext in one Noise frame: 65535 less the tag.
     static let maximumChunk = 65535 - 16
@@ -32,16 +32,9 @@ final class Libp2pSecureStream: Libp2pLayer, @unchecked Sendable {
 
     func read<T>(_ doing: String, deadline: ContinuousClock.Instant, parse: ([UInt8]) throws(Libp2pDecodeError) -> (T, Int)?) async throws(Libp2pError) -> T {
         while true {
-            do {
-                if let (value, length) = try parse(plaintext) {
-                    plaintext.removeFirst(length)
-                    return value
-                }
-            } catch {
-                throw .malformed(error)
-            }
+            if let value = try plaintext.next(parse) { return value }
             let sealed = try await raw.read(doing, deadline: deadline, parse: NoiseFrame.parse)
-            do { plaintext += try receiving.decrypt(sealed) } catch { throw .malformed(error) }
+            do { plaintext.append(try receiving.decrypt(sealed)) } catch { throw .malformed(error) }
         }
     }
 }
