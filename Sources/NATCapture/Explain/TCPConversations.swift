@@ -81,8 +81,9 @@ enum TCPConversations {
         return (order.compactMap { conversations[$0] }, notes)
     }
 
-    /// Appends the segment's data in order (a retransmission or a gap ends the reading) and
-    /// parses what it completes.
+    /// Appends the segment's data in order (a retransmission is skipped, a gap ends the reading)
+    /// and parses what it completes. The buffer stays bounded: multistream-select lines are at
+    /// most 1 KiB, a Noise frame at most 64 KiB, and complete ones are taken off at once.
     private static func take(_ segment: TCPSegment, into direction: inout TCPConversation.Direction, fromDialer: Bool?) -> String? {
         guard direction.mode != .opaque else { return nil }
         let expected = direction.nextSequence ?? segment.sequence
@@ -123,7 +124,6 @@ enum TCPConversations {
         if !lines.isEmpty { parts.append("multistream-select \(lines.joined(separator: ", "))") }
         parts += read.filter { $0.hasPrefix("Noise") }
         if transport > 0 { parts.append("Noise transport, \(counted(transport, "frame")) (encrypted)") }
-        if direction.mode == .noise, direction.buffer.count > 4096 { direction.buffer = [] }
         return parts.isEmpty ? nil : parts.joined(separator: "; ")
     }
 
