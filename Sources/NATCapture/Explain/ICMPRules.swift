@@ -42,17 +42,17 @@ enum ICMPRules {
             if let flow, expected.hairpinFlows.contains(flow) { continue }
             let priming = icmp.kind == .timeExceeded && flow.map { lowTTLFlows.contains($0) } == true
             let key = Key(sender: sender, kind: icmp.kind, flow: priming ? nil : flow, priming: priming)
-            if priming, let flow, !(primedDestinations[key]?.contains(flow.destination) ?? false) {
-                primedDestinations[key, default: []].append(flow.destination)
-            }
+            if priming, let flow { primedDestinations[key, default: []].append(flow.destination) }
             if groups[key] == nil { order.append(key) }
             groups[key, default: []].append(packet)
         }
         var findings: [TraceFinding] = []
         for key in order {
             guard let errors = groups[key], let icmp = errors.first?.icmp else { continue }
-            let primed = primedDestinations[key] ?? []
-            let primedSet = Set(primed)
+            // In order of first expiry, each once (a destination primed twice expires twice).
+            var seen: Set<TransportAddress> = []
+            let primed = (primedDestinations[key] ?? []).filter { seen.insert($0).inserted }
+            let primedSet = seen
             let causes =
                 key.priming
                 ? context.localPackets.filter { packet in (packet.ip?.hopLimit ?? 64) <= 2 && packet.udpDestination.map(primedSet.contains) == true }

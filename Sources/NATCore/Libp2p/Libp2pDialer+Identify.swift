@@ -11,7 +11,7 @@ extension Libp2pDialer {
         let pinged = ContinuousClock.now
         try secure.send(([session.ping(pingValue), syn] + session.send(request, on: stream)).flatMap(\.encoded))
         var rtt: Double?
-        var received: [UInt8] = []
+        var received = PendingBytes()
         var echoes = 0
         let doing = "reading identify"
         while true {
@@ -28,7 +28,7 @@ extension Libp2pDialer {
             for event in events {
                 switch event {
                 case .pong(pingValue): rtt = (ContinuousClock.now - pinged).millisecondsDouble
-                case .data(stream, let bytes): received += bytes
+                case .data(stream, let bytes): received.append(bytes)
                 case .reset(stream): throw .refused(IdentifyMessage.protocolID)
                 case .closed(stream): ended = true
                 case .goAway: throw .closed(doing)
@@ -36,22 +36,16 @@ extension Libp2pDialer {
                 }
             }
             // The stream carries the multistream echo (header, protocol), then the message.
-            do {
-                while echoes < 2, let (text, length) = try Multistream.parse(received) {
-                    received.removeFirst(length)
-                    if text == Multistream.notAvailable { throw Libp2pError.refused(IdentifyMessage.protocolID) }
-                    echoes += 1
-                }
-                if echoes == 2, let (message, _) = try LengthPrefixed.parse(received, maximum: IdentifyMessage.maximumLength, place: "Identify") {
-                    try? secure.send(session.goAway(0).encoded)
-                    return (try IdentifyMessage(encoded: message), rtt)
-                }
-            } catch let error as Libp2pError {
-                throw error
-            } catch let error as Libp2pDecodeError {
-                throw .malformed(error)
-            } catch {
-                throw .closed(doing)
+            while echoes < 2, let text = try received.next(multistreamLine) {
+                guard text != Multistream.notAvailable else { throw .refused(IdentifyMessage.protocolID) }
+                echoes += 1
+            }
+            let identify = { (buffer: [UInt8]) throws(Libp2pDecodeError) -> ([UInt8], Int)? in
+                try LengthPrefixed.parse(buffer, maximum: IdentifyMessage.maximumLength, place: "Identify").map { ($0.message, $0.length) }
+            }
+            if echoes == 2, let message = try received.next(identify) {
+                try? secure.send(session.goAway(0).encoded)
+                do { return (try IdentifyMessage(encoded: message), rtt) } catch { throw .malformed(error) }
             }
             if ended { throw .closed(doing) }
         }

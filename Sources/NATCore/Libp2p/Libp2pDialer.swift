@@ -40,15 +40,19 @@ public enum Libp2pDialer {
         }
     }
 
+    /// One multistream-select line, in the shape the layers' readers take.
+    static func multistreamLine(_ buffer: [UInt8]) throws(Libp2pDecodeError) -> (String, Int)? {
+        try Multistream.parse(buffer).map { ($0.text, $0.length) }
+    }
+
     /// Pipelined multistream-select as the dialer: the header and the protocol at once, then
     /// the listener's echo of both (or `na`).
     static func negotiate(_ proto: String, on layer: some Libp2pLayer, deadline: ContinuousClock.Instant) async throws(Libp2pError) {
         try layer.send(Multistream.message(Multistream.header) + Multistream.message(proto))
         let doing = "negotiating \(proto)"
-        let parse = { (buffer: [UInt8]) throws(Libp2pDecodeError) -> (String, Int)? in try Multistream.parse(buffer).map { ($0.text, $0.length) } }
-        let header = try await layer.read(doing, deadline: deadline, parse: parse)
+        let header = try await layer.read(doing, deadline: deadline, parse: multistreamLine)
         guard header == Multistream.header else { throw .malformed(Libp2pDecodeError("multistream-select", "header '\(header)'")) }
-        let answer = try await layer.read(doing, deadline: deadline, parse: parse)
+        let answer = try await layer.read(doing, deadline: deadline, parse: multistreamLine)
         guard answer == proto else { throw answer == Multistream.notAvailable ? .refused(proto) : .malformed(Libp2pDecodeError("multistream-select", "'\(answer)' for \(proto)")) }
     }
 

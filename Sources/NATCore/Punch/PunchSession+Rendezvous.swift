@@ -8,7 +8,7 @@ extension PunchSession {
         do {
             hint = try await MappingHint.observe(on: main, server: server, localAddresses: hostAddresses)
         } catch {
-            try await fallBackToTCP(server: server, udpError: error)
+            try await fallBackToStream(server: server, udpError: error)
         }
         report.localMapping = serverLink == nil ? nil : PunchMapping.Behaviour.udpBlocked.description
         if let hint {

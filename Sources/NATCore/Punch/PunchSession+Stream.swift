@@ -5,7 +5,7 @@ extension PunchSession {
     /// the same address (`relay serve` listens there), or failing that over TLS to the
     /// server's TLS port, and so does the relay later. This side registers as `udp-blocked`, so
     /// both sides choose the relay at once: no direct path can exist without UDP.
-    func fallBackToTCP(server: TransportAddress, udpError: any Error) async throws {
+    func fallBackToStream(server: TransportAddress, udpError: any Error) async throws {
         var failures = ["UDP (\(udpError))"]
         var attempts: [(transport: ServerTransport, address: TransportAddress)] = [(.tcp, server)]
         if let tls = configuration.serverTLS { attempts.append((.tls(tls.options), TransportAddress(ip: server.ip, port: tls.port))) }
