@@ -110,6 +110,11 @@ public struct Multiaddr: Hashable, Sendable, CustomStringConvertible {
         }.joined()
     }
 
+    /// `/ip4/…/tcp/…` or `/ip6/…/tcp/…` for a TCP endpoint.
+    public init(tcp address: TransportAddress) {
+        components = [address.ip.family == .ipv4 ? .ip4(address.ip) : .ip6(address.ip), .tcp(address.port)]
+    }
+
     /// The IP and TCP port when the address starts /ip4|ip6/.../tcp/...
     public var tcpAddress: TransportAddress? {
         guard components.count >= 2, case .tcp(let port) = components[1] else { return nil }

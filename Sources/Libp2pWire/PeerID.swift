@@ -110,3 +110,35 @@ public struct Libp2pIdentity: Sendable {
 
     public func sign(_ message: [UInt8]) throws -> [UInt8] { Array(try privateKey.signature(for: message)) }
 }
+
+extension Libp2pIdentity {
+    /// libp2p's marshalled private key (the `PrivateKey` protobuf other implementations write
+    /// too): type Ed25519, data the 32-byte seed then the 32-byte public key.
+    public var marshalled: [UInt8] {
+        var writer = ProtobufWriter()
+        writer.number(1, Libp2pPublicKey.KeyType.ed25519.rawValue)
+        writer.lengthDelimited(2, Array(privateKey.rawRepresentation) + publicKey.data)
+        return writer.bytes
+    }
+
+    public init(marshalled bytes: [UInt8]) throws(Libp2pDecodeError) {
+        let place = "PrivateKey"
+        var type: UInt64?
+        var data: [UInt8]?
+        for (field, value) in try ProtobufReader.fields(bytes, place: place) {
+            switch field {
+            case 1: type = try value.varint("\(place).Type")
+            case 2: data = try value.bytes("\(place).Data")
+            default: continue
+            }
+        }
+        guard type == Libp2pPublicKey.KeyType.ed25519.rawValue, let data, data.count == 64 || data.count == 32 else {
+            throw Libp2pDecodeError(place, "natctl keeps Ed25519 keys (type 1, 64 bytes of data)")
+        }
+        guard let key = try? Curve25519.Signing.PrivateKey(rawRepresentation: data.prefix(32)) else { throw Libp2pDecodeError(place, "not an Ed25519 seed") }
+        if data.count == 64, Array(key.publicKey.rawRepresentation) != Array(data.suffix(32)) {
+            throw Libp2pDecodeError(place, "its public half does not match its seed")
+        }
+        self.init(privateKey: key)
+    }
+}

@@ -24,6 +24,8 @@ public struct YamuxSession {
         case reset(UInt32)
         /// A reply to our ping with this value.
         case pong(UInt32)
+        /// The peer let us send more on the stream (a WindowUpdate with a non-zero delta).
+        case windowGranted(UInt32)
         /// The peer is ending the session (0 normal, 1 protocol error, 2 internal error).
         case goAway(UInt32)
     }
@@ -67,6 +69,15 @@ public struct YamuxSession {
         return frames
     }
 
+    /// Abandons the stream at once (RST); nil when it is not open.
+    public mutating func reset(_ id: UInt32) -> YamuxFrame? {
+        guard streams.removeValue(forKey: id) != nil else { return nil }
+        return YamuxFrame(.windowUpdate, flags: .rst, streamID: id)
+    }
+
+    /// Bytes given to `send` that still wait for the peer's window.
+    public func waitingBytes(on id: UInt32) -> Int { streams[id]?.pending.count ?? 0 }
+
     public func ping(_ value: UInt32) -> YamuxFrame { YamuxFrame(.ping, flags: .syn, streamID: 0, length: value) }
 
     /// Takes in one frame from the peer. Throws on a protocol violation (data past our window,
@@ -101,6 +112,7 @@ public struct YamuxSession {
             if frame.kind == .windowUpdate {
                 stream.sendWindow &+= frame.length
                 out += Self.flush(&stream, id: id)
+                if frame.length > 0 { events.append(.windowGranted(id)) }
             } else if !frame.data.isEmpty {
                 guard UInt32(frame.data.count) <= stream.receiveWindow, !stream.remoteClosed else {
                     throw Libp2pDecodeError("yamux stream \(id)", "\(frame.data.count) bytes past the window of \(stream.receiveWindow) or after FIN")

@@ -37,6 +37,9 @@ public struct IPAddress: Hashable, Sendable, CustomStringConvertible, Comparable
 
     public var family: Family { bytes.count == 4 ? .ipv4 : .ipv6 }
 
+    /// 0.0.0.0 or ::, the wildcard a listener binds to.
+    public var isUnspecified: Bool { bytes.allSatisfy { $0 == 0 } }
+
     /// The address in a `sockaddr` of family AF_INET or AF_INET6 (getaddrinfo, getifaddrs,
     /// getsockname); nil for other families.
     public init?(socketAddress address: UnsafePointer<sockaddr>) {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Libp2pWire
 import Dispatch
 import Foundation
 import NATCore
@@ -74,6 +75,9 @@ extension NatCtl.Relay {
         @OptionGroup(title: "Rate limits per source IP")
         var limits: AnswerRateOptions
 
+        @OptionGroup(title: "libp2p circuit relay v2 (docs/libp2p.md)")
+        var libp2p: Libp2pRelayOptions
+
         func validate() throws {
             let layout = try layout()
             _ = try turn.configuration(listenIP: layout.primary.ip)
@@ -119,7 +123,15 @@ extension NatCtl.Relay {
             } catch {
                 throw CommandFailure.socket(error, address: layout.addresses.map(\.description).joined(separator: ", "), what: "listen on")
             }
+            let hop: Libp2pHost?
+            do {
+                hop = try await startCircuitRelay(besides: layout.primary, json: json)
+            } catch {
+                await server.stop()
+                throw error
+            }
             var listening = ServeEvent(event: "listening")
+            listening.libp2p = hop.map { "\($0.multiaddr)" }
             listening.addresses = server.layout.addresses.map(\.description)
             listening.rfc5780 = server.layout.alternate != nil
             listening.turn = relay?.summary
@@ -127,10 +139,31 @@ extension NatCtl.Relay {
             listening.tls = server.streams.tls?.description
             Self.print(listening, json: json)
             let reason = await termination.wait()
+            await hop?.stop()
             await server.stop()
             var stopped = ServeEvent(event: "stopped")
             stopped.reason = reason
             Self.print(stopped, json: json)
+        }
+
+        /// The libp2p host with the circuit relay hop, when --libp2p-listen asks for it.
+        private func startCircuitRelay(besides primary: TransportAddress, json: Bool) async throws -> Libp2pHost? {
+            guard let address = libp2p.address(besides: primary) else { return nil }
+            let identity: Libp2pIdentity
+            do {
+                identity = try libp2p.identityFile.map { path throws(Libp2pIdentityFile.Failure) in try Libp2pIdentityFile.load(path) } ?? Libp2pIdentity()
+            } catch {
+                throw CommandFailure(.badFile, "relay serve: \(error)")
+            }
+            let relay = CircuitRelayService(libp2p.configuration) { event in Self.print(ServeEvent(event), json: json) }
+            do {
+                let host = try await Libp2pHost.start(
+                    listen: address, identity: identity, agentVersion: "natctl/\(NatCtl.version)", handlers: [CircuitRelay.hopProtocol: relay.handler])
+                relay.attach(to: host)
+                return host
+            } catch {
+                throw CommandFailure.socket(error, address: address.description, what: "listen on")
+            }
         }
 
         /// Rendezvous for `natctl punch` is always on. With a relay that checks credentials, a
@@ -154,8 +187,9 @@ extension NatCtl.Relay {
                         ?? "; no TURN (give --user, --static-auth-secret or --no-auth)"
                     let streams = [event.tcp.map { "TCP \($0)" }, event.tls.map { "TLS \($0)" }].compactMap { $0 }
                     let over = streams.isEmpty ? "" : "; also over \(streams.joined(separator: " and "))"
+                    let hop = event.libp2p.map { "; libp2p circuit relay v2 on \($0)" } ?? ""
                     return Console.result(
-                        "natctl relay serve: STUN listening on \((event.addresses ?? []).joined(separator: ", ")) (\(mode))\(over)\(relay)")
+                        "natctl relay serve: STUN listening on \((event.addresses ?? []).joined(separator: ", ")) (\(mode))\(over)\(relay)\(hop)")
                 }
                 if event.event == "stopped" { return Console.result("natctl relay serve: stopped (\(event.reason ?? ""))") }
                 return Console.result(event.text)

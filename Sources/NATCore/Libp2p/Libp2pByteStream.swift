@@ -7,24 +7,28 @@ import NIOPosix
 /// `Mailbox`, and `read(_:parse:)` waits (until a deadline) for enough bytes to parse the next
 /// message. The plain layer under multistream-select and Noise.
 final class Libp2pByteStream: Libp2pLayer, @unchecked Sendable {
-    enum Chunk: Sendable {
-        case bytes([UInt8])
-        case closed
+    let channel: any Channel
+    /// Bytes read but not yet parsed; only the one reader touches it.
+    private var reader: ChunkReader
+
+    private init(channel: any Channel, reader: ChunkReader) {
+        self.channel = channel
+        self.reader = reader
     }
 
-    let channel: any Channel
-    private let inbox: Mailbox<Chunk>
-    /// Bytes read but not yet parsed; only the one reader touches it.
-    private var pending = PendingBytes()
-    private var ended = false
+    /// The connection's far end (nil once it has closed).
+    var remoteAddress: TransportAddress? { channel.remoteAddress.flatMap { TransportAddress($0) } }
+    var localAddress: TransportAddress? { channel.localAddress.flatMap { TransportAddress($0) } }
 
-    private init(channel: any Channel, inbox: Mailbox<Chunk>) {
-        self.channel = channel
-        self.inbox = inbox
+    /// Wraps a connection a listener accepted; `install` adds the handler that feeds the reader.
+    static func accepted(_ channel: any Channel) -> (stream: Libp2pByteStream, handler: some ChannelInboundHandler) {
+        let reader = ChunkReader()
+        return (Libp2pByteStream(channel: channel, reader: reader), ChunkForwarder(inbox: reader.inbox))
     }
 
     static func connect(to address: TransportAddress, deadline: ContinuousClock.Instant) async throws(Libp2pError) -> Libp2pByteStream {
-        let inbox = Mailbox<Chunk>()
+        let reader = ChunkReader()
+        let inbox = reader.inbox
         do {
             let remaining = max(.milliseconds(1), deadline - .now)
             let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
@@ -33,7 +37,7 @@ final class Libp2pByteStream: Libp2pLayer, @unchecked Sendable {
                     channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(ChunkForwarder(inbox: inbox)) }
                 }
                 .connect(to: address.socketAddress).get()
-            return Libp2pByteStream(channel: channel, inbox: inbox)
+            return Libp2pByteStream(channel: channel, reader: reader)
         } catch {
             throw .connectFailed("\(address): \(error)")
         }
@@ -43,24 +47,16 @@ final class Libp2pByteStream: Libp2pLayer, @unchecked Sendable {
 
     /// Waits until `parse` finds a message at the start of the buffered bytes, and takes it.
     func read<T>(_ doing: String, deadline: ContinuousClock.Instant, parse: ([UInt8]) throws(Libp2pDecodeError) -> (T, Int)?) async throws(Libp2pError) -> T {
-        while true {
-            if let value = try pending.next(parse) { return value }
-            guard !ended else { throw .closed(doing) }
-            guard let chunk = await inbox.next(within: max(.zero, deadline - .now)) else { throw .timedOut(doing) }
-            switch chunk {
-            case .bytes(let bytes): pending.append(bytes)
-            case .closed: ended = true
-            }
-        }
+        try await reader.read(doing, deadline: deadline, parse: parse)
     }
 
     func close() async { try? await channel.close() }
 
     /// Hands each read chunk, and the end of the connection, to the reader's mailbox.
-    private final class ChunkForwarder: ChannelInboundHandler {
+    final class ChunkForwarder: ChannelInboundHandler {
         typealias InboundIn = ByteBuffer
-        let inbox: Mailbox<Chunk>
-        init(inbox: Mailbox<Chunk>) { self.inbox = inbox }
+        let inbox: Mailbox<Libp2pChunk>
+        init(inbox: Mailbox<Libp2pChunk>) { self.inbox = inbox }
 
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
             var buffer = unwrapInboundIn(data)
@@ -89,6 +85,13 @@ struct PendingBytes {
     private var bytes: [UInt8] = []
 
     mutating func append(_ more: [UInt8]) { bytes += more }
+
+    /// Everything buffered, or nil when nothing is.
+    mutating func takeAll() -> [UInt8]? {
+        guard !bytes.isEmpty else { return nil }
+        defer { bytes = [] }
+        return bytes
+    }
 
     mutating func next<T>(_ parse: ([UInt8]) throws(Libp2pDecodeError) -> (T, Int)?) throws(Libp2pError) -> T? {
         do {

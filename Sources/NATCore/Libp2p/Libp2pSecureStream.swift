@@ -18,16 +18,19 @@ final class Libp2pSecureStream: Libp2pLayer, @unchecked Sendable {
         receiving = ciphers.receive
     }
 
-    func send(_ bytes: [UInt8]) throws(Libp2pError) {
+    func send(_ bytes: [UInt8]) throws(Libp2pError) { raw.send(try Self.seal(bytes, with: &sending)) }
+
+    /// `bytes` sealed into as many Noise frames as they need.
+    static func seal(_ bytes: [UInt8], with cipher: inout NoiseCipherState) throws(Libp2pError) -> [UInt8] {
         var out: [UInt8] = []
         var offset = 0
         repeat {
-            let chunk = Array(bytes[offset..<min(bytes.count, offset + Self.maximumChunk)])
-            guard let sealed = try? sending.encrypt(chunk) else { throw .closed("encrypting") }
+            let chunk = Array(bytes[offset..<min(bytes.count, offset + maximumChunk)])
+            guard let sealed = try? cipher.encrypt(chunk) else { throw .closed("encrypting") }
             out += NoiseFrame.frame(sealed)
             offset += chunk.count
         } while offset < bytes.count
-        raw.send(out)
+        return out
     }
 
     func read<T>(_ doing: String, deadline: ContinuousClock.Instant, parse: ([UInt8]) throws(Libp2pDecodeError) -> (T, Int)?) async throws(Libp2pError) -> T {
@@ -36,5 +39,11 @@ final class Libp2pSecureStream: Libp2pLayer, @unchecked Sendable {
             let sealed = try await raw.read(doing, deadline: deadline, parse: NoiseFrame.parse)
             do { plaintext.append(try receiving.decrypt(sealed)) } catch { throw .malformed(error) }
         }
+    }
+
+    /// The ciphers and any plaintext read past the last message, for the multiplexed
+    /// connection that takes over once yamux is agreed (a dialer may pipeline its first frames).
+    func handOver() -> (send: NoiseCipherState, receive: NoiseCipherState, leftover: [UInt8]) {
+        (sending, receiving, plaintext.takeAll() ?? [])
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import NATCore
 import NATServer
 import NATWire
@@ -21,9 +22,36 @@ struct ServeEvent: Encodable {
     /// The allocation's lifetime in seconds; encoded in milliseconds as `lifetime_ms`.
     var lifetime: UInt32? = nil
     var traffic: TURNTraffic? = nil
+    /// The libp2p multiaddr of the circuit relay hop (`listening` only, with --libp2p-listen).
+    var libp2p: String? = nil
+    var circuit: CircuitDetails? = nil
+
+    /// What a `circuit-*` event is about: the peer reserving or connecting, the peer it
+    /// connects to, the status sent, the reservation's end and the bytes carried.
+    struct CircuitDetails: Encodable {
+        var peer: String
+        var destination: String? = nil
+        var status: String? = nil
+        /// Unix seconds.
+        var expire: UInt64? = nil
+        var bytesToDestination: Int? = nil
+        var bytesToSource: Int? = nil
+
+        enum CodingKeys: String, CodingKey { case peer, destination, status, expire, bytesToDestination, bytesToSource }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(peer, forKey: .peer)
+            try container.encode(destination, forKey: .destination)
+            try container.encode(status, forKey: .status)
+            try container.encode(expire, forKey: .expire)
+            try container.encode(bytesToDestination, forKey: .bytesToDestination)
+            try container.encode(bytesToSource, forKey: .bytesToSource)
+        }
+    }
 
     enum CodingKeys: String, CodingKey {
-        case schema, event, addresses, rfc5780, turn, tcp, tls, reason, client, relayed, username, lifetimeMs, traffic, error
+        case schema, event, addresses, rfc5780, turn, tcp, tls, reason, client, relayed, username, lifetimeMs, traffic, libp2p, circuit, error
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -41,6 +69,8 @@ struct ServeEvent: Encodable {
         try container.encode(username, forKey: .username)
         try container.encode(lifetime.map { Int($0) * 1000 }, forKey: .lifetimeMs)
         try container.encode(traffic, forKey: .traffic)
+        try container.encode(libp2p, forKey: .libp2p)
+        try container.encode(circuit, forKey: .circuit)
         try container.encode(ReportError?.none, forKey: .error)
     }
 
@@ -69,6 +99,24 @@ struct ServeEvent: Encodable {
         }
     }
 
+    init(_ circuitEvent: CircuitRelayEvent) {
+        switch circuitEvent {
+        case .reserved(let peer, let client, let expire):
+            self.init(event: "circuit-reserved")
+            (self.client, circuit) = (client, CircuitDetails(peer: peer, status: "ok", expire: expire))
+        case .refused(let peer, let client, let status, let reason):
+            self.init(event: "circuit-refused")
+            (self.client, self.reason, circuit) = (client, reason, CircuitDetails(peer: peer, status: status))
+        case .circuitOpened(let source, let destination):
+            self.init(event: "circuit-opened")
+            circuit = CircuitDetails(peer: source, destination: destination, status: "ok")
+        case .circuitClosed(let source, let destination, let reason, let forward, let backward):
+            self.init(event: "circuit-closed")
+            self.reason = reason
+            circuit = CircuitDetails(peer: source, destination: destination, bytesToDestination: forward, bytesToSource: backward)
+        }
+    }
+
     /// The human line for this event.
     var text: String {
         switch event {
@@ -85,6 +133,16 @@ struct ServeEvent: Encodable {
             return "natctl relay serve: reserved \(relayed ?? "?") for \(client ?? "?")\(username.map { $0.isEmpty ? "" : " (\($0))" } ?? "")'s next Allocate, \(lifetime ?? 0) s"
         case "released":
             return "natctl relay serve: released reserved \(relayed ?? "?") (\(reason ?? ""))"
+        case "circuit-reserved":
+            let seconds = (circuit?.expire).map { Int($0) - Int(Date().timeIntervalSince1970) } ?? 0
+            return "natctl relay serve: libp2p peer \(circuit?.peer ?? "?") at \(client ?? "?") reserved a relay slot for \(seconds) s"
+        case "circuit-refused":
+            return "natctl relay serve: refused libp2p peer \(circuit?.peer ?? "?") at \(client ?? "?"): \(circuit?.status ?? "?") (\(reason ?? ""))"
+        case "circuit-opened":
+            return "natctl relay serve: relaying libp2p \(circuit?.peer ?? "?") → \(circuit?.destination ?? "?")"
+        case "circuit-closed":
+            return "natctl relay serve: relayed libp2p \(circuit?.peer ?? "?") → \(circuit?.destination ?? "?") ended (\(reason ?? "")): "
+                + "\(circuit?.bytesToDestination ?? 0) bytes there, \(circuit?.bytesToSource ?? 0) back"
         default:
             return "natctl relay serve: \(event)"
         }

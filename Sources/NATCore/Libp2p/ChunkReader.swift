@@ -1,0 +1,44 @@
+import Libp2pWire
+
+/// What arrives for one reader of a libp2p byte stream: bytes, or the end.
+enum Libp2pChunk: Sendable {
+    case bytes([UInt8])
+    case closed
+}
+
+/// The reading half both a TCP connection and a yamux stream need: chunks pushed into a
+/// `Mailbox` by whoever receives them, bytes waiting to be parsed, and `read(_:parse:)`, which
+/// waits (until a deadline) for enough bytes to parse the next message. One reader at a time.
+struct ChunkReader {
+    let inbox = Mailbox<Libp2pChunk>()
+    private var pending = PendingBytes()
+    private var ended = false
+
+    /// Waits until `parse` finds a message at the start of the buffered bytes, and takes it.
+    mutating func read<T>(_ doing: String, deadline: ContinuousClock.Instant, parse: ([UInt8]) throws(Libp2pDecodeError) -> (T, Int)?) async throws(Libp2pError) -> T {
+        while true {
+            if let value = try pending.next(parse) { return value }
+            guard !ended else { throw .closed(doing) }
+            guard let chunk = await inbox.next(within: max(.zero, deadline - .now)) else { throw .timedOut(doing) }
+            switch chunk {
+            case .bytes(let bytes): pending.append(bytes)
+            case .closed: ended = true
+            }
+        }
+    }
+
+    /// Whatever bytes come next (those already buffered first); nil at the end or the deadline.
+    mutating func nextBytes(deadline: ContinuousClock.Instant) async -> [UInt8]? {
+        if let buffered = pending.takeAll() { return buffered }
+        guard !ended, let chunk = await inbox.next(within: max(.zero, deadline - .now)) else { return nil }
+        switch chunk {
+        case .bytes(let bytes): return bytes
+        case .closed:
+            ended = true
+            return nil
+        }
+    }
+
+    /// Bytes read past the last message: they belong to the layer that takes over.
+    mutating func takeRemainder() -> [UInt8] { pending.takeAll() ?? [] }
+}

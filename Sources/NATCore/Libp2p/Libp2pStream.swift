@@ -1,0 +1,65 @@
+import Libp2pWire
+import NIOConcurrencyHelpers
+
+/// One yamux stream of a `Libp2pConnection`: one task reads it (messages through
+/// `read(_:parse:)`, or raw bytes through `nextBytes`), any task may write to it.
+public final class Libp2pStream: Libp2pLayer, @unchecked Sendable {
+    public let id: UInt32
+    public let connection: Libp2pConnection
+    /// The protocol agreed on the stream, once it is.
+    public internal(set) var protocolID: String?
+    var reader = ChunkReader()
+    /// Pushed whenever the peer grants window, for a writer waiting on `waitUntilWritable`.
+    let windowGranted = Mailbox<Void>()
+    private let unread = NIOLockedValueBox(0)
+
+    init(id: UInt32, connection: Libp2pConnection) {
+        self.id = id
+        self.connection = connection
+    }
+
+    public func send(_ bytes: [UInt8]) throws(Libp2pError) { try connection.send(bytes, on: id) }
+
+    public func read<T>(_ doing: String, deadline: ContinuousClock.Instant, parse: ([UInt8]) throws(Libp2pDecodeError) -> (T, Int)?) async throws(Libp2pError) -> T {
+        let value = try await reader.read(doing, deadline: deadline, parse: parse)
+        markRead()
+        return value
+    }
+
+    /// The next bytes the peer sent; nil at its end (FIN, reset, connection gone) or the deadline.
+    public func nextBytes(deadline: ContinuousClock.Instant) async -> [UInt8]? {
+        let bytes = await reader.nextBytes(deadline: deadline)
+        markRead()
+        return bytes
+    }
+
+    /// One varint-length-prefixed protobuf message of at most `maximum` bytes.
+    public func readMessage(_ doing: String, maximum: Int, deadline: ContinuousClock.Instant) async throws(Libp2pError) -> [UInt8] {
+        try await read(doing, deadline: deadline) { buffer throws(Libp2pDecodeError) -> ([UInt8], Int)? in
+            try LengthPrefixed.parse(buffer, maximum: maximum, place: doing).map { ($0.message, $0.length) }
+        }
+    }
+
+    public func sendMessage(_ message: [UInt8]) throws(Libp2pError) { try send(LengthPrefixed.frame(message)) }
+
+    /// Waits while more than `limit` bytes wait for the peer's window: a writer that copies from
+    /// elsewhere stays within a bounded buffer. False when the deadline passed first.
+    public func waitUntilWritable(below limit: Int, deadline: ContinuousClock.Instant) async -> Bool {
+        while connection.waitingBytes(on: id) > limit {
+            guard !connection.isClosed, ContinuousClock.now < deadline else { return false }
+            _ = await windowGranted.next(within: min(.seconds(1), deadline - .now))
+        }
+        return true
+    }
+
+    /// Half-closes: no more writes (FIN); the peer may still send.
+    public func closeWrite() { connection.closeWrite(id) }
+
+    /// Abandons the stream in both directions (RST).
+    public func reset() { connection.reset(id) }
+
+    /// Counts delivered bytes not yet read; returns the new count.
+    func addUnread(_ count: Int) -> Int { unread.withLockedValue { $0 += count; return $0 } }
+
+    private func markRead() { unread.withLockedValue { $0 = 0 } }
+}
