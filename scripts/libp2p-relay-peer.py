@@ -11,7 +11,7 @@ for reservations and dials), so a relay that works with it works with py-libp2p.
         the reservation holds it prints one JSON line
             {"circuit": "RELAY_MULTIADDR/p2p-circuit/p2p/OWN_ID", "peer_id": ...,
              "reservation_expire": UNIX_SECONDS or null}
-        and runs until signalled (SIGTERM, SIGINT), refreshing the reservation before it lapses.
+        and runs until signalled (SIGTERM, SIGINT), renewing the reservation at half its time.
         If the reservation fails it prints {"error": "..."} and exits 1.
 
     libp2p-relay-peer.py dial IP CIRCUIT_MULTIADDR BYTES
@@ -19,8 +19,8 @@ for reservations and dials), so a relay that works with it works with py-libp2p.
         relay, sends BYTES random bytes on /natctl/echo/1.0.0, reads them back and prints one
         JSON line {"ok": true, "bytes": N, "ms": ELAPSED, "relayed": true|false}; exit 0.
         On any failure (20 s bound) it prints {"ok": false, "error": "..."} and exits 1.
-        It only CONNECTs: py-libp2p's default client (RelayConfig roles STOP|CLIENT) would first
-        RESERVE a slot of its own on the relay, used up by every dial; the stop role alone skips that.
+        It only sends CONNECT: py-libp2p's default client (RelayConfig roles STOP|CLIENT) would
+        first RESERVE a slot of its own on the relay with every dial; the stop role skips that.
 
 Run it with the venv scripts/deps.sh makes (~/.cache/natctl/libp2p-venv unless
 NATCTL_LIBP2P_VENV says otherwise):
@@ -62,6 +62,13 @@ class LastWarning(logging.Handler):
         self.message = record.getMessage()
 
 
+def describe(e: BaseException) -> str:
+    """The innermost errors of e, since trio wraps errors raised in nurseries in groups."""
+    if isinstance(e, BaseExceptionGroup):
+        return "; ".join(describe(sub) for sub in e.exceptions)
+    return f"{type(e).__name__}: {e}"
+
+
 def emit(obj: dict) -> None:
     print(json.dumps(obj), flush=True)
 
@@ -92,6 +99,32 @@ async def wait_listening(ip: str, port: int) -> None:
             await trio.sleep(0.05)
 
 
+async def reserve(host, transport: CircuitV2Transport, relay_id) -> bool:
+    """One RESERVE on a fresh hop stream, as py-libp2p's client sends it; True if granted."""
+    stream = await host.new_stream(relay_id, [HOP_PROTOCOL_ID])
+    try:
+        return await transport._make_reservation(stream, relay_id)
+    finally:
+        await stream.close()
+
+
+async def keep_reserved(host, transport: CircuitV2Transport, relay_id) -> None:
+    """Renews the reservation at half its remaining time.
+
+    Not transport.reserve's refresher: in py-libp2p 0.8.1 that one re-reserves in a tight loop
+    (hundreds of RESERVEs a second) whenever the relay grants less than 30 s.
+    """
+    while expire := transport._reservations.get(relay_id):
+        await trio.sleep(max(1.0, (expire - time.time()) / 2))
+        try:
+            with trio.fail_after(TIMEOUT):
+                if not await reserve(host, transport, relay_id):
+                    print("reservation refresh refused", file=sys.stderr, flush=True)
+        except Exception as e:
+            print(f"reservation refresh failed: {describe(e)}", file=sys.stderr, flush=True)
+    await trio.sleep_forever()  # no expiry from the relay: nothing to renew
+
+
 async def listen(ip: str, port: int, relay_arg: str) -> int:
     warnings = LastWarning()
     logging.getLogger("libp2p.relay.circuit_v2").addHandler(warnings)
@@ -101,28 +134,24 @@ async def listen(ip: str, port: int, relay_arg: str) -> int:
     transport = CircuitV2Transport(host, protocol, RelayConfig())
     host.set_stream_handler(ECHO, echo)
     async with host.run(listen_addrs=[Multiaddr(f"/ip4/{ip}/tcp/{port}")]):
-        async with background_trio_service(protocol), trio.open_nursery() as nursery:
+        async with background_trio_service(protocol):
             try:
                 with trio.fail_after(TIMEOUT):
                     await wait_listening(ip, port)
                     await host.connect(relay)
-                    stream = await host.new_stream(relay.peer_id, [HOP_PROTOCOL_ID])
-                    # Sends RESERVE, reads STATUS; on success starts the refresh task.
-                    reserved = await transport.reserve(stream, relay.peer_id, nursery)
-                    await stream.close()
+                    reserved = await reserve(host, transport, relay.peer_id)
             except Exception as e:
-                reserved, failure = False, f"{type(e).__name__}: {e}"
+                reserved, failure = False, describe(e)
             else:
                 failure = f"reservation refused: {warnings.message or 'see stderr'}"
             if not reserved:
                 emit({"error": failure})
-                nursery.cancel_scope.cancel()  # the refresh task, if any
                 return 1
             expire = transport._reservations.get(relay.peer_id) or None
             own = host.get_id()
             emit({"circuit": f"{relay_arg}/p2p-circuit/p2p/{own}", "peer_id": str(own),
                   "reservation_expire": expire})
-            await trio.sleep_forever()
+            await keep_reserved(host, transport, relay.peer_id)
     return 0
 
 
@@ -137,7 +166,7 @@ async def dial(ip: str, circuit_arg: str, size: int) -> int:
                 with trio.fail_after(TIMEOUT):
                     circuit = Multiaddr(circuit_arg)
                     _, target = transport.parse_circuit_ma(circuit)
-                    # Connects to the relay, sends CONNECT, then runs Noise + yamux over the stream.
+                    # Connects to the relay, sends CONNECT, runs Noise + yamux over that stream.
                     await transport.dial(circuit)
                     start = time.monotonic()
                     stream = await host.new_stream(target, [ECHO])
@@ -161,7 +190,7 @@ async def dial(ip: str, circuit_arg: str, size: int) -> int:
                     if bytes(received) != payload:
                         raise ValueError(f"echo mismatch: sent {size} bytes, got {len(received)}")
             except Exception as e:
-                emit({"ok": False, "error": f"{type(e).__name__}: {e}"})
+                emit({"ok": False, "error": describe(e)})
                 return 1
             emit({"ok": True, "bytes": size, "ms": round(elapsed, 1), "relayed": relayed})
     return 0

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Libp2pWire
 import Foundation
 import NATCore
 import NATWire
@@ -62,6 +63,16 @@ extension NatCtl {
         @Option(name: .long, help: ArgumentHelp("With --portmap: the gateway to ask (IPv4); default: the default route's.", valueName: "ip"))
         var gateway: String?
 
+        @Option(name: .customLong("autonat"), help: ArgumentHelp(
+            "Also ask this libp2p node's AutoNAT service (v1) to dial this host back over TCP (repeatable).", valueName: "multiaddr"))
+        var autonat: [String] = []
+
+        @Option(name: .customLong("autonat-listen"), help: ArgumentHelp("Where to listen for AutoNAT dial-backs (port 0: any free port).", valueName: "ip:port"))
+        var autonatListen = "0.0.0.0:0"
+
+        @Option(name: .customLong("autonat-threshold"), help: "Nodes that must agree for an overall public or private (the spec: more than 3).")
+        var autonatThreshold = 4
+
         @Flag(name: .long, help: "Skip the hairpinning test.")
         var noHairpin = false
 
@@ -84,6 +95,20 @@ extension NatCtl {
             if let gateway, IPAddress(gateway)?.family != .ipv4 { throw ValidationError("--gateway '\(gateway)' must be an IPv4 address") }
             if gateway != nil, !portmap { throw ValidationError("--gateway names the gateway --portmap asks; add --portmap") }
             if portmap, !dialBack, listenPort.isEmpty { throw ValidationError("--portmap tests a mapping by dial-back: add --dial-back") }
+            _ = try Libp2pAddressOption.parse(autonat, flag: "--autonat")
+            guard TransportAddress(autonatListen) != nil else { throw ValidationError("--autonat-listen '\(autonatListen)' is not an ip:port or [v6]:port") }
+            guard autonatThreshold >= 1 else { throw ValidationError("--autonat-threshold must be at least 1") }
+        }
+
+        /// AutoNAT beside the STUN tests: its own listener and connections, so it runs at once.
+        private func autonatReport(limit: Duration) async throws -> AutoNATReport? {
+            let nodes = try Libp2pAddressOption.parse(autonat, flag: "--autonat")
+            guard !nodes.isEmpty, let listen = TransportAddress(autonatListen) else { return nil }
+            do {
+                return try await AutoNATClient.run(nodes, options: AutoNATClient.Options(listen: listen, threshold: autonatThreshold, limit: limit))
+            } catch {
+                throw CommandFailure.socket(error, address: autonatListen, what: "listen on")
+            }
         }
 
         /// Dial-back after classification: it needs our observed IP from mapping test I.
@@ -122,6 +147,7 @@ extension NatCtl {
             configuration.transmissions = transmissions
             configuration.timeout = .milliseconds(Int(timeout * 1000)) - (ContinuousClock.now - started)
             let progress: (@Sendable (String) -> Void)? = verbose ? Self.printProgress(since: started) : nil
+            async let autonatResult = autonatReport(limit: configuration.timeout)
             var report: ClassifierReport
             do {
                 report = try await Classifier.run(configuration, progress: progress)
@@ -146,6 +172,7 @@ extension NatCtl {
             if dialBack || !listenPort.isEmpty {
                 report.reachability = await reachability(report, server: main)
             }
+            report.autonat = try await autonatResult
             choice.label(&report)
             report.expectations = expect.map { $0.result(for: report) }
             let failure = ClassifyExpectation.failure(expect, report, noAnswer: noAnswer(report, choice.addresses))

@@ -90,17 +90,7 @@ extension NatCtl {
         }
 
         /// The --libp2p multiaddrs, parsed.
-        func libp2pNodes() throws -> [Multiaddr] {
-            try libp2p.map { text in
-                do {
-                    let address = try Multiaddr(parsing: text)
-                    guard address.tcpAddress != nil else { throw ValidationError("--libp2p '\(text)' must start /ip4/ADDRESS/tcp/PORT or /ip6/ADDRESS/tcp/PORT") }
-                    return address
-                } catch let error as Libp2pDecodeError {
-                    throw ValidationError("--libp2p: \(error)")
-                }
-            }
-        }
+        func libp2pNodes() throws -> [Multiaddr] { try Libp2pAddressOption.parse(libp2p, flag: "--libp2p") }
 
         /// Every server over every stream transport asked for, in the order given.
         func streamTargets() throws -> [StreamProbe.Target] {

@@ -156,10 +156,13 @@ extension NatCtl.Relay {
                 throw CommandFailure(.badFile, "relay serve: \(error)")
             }
             let relay = CircuitRelayService(libp2p.configuration) { event in Self.print(ServeEvent(event), json: json) }
+            let autonat = AutoNATService { event in Self.print(ServeEvent(event), json: json) }
             do {
                 let host = try await Libp2pHost.start(
-                    listen: address, identity: identity, agentVersion: "natctl/\(NatCtl.version)", handlers: [CircuitRelay.hopProtocol: relay.handler])
+                    listen: address, identity: identity, agentVersion: "natctl/\(NatCtl.version)",
+                    handlers: [CircuitRelay.hopProtocol: relay.handler, AutoNATMessage.protocolID: autonat.handler])
                 relay.attach(to: host)
+                autonat.attach(to: host)
                 return host
             } catch {
                 throw CommandFailure.socket(error, address: address.description, what: "listen on")
@@ -187,7 +190,7 @@ extension NatCtl.Relay {
                         ?? "; no TURN (give --user, --static-auth-secret or --no-auth)"
                     let streams = [event.tcp.map { "TCP \($0)" }, event.tls.map { "TLS \($0)" }].compactMap { $0 }
                     let over = streams.isEmpty ? "" : "; also over \(streams.joined(separator: " and "))"
-                    let hop = event.libp2p.map { "; libp2p circuit relay v2 on \($0)" } ?? ""
+                    let hop = event.libp2p.map { "; libp2p circuit relay v2 and AutoNAT on \($0)" } ?? ""
                     return Console.result(
                         "natctl relay serve: STUN listening on \((event.addresses ?? []).joined(separator: ", ")) (\(mode))\(over)\(relay)\(hop)")
                 }

@@ -156,6 +156,8 @@ public struct ClassifierReport: Encodable, Sendable {
     public var lifetimeMs: Finding<Double>
     /// AutoNAT-style dial-back results, when asked for.
     @Nullable public var reachability: ReachabilityReport?
+    /// `--autonat`: whether libp2p nodes could dial this host back over TCP; null when not asked.
+    @Nullable public var autonat: AutoNATReport?
     /// The RFC 3489 name of this mapping × filtering pair (`full-cone`, `symmetric`, ...), or
     /// `none` when the pair has no RFC 3489 name; null when undecided.
     @Nullable public var rfc3489: String?

@@ -27,6 +27,7 @@ public final class Libp2pHost: Sendable {
     /// The address the listener is bound to.
     public let listenAddress: TransportAddress
     private let handlers: [String: Handler]
+    private let onConnection: (@Sendable (Libp2pConnection) -> Void)?
     private let serverChannel: NIOLockedValueBox<(any Channel)?>
     private let state = NIOLockedValueBox(Registry())
 
@@ -41,7 +42,11 @@ public final class Libp2pHost: Sendable {
     public var multiaddr: Multiaddr { Multiaddr(Multiaddr(tcp: listenAddress).components + [.p2p(peerID)]) }
     public static let pingProtocol = "/ipfs/ping/1.0.0"
 
-    private init(identity: Libp2pIdentity, agentVersion: String, limits: Limits, handlers: [String: Handler], listenAddress: TransportAddress) {
+    private init(
+        identity: Libp2pIdentity, agentVersion: String, limits: Limits, handlers: [String: Handler], listenAddress: TransportAddress,
+        onConnection: (@Sendable (Libp2pConnection) -> Void)?
+    ) {
+        self.onConnection = onConnection
         self.identity = identity
         self.agentVersion = agentVersion
         self.limits = limits
@@ -50,10 +55,11 @@ public final class Libp2pHost: Sendable {
         serverChannel = NIOLockedValueBox(nil)
     }
 
-    /// Binds `address` (port 0 picks one) and starts accepting.
+    /// Binds `address` (port 0 picks one) and starts accepting; `onConnection` hears of each
+    /// connection a peer made to it, once upgraded.
     public static func start(
         listen address: TransportAddress, identity: Libp2pIdentity, agentVersion: String, limits: Limits = Limits(),
-        handlers: [String: Handler]
+        handlers: [String: Handler], onConnection: (@Sendable (Libp2pConnection) -> Void)? = nil
     ) async throws -> Libp2pHost {
         let pending = NIOLockedValueBox<Libp2pHost?>(nil)
         let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
@@ -71,7 +77,8 @@ public final class Libp2pHost: Sendable {
             try? await channel.close()
             throw Libp2pError.closed("binding \(address)")
         }
-        let host = Libp2pHost(identity: identity, agentVersion: agentVersion, limits: limits, handlers: handlers, listenAddress: bound)
+        let host = Libp2pHost(
+            identity: identity, agentVersion: agentVersion, limits: limits, handlers: handlers, listenAddress: bound, onConnection: onConnection)
         host.serverChannel.withLockedValue { $0 = channel }
         pending.withLockedValue { $0 = host }
         return host
@@ -111,6 +118,7 @@ public final class Libp2pHost: Sendable {
             return await raw.close()
         }
         guard register(connection) else { return await connection.close() }
+        onConnection?(connection)
         await run(connection)
     }
 

@@ -25,6 +25,9 @@ struct ServeEvent: Encodable {
     /// The libp2p multiaddr of the circuit relay hop (`listening` only, with --libp2p-listen).
     var libp2p: String? = nil
     var circuit: CircuitDetails? = nil
+    /// An AutoNAT dial-back request (`autonat-dial`): who asked, the answer's status, and the
+    /// address dialed back or why none was.
+    var autonat: AutoNATService.Event? = nil
 
     /// What a `circuit-*` event is about: the peer reserving or connecting, the peer it
     /// connects to, the status sent, the reservation's end and the bytes carried.
@@ -51,7 +54,7 @@ struct ServeEvent: Encodable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case schema, event, addresses, rfc5780, turn, tcp, tls, reason, client, relayed, username, lifetimeMs, traffic, libp2p, circuit, error
+        case schema, event, addresses, rfc5780, turn, tcp, tls, reason, client, relayed, username, lifetimeMs, traffic, libp2p, circuit, autonat, error
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -71,6 +74,7 @@ struct ServeEvent: Encodable {
         try container.encode(traffic, forKey: .traffic)
         try container.encode(libp2p, forKey: .libp2p)
         try container.encode(circuit, forKey: .circuit)
+        try container.encode(autonat, forKey: .autonat)
         try container.encode(ReportError?.none, forKey: .error)
     }
 
@@ -117,6 +121,11 @@ struct ServeEvent: Encodable {
         }
     }
 
+    init(_ autonatEvent: AutoNATService.Event) {
+        self.init(event: "autonat-dial")
+        (client, autonat) = (autonatEvent.client, autonatEvent)
+    }
+
     /// The human line for this event.
     var text: String {
         switch event {
@@ -133,6 +142,8 @@ struct ServeEvent: Encodable {
             return "natctl relay serve: reserved \(relayed ?? "?") for \(client ?? "?")\(username.map { $0.isEmpty ? "" : " (\($0))" } ?? "")'s next Allocate, \(lifetime ?? 0) s"
         case "released":
             return "natctl relay serve: released reserved \(relayed ?? "?") (\(reason ?? ""))"
+        case "autonat-dial":
+            return "natctl relay serve: AutoNAT dial-back for \(autonat?.peer ?? "?") at \(client ?? "?"): \(autonat?.status ?? "?") (\(autonat?.detail ?? ""))"
         case "circuit-reserved":
             let seconds = (circuit?.expire).map { Int($0) - Int(Date().timeIntervalSince1970) } ?? 0
             return "natctl relay serve: libp2p peer \(circuit?.peer ?? "?") at \(client ?? "?") reserved a relay slot for \(seconds) s"

@@ -1,0 +1,88 @@
+import Libp2pWire
+import NATWire
+import NIOConcurrencyHelpers
+
+/// The AutoNAT v1 server `relay serve --libp2p-listen` runs: a peer asks to be dialed back,
+/// and natctl makes a *new* TCP connection to the addresses it listed (with the full upgrade
+/// and the peer's identity checked), then answers OK with the address it reached, or
+/// E_DIAL_ERROR. Only addresses on the IP the request came from are dialed (the spec's
+/// guard against using the server to attack others), at most four, and requests are
+/// rate-limited as go-libp2p does: 3 per peer and 30 in all per minute.
+public final class AutoNATService: Sendable {
+    public struct Event: Sendable, Equatable, Encodable {
+        public var peer: String
+        public var client: String
+        public var status: String
+        /// The address dialed back successfully, or why none was.
+        public var detail: String
+    }
+
+    static let dialTime = Duration.seconds(10)
+    static let maximumDials = 4
+    static let perPeerPerMinute = 3
+    static let allPerMinute = 30
+
+    private let host = NIOLockedValueBox<Libp2pHost?>(nil)
+    private let recent = NIOLockedValueBox<[(peer: PeerID, at: ContinuousClock.Instant)]>([])
+    private let onEvent: @Sendable (Event) -> Void
+
+    public init(onEvent: @escaping @Sendable (Event) -> Void) { self.onEvent = onEvent }
+
+    public func attach(to host: Libp2pHost) { self.host.withLockedValue { $0 = host } }
+
+    public var handler: Libp2pHost.Handler { { stream in await self.serve(stream) } }
+
+    private func serve(_ stream: Libp2pStream) async {
+        let connection = stream.connection
+        let peer = connection.remotePeer
+        let respond = { (status: AutoNATMessage.Status, text: String, addr: Multiaddr?) in
+            try? stream.sendMessage(AutoNATMessage.answer(.init(status: status, statusText: text, addr: addr?.bytes)).encoded)
+            stream.closeWrite()
+            self.onEvent(Event(peer: "\(peer)", client: "\(connection.remoteAddress)", status: status.name, detail: addr.map { "\($0)" } ?? text))
+        }
+        let request: AutoNATMessage
+        do {
+            request = try AutoNATMessage(
+                encoded: try await stream.readMessage("reading a dial request", maximum: AutoNATMessage.maximumLength, deadline: .now + Self.dialTime))
+        } catch {
+            return respond(.badRequest, "\(error)", nil)
+        }
+        guard request.kind == .dial, request.peer == nil || request.peer == peer else {
+            return respond(.badRequest, "a DIAL for this connection's own peer was expected", nil)
+        }
+        let observed = connection.remoteAddress.ip
+        var targets: [TransportAddress] = []
+        for bytes in request.addrs {
+            guard let address = try? Multiaddr(bytes: bytes), !address.components.contains(.p2pCircuit), let tcp = address.tcpAddress,
+                tcp.ip == observed, !targets.contains(tcp)
+            else { continue }
+            targets.append(tcp)
+        }
+        guard !targets.isEmpty else { return respond(.dialRefused, "no TCP address on \(observed), the IP this request came from", nil) }
+        guard admit(peer) else { return respond(.dialRefused, "too many dial requests; try again in a minute", nil) }
+        guard let host = host.withLockedValue({ $0 }) else { return respond(.internalError, "not ready", nil) }
+        var failures: [String] = []
+        for target in targets.prefix(Self.maximumDials) {
+            let address = Multiaddr(Multiaddr(tcp: target).components + [.p2p(peer)])
+            do {
+                let back = try await Libp2pUpgrade.dial(address, identity: host.identity, limit: Self.dialTime)
+                await back.close()
+                return respond(.ok, "dialed back", Multiaddr(tcp: target))
+            } catch {
+                failures.append("\(target): \(error)")
+            }
+        }
+        respond(.dialError, failures.joined(separator: "; "), nil)
+    }
+
+    /// Counts a request against the per-peer and overall budgets of the last minute.
+    private func admit(_ peer: PeerID) -> Bool {
+        let now = ContinuousClock.now
+        return recent.withLockedValue { recent in
+            recent.removeAll { now - $0.at > .seconds(60) }
+            guard recent.count < Self.allPerMinute, recent.count(where: { $0.peer == peer }) < Self.perPeerPerMinute else { return false }
+            recent.append((peer, now))
+            return true
+        }
+    }
+}
