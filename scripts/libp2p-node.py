@@ -8,18 +8,24 @@ scripts/deps.sh makes (~/.cache/natctl/libp2p-venv unless NATCTL_LIBP2P_VENV say
 
     ~/.cache/natctl/libp2p-venv/bin/python scripts/libp2p-node.py 203.0.113.5 4001
 
-Arguments: IP PORT. Exit status: 2 on bad arguments; otherwise it runs until signalled.
+Arguments: IP PORT [--autonat]. With --autonat the node also serves AutoNAT v1
+(/libp2p/autonat/1.0.0, py-libp2p's AutoNATService); note that py-libp2p 0.8.1 "dials back"
+with host.connect, which reuses the connection the asking peer made, so it answers OK without
+a new connection. Exit status: 2 on bad arguments; otherwise it runs until signalled.
 """
 import sys
 
 import trio
 from libp2p import new_host
 from libp2p.crypto.ed25519 import create_new_key_pair
+from libp2p.host.autonat import AutoNATService
 from multiaddr import Multiaddr
 
 
-async def serve(ip: str, port: int) -> None:
+async def serve(ip: str, port: int, autonat: bool) -> None:
     host = new_host(key_pair=create_new_key_pair())
+    if autonat:
+        AutoNATService(host)  # registers /libp2p/autonat/1.0.0 on the host
     listen = Multiaddr(f"/ip4/{ip}/tcp/{port}")
     async with host.run(listen_addrs=[listen]):
         # host.run returns before its listener is bound: announce only once a connection works.
@@ -36,10 +42,12 @@ async def serve(ip: str, port: int) -> None:
 
 
 def main() -> int:
-    if len(sys.argv) != 3 or not sys.argv[2].isdigit():
-        print("usage: libp2p-node.py IP PORT", file=sys.stderr)
+    args = sys.argv[1:]
+    autonat = args[2:] == ["--autonat"]
+    if len(args) not in (2, 3) or not args[1].isdigit() or (len(args) == 3 and not autonat):
+        print("usage: libp2p-node.py IP PORT [--autonat]", file=sys.stderr)
         return 2
-    trio.run(serve, sys.argv[1], int(sys.argv[2]))
+    trio.run(serve, args[0], int(args[1]), autonat)
     return 0
 
 

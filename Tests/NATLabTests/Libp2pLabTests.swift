@@ -23,7 +23,7 @@ extension LabTests {
                     #expect(result["peer_id"] as? String == node.peerID)
                     #expect(result["identity_verified"] as? Bool == true)
                     let observed = result["observed"] as? String ?? ""
-                    #expect(observed.hasPrefix("/ip4/\(try site.publicAddress)/tcp/"), "\(label): observed \(observed)")
+                    #expect(observed.hasPrefix("/ip4/\(site.publicAddress)/tcp/"), "\(label): observed \(observed)")
                     #expect((result["protocols"] as? [String])?.contains("/ipfs/id/1.0.0") == true, "\(label): \(result)")
                     #expect(result["rtt_ms"] is Double && result["agent_version"] is String, "\(label): \(result)")
                 }
@@ -71,13 +71,16 @@ struct Libp2pNode {
         return "\(venv)/bin/python"
     }
 
-    /// Starts the node on `ip`:4001 (added to `device` first) and waits for its multiaddr.
-    init(namespace: String, ip: String, addingAddressTo device: String) throws {
+    static var scripts: URL { LabFixture.packageRoot.appendingPathComponent("scripts") }
+
+    /// Starts the node on `ip`:4001 (added to `device` first) and waits for its multiaddr;
+    /// `options` go to scripts/libp2p-node.py (`--autonat`).
+    init(namespace: String, ip: String, addingAddressTo device: String, options: [String] = []) throws {
         try #require(FileManager.default.isExecutableFile(atPath: Self.python), "no py-libp2p venv at \(Self.python): run scripts/deps.sh")
         let add = try LabFixture.run(namespace: namespace, ["ip", "addr", "add", "\(ip)/24", "dev", device])
         try #require(add.status == 0 || add.status == 2, "ip addr add \(ip): status \(add.status)")
-        let script = LabFixture.packageRoot.appendingPathComponent("scripts/libp2p-node.py").path
-        process = try LabProcess(namespace: namespace, [Self.python, script, ip, "4001"], captureStderr: false)
+        let script = Self.scripts.appendingPathComponent("libp2p-node.py").path
+        process = try LabProcess(namespace: namespace, [Self.python, script, ip, "4001"] + options, captureStderr: false)
         let line = try process.readStdout(until: "\n")
         multiaddr = line.trimmingCharacters(in: .whitespacesAndNewlines)
     }
