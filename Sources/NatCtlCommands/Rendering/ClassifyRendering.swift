@@ -21,6 +21,7 @@ enum ClassifyRendering {
         row("inbound claims mapping", report.inboundClaimsMapping.value.map { $0 ? "yes" : "no" }, report.inboundClaimsMapping.confidence)
         row("binding lifetime", report.lifetimeMs.value.map { String(format: "%.1f s", $0 / 1000) }, report.lifetimeMs.confidence)
         if let reachability = report.reachability { row("reachability", reachability.overall, nil) }
+        if let autonat = report.autonat { row("libp2p AutoNAT", autonat.overall, nil) }
         row("RFC 3489 name", report.rfc3489, nil)
         row("hole punching", report.holePunching.value, report.holePunching.confidence)
         lines += Table.render(header: ["", "verdict", "confidence"], rows: rows).map { "  " + $0 }
@@ -66,6 +67,17 @@ enum ClassifyRendering {
         ).map { "  " + $0 }
         for port in report.reachability?.ports ?? [] {
             lines.append("  dial-back \(port.transport)/\(port.port): \(port.result) (\(port.detail))")
+        }
+        if let autonat = report.autonat {
+            lines.append("")
+            lines.append("AutoNAT (listening on \(autonat.listen)): \(autonat.overall), \(autonat.evidence.joined(separator: "; "))")
+            lines += Table.render(
+                header: ["node", "answer", "dial-back", "verdict", "why"],
+                rows: autonat.nodes.map { node in
+                    [node.peerID.map { "…" + $0.suffix(8) } ?? node.address, node.status ?? node.errorCode ?? "-", node.dialBackArrived ? "arrived" : "none",
+                     node.reachability, node.evidence]
+                }
+            ).map { "  " + $0 }
         }
         for expectation in report.expectations {
             lines.append("expect \(expectation.condition): \(expectation.met.map { $0 ? "met" : "NOT met" } ?? "NOT CHECKED (\(expectation.reason ?? ""))")")
