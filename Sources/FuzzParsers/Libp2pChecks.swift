@@ -1,9 +1,10 @@
 import FuzzSupport
 import Libp2pWire
 
-/// What natctl reads from libp2p nodes (`probe --libp2p`): binary multiaddrs, identify,
-/// multistream-select lines, Noise payloads and frames, yamux frames fed to a session, and
-/// multiaddrs and peer IDs typed as flags. Reading never traps, and what reads is what was sent:
+/// What natctl reads from libp2p peers (`probe --libp2p`, `classify --autonat`, the relay's
+/// libp2p host): binary multiaddrs, identify, multistream-select lines, Noise payloads and
+/// frames, yamux frames fed to a session, circuit relay v2 and AutoNAT messages, signed
+/// envelopes, identity files, and multiaddrs and peer IDs typed as flags. Reading never traps, and what reads is what was sent:
 /// decoders that accept bytes give them back when re-encoding.
 enum Libp2pChecks {
     static func run(_ bytes: [UInt8]) {
@@ -21,6 +22,20 @@ enum Libp2pChecks {
             fuzzRequire(frame.encoded == Array(bytes.prefix(length)), "a yamux frame does not encode back to its bytes")
         }
         if let payload = try? NoiseHandshakePayload(encoded: bytes) { _ = payload.signs(staticKey: bytes) }
+        if let hop = try? HopMessage(encoded: bytes) {
+            fuzzRequire((try? HopMessage(encoded: hop.encoded)) == hop, "a hop message does not round-trip")
+        }
+        if let stop = try? StopMessage(encoded: bytes) {
+            fuzzRequire((try? StopMessage(encoded: stop.encoded)) == stop, "a stop message does not round-trip")
+        }
+        if let autonat = try? AutoNATMessage(encoded: bytes) {
+            fuzzRequire((try? AutoNATMessage(encoded: autonat.encoded)) == autonat, "an AutoNAT message does not round-trip")
+        }
+        if let envelope = try? SignedEnvelope(encoded: bytes) {
+            _ = envelope.verifies(domain: ReservationVoucher.domain)
+            _ = try? ReservationVoucher(payload: envelope.payload)
+        }
+        _ = try? Libp2pIdentity(marshalled: bytes)
         _ = try? NoiseFrame.parse(bytes)
         feedYamux(bytes)
         let text = String(decoding: bytes, as: UTF8.self)

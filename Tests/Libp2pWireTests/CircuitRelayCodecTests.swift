@@ -1,8 +1,8 @@
 import Libp2pWire
 import Testing
 
-/// Circuit relay v2 messages, the reservation voucher's signed envelope and the identity file's
-/// key encoding: round trips, the wire bytes the spec fixes, and malformed input as errors.
+/// Circuit relay v2 and AutoNAT v1 messages, the reservation voucher's signed envelope and the
+/// identity file's key encoding: round trips, the wire bytes the spec fixes, and malformed input as errors.
 @Suite struct CircuitRelayCodecTests {
     let relay = Libp2pIdentity()
     let peer = Libp2pIdentity()
@@ -52,5 +52,19 @@ import Testing
         mismatched[mismatched.count - 1] ^= 1
         #expect(throws: Libp2pDecodeError.self, "public half does not match") { try Libp2pIdentity(marshalled: mismatched) }
         #expect(throws: Libp2pDecodeError.self, "an RSA key") { try Libp2pIdentity(marshalled: [0x08, 0x00, 0x12, 0x01, 0x00]) }
+    }
+
+    @Test func autonatMessagesRoundTripAndMalformedOnesAreErrors() throws {
+        let address = try Multiaddr(parsing: "/ip4/198.51.100.7/tcp/4100")
+        let dial = AutoNATMessage.dial(peer.peerID, addrs: [address.bytes])
+        #expect(try AutoNATMessage(encoded: dial.encoded) == dial)
+        // type DIAL (field 1 = 0), then dial { peer { id, addrs } }.
+        #expect(Array(dial.encoded.prefix(3)) == [0x08, 0x00, 0x12])
+        let answer = AutoNATMessage.answer(.init(status: .dialError, statusText: "all dials failed"))
+        let decoded = try AutoNATMessage(encoded: answer.encoded)
+        #expect(decoded.response?.status == .dialError && decoded.response?.status.name == "E_DIAL_ERROR" && decoded.response?.statusText == "all dials failed")
+        #expect(throws: Libp2pDecodeError.self, "no type") { try AutoNATMessage(encoded: []) }
+        #expect(throws: Libp2pDecodeError.self, "a response without a status") { try AutoNATMessage(encoded: [0x08, 0x01, 0x1A, 0x00]) }
+        #expect(throws: Libp2pDecodeError.self, "an unknown status") { try AutoNATMessage(encoded: [0x08, 0x01, 0x1A, 0x02, 0x08, 0x07]) }
     }
 }
