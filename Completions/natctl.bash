@@ -242,8 +242,8 @@ _natctl_probe() {
 _natctl_classify() {
     repeating_flags=()
     non_repeating_flags=(--lifetime --dial-back --portmap --no-hairpin --verbose --json --version -h --help)
-    repeating_options=(--server --expect --listen-port)
-    non_repeating_options=(--family --port-samples --gateway --timeout --transmissions)
+    repeating_options=(--server --expect --listen-port --autonat)
+    non_repeating_options=(--family --port-samples --gateway --autonat-listen --autonat-threshold --timeout --transmissions)
     __natctl_offer_flags_options 0
 
     # Offer option value completions
@@ -265,6 +265,15 @@ _natctl_classify() {
         return
         ;;
     '--gateway')
+        return
+        ;;
+    '--autonat')
+        return
+        ;;
+    '--autonat-listen')
+        return
+        ;;
+    '--autonat-threshold')
         return
         ;;
     '--timeout')
@@ -375,7 +384,7 @@ _natctl_relay_serve() {
     repeating_flags=()
     non_repeating_flags=(--json --use-auth-secret --no-auth --allow-loopback-peers --no-tcp --no-tls --version -h --help)
     repeating_options=(--user --static-auth-secret --denied-peer-ip --allowed-peer-ip)
-    non_repeating_options=(--listen --alternate --software --duration --users-file --realm --relay-ip --min-port --max-port --max-allocate-lifetime --permission-lifetime --channel-lifetime --stale-nonce --user-quota --ip-quota --total-quota --max-permissions --max-channels --max-allocation-age --relay-threads --cert --pkey --tls-listening-port --stun-rate --rendezvous-rate --dial-back-rate)
+    non_repeating_options=(--listen --alternate --software --duration --users-file --realm --relay-ip --min-port --max-port --max-allocate-lifetime --permission-lifetime --channel-lifetime --stale-nonce --user-quota --ip-quota --total-quota --max-permissions --max-channels --max-allocation-age --relay-threads --cert --pkey --tls-listening-port --stun-rate --rendezvous-rate --dial-back-rate --libp2p-listen --libp2p-identity --circuit-reservations --circuit-reservations-per-ip --circuit-reservation-ttl --circuits-per-peer --circuit-duration --circuit-bytes)
     __natctl_offer_flags_options 0
 
     # Offer option value completions
@@ -468,6 +477,30 @@ _natctl_relay_serve() {
         return
         ;;
     '--dial-back-rate')
+        return
+        ;;
+    '--libp2p-listen')
+        return
+        ;;
+    '--libp2p-identity')
+        return
+        ;;
+    '--circuit-reservations')
+        return
+        ;;
+    '--circuit-reservations-per-ip')
+        return
+        ;;
+    '--circuit-reservation-ttl')
+        return
+        ;;
+    '--circuits-per-peer')
+        return
+        ;;
+    '--circuit-duration')
+        return
+        ;;
+    '--circuit-bytes')
         return
         ;;
     esac

@@ -18,6 +18,20 @@ public enum CircuitRelay {
         case noReservation = 204
         case malformedMessage = 400
         case unexpectedMessage = 401
+
+        /// The spec's name for it (`NO_RESERVATION`), as reports show it.
+        public var name: String {
+            switch self {
+            case .ok: "OK"
+            case .reservationRefused: "RESERVATION_REFUSED"
+            case .resourceLimitExceeded: "RESOURCE_LIMIT_EXCEEDED"
+            case .permissionDenied: "PERMISSION_DENIED"
+            case .connectionFailed: "CONNECTION_FAILED"
+            case .noReservation: "NO_RESERVATION"
+            case .malformedMessage: "MALFORMED_MESSAGE"
+            case .unexpectedMessage: "UNEXPECTED_MESSAGE"
+            }
+        }
     }
 
     /// A peer as the messages carry it: its ID and (optionally) addresses, as multiaddr bytes.

@@ -28,11 +28,17 @@ extension NatCtl {
                 round trips rather than fixed seconds, and packet loss lowers the stated \
                 confidence instead of flipping the verdict.
 
+                --autonat MULTIADDR (repeatable) also asks libp2p nodes' AutoNAT v1 service to \
+                dial this host back over TCP, at the port --autonat-listen binds; an OK counts \
+                only when the node's new connection really arrived, and overall public or \
+                private needs --autonat-threshold agreeing nodes (docs/libp2p.md).
+
                 Examples:
                   natctl classify --server 203.0.113.1:3478
                   natctl classify --server stun.example.net:3478 --server 198.51.100.7:3478
                   natctl classify --json | jq -r .rfc3489
                   natctl classify --expect mapping=eim --expect filtering=adf   # exit 1 if not
+                  natctl classify --autonat /ip4/198.51.100.7/tcp/4001/p2p/12D3KooW... --autonat-threshold 1
                 """
         )
 

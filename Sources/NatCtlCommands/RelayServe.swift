@@ -42,12 +42,19 @@ extension NatCtl.Relay {
                 (docs/protocol.md). When the relay is on, paired peers get short-lived TURN \
                 credentials for falling back to it.
 
+                With --libp2p-listen it is also a libp2p peer over TCP (Noise, yamux): a \
+                circuit relay v2 hop, so libp2p nodes behind NATs can reserve a slot and reach \
+                each other through it (--circuit-* limits), and an AutoNAT v1 server that dials \
+                back over a new connection. --libp2p-identity keeps its peer ID in a file \
+                (docs/libp2p.md).
+
                 Prints one line when listening (with --json: one JSON object per line, \
                 schema natctl.serve/2) and runs until SIGINT or SIGTERM, or for --duration seconds.
 
                 Examples:
                   natctl relay serve --listen 127.0.0.1:3478 --alternate 127.0.0.2:3479
                   natctl relay serve --listen 203.0.113.1:3478 --user alice:secret --realm example.org
+                  natctl relay serve --listen 203.0.113.1:3478 --libp2p-listen 4001 --libp2p-identity relay.key
                 """
         )
 

@@ -103,7 +103,7 @@ import Testing
         let (answer, _) = try await Self.hop(dialer, HopMessage(.connect, peer: CircuitRelay.Peer(id: Libp2pIdentity().peerID)))
         #expect(answer.status == .noReservation)
         guard case .refused(_, _, let status, _) = try await relay.next() else { Issue.record("no refused event"); return }
-        #expect(status == "noReservation")
+        #expect(status == "NO_RESERVATION")
     }
 
     @Test func reservationsPerIPAreBounded() async throws {

@@ -107,13 +107,13 @@ struct ServeEvent: Encodable {
         switch circuitEvent {
         case .reserved(let peer, let client, let expire):
             self.init(event: "circuit-reserved")
-            (self.client, circuit) = (client, CircuitDetails(peer: peer, status: "ok", expire: expire))
+            (self.client, circuit) = (client, CircuitDetails(peer: peer, status: "OK", expire: expire))
         case .refused(let peer, let client, let status, let reason):
             self.init(event: "circuit-refused")
             (self.client, self.reason, circuit) = (client, reason, CircuitDetails(peer: peer, status: status))
         case .circuitOpened(let source, let destination):
             self.init(event: "circuit-opened")
-            circuit = CircuitDetails(peer: source, destination: destination, status: "ok")
+            circuit = CircuitDetails(peer: source, destination: destination, status: "OK")
         case .circuitClosed(let source, let destination, let reason, let forward, let backward):
             self.init(event: "circuit-closed")
             self.reason = reason

@@ -59,7 +59,7 @@ public final class CircuitRelayService: Sendable {
         switch granted {
         case .failure(let status):
             answer(stream, status)
-            onEvent(.refused(peer: "\(peer)", client: "\(connection.remoteAddress)", status: "\(status)", reason: "reservation limit reached"))
+            onEvent(.refused(peer: "\(peer)", client: "\(connection.remoteAddress)", status: status.name, reason: "reservation limit reached"))
         case .success(let expire):
             guard let host else { return answer(stream, .reservationRefused) }
             let relayAddress = host.listenAddress.ip.isUnspecified ? connection.localAddress : host.listenAddress
@@ -78,7 +78,7 @@ public final class CircuitRelayService: Sendable {
         guard let destination else { return answer(stream, .malformedMessage) }
         let refuse = { (status: CircuitRelay.Status, reason: String) in
             self.answer(stream, status)
-            self.onEvent(.refused(peer: "\(source)", client: client, status: "\(status)", reason: reason))
+            self.onEvent(.refused(peer: "\(source)", client: client, status: status.name, reason: reason))
         }
         let now = UInt64(Date().timeIntervalSince1970)
         guard reservations.withLockedValue({ $0.holds(destination, now: now) }) else {
