@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Libp2pWire
 import NATCapture
 import NATCore
 import NATLab
@@ -67,12 +68,14 @@ struct TraceRun {
     /// NATCTL_SERVERS) say; empty when they cannot be known in advance.
     static func destinations(of operation: [String]) async -> [IPAddress] {
         let named: [String]
-        var nodes: [IPAddress] = []
+        var multiaddrs: [Multiaddr] = []  // libp2p nodes: TCP to them
         switch try? NatCtl.parseAsRoot(operation) {
         case let probe as NatCtl.Probe:
             named = probe.server
-            nodes = ((try? probe.libp2pNodes()) ?? []).compactMap { $0.tcpAddress?.ip }  // --libp2p: TCP to them
-        case let classify as NatCtl.Classify: named = classify.server
+            multiaddrs = (try? probe.libp2pNodes()) ?? []
+        case let classify as NatCtl.Classify:
+            named = classify.server
+            multiaddrs = (try? Libp2pAddressOption.parse(classify.autonat, flag: "--autonat")) ?? []
         case let punch as NatCtl.Punch: named = (punch.server.map { [$0] } ?? []) + punch.peer
         case let relay as NatCtl.Relay.Test: named = (relay.turn.server.map { [$0] } ?? []) + (relay.peer.map { [$0] } ?? [])
         default: named = []
@@ -80,6 +83,8 @@ struct TraceRun {
         let specs = (try? ServerChoice.named(named)) ?? []
         // All at once, as the operation itself resolves them: n slow names cost 2 s, not 2n.
         let addresses = await ServerSpec.resolveAll(specs, limit: .seconds(2)).flatMap { (try? $0.get()) ?? [] }
+        var nodes: [IPAddress] = []
+        for node in multiaddrs { if let ip = (try? await node.resolvingName(limit: .seconds(2)))?.tcpAddress?.ip { nodes.append(ip) } }
         return Array(Set(addresses + nodes)).sorted()
     }
 

@@ -62,10 +62,25 @@ import Testing
         let (output, report) = try Self.probe("/ip4/127.0.0.1/tcp/\(port)")
         #expect(output.status == 2)
         #expect((report["libp2p"] as? [[String: Any]])?.first?["error_code"] as? String == "connect-failed")
-        for bad in ["/ip4/127.0.0.1/udp/4001/quic-v1", "ip4/1.2.3.4", "/dns4/example.com/tcp/4001"] {
+        for bad in ["/ip4/127.0.0.1/udp/4001/quic-v1", "ip4/1.2.3.4", "/dns4/example.com/udp/4001"] {
             let usage = try Subprocess.natctl("probe", "--libp2p", bad)
             #expect(usage.status == 64, "\(bad)")
             #expect(usage.stderr.contains("--libp2p"), "\(usage.stderr)")
         }
+    }
+
+    /// `/dns4` names are resolved when dialed: localhost reaches the node; a name that does not
+    /// resolve is that node's error, not a usage error.
+    @Test func dnsMultiaddrsAreResolved() throws {
+        let (node, multiaddr) = try Self.startNode()
+        defer { _ = node.stop(signal: SIGKILL) }
+        let named = multiaddr.replacingOccurrences(of: "/ip4/127.0.0.1/", with: "/dns4/localhost/")
+        let (output, report) = try Self.probe(named)
+        #expect(output.status == 0, "\(output.stderr)")
+        let result = try #require((report["libp2p"] as? [[String: Any]])?.first)
+        #expect(result["reachable"] as? Bool == true && result["address"] as? String == named, "\(result)")
+        let (missing, missingReport) = try Self.probe("/dns4/no-such-host.invalid/tcp/4001")
+        #expect(missing.status == 2)
+        #expect((missingReport["libp2p"] as? [[String: Any]])?.first?["error_code"] as? String == "name-not-resolved", "\(missingReport)")
     }
 }

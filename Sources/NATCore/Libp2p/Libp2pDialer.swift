@@ -19,8 +19,9 @@ public enum Libp2pDialer {
     public static let noise = "/noise"
     public static let yamux = "/yamux/1.0.0"
 
-    public static func identify(_ address: Multiaddr, identity: Libp2pIdentity, limit: Duration) async throws(Libp2pError) -> Libp2pNodeInfo {
+    public static func identify(_ given: Multiaddr, identity: Libp2pIdentity, limit: Duration) async throws(Libp2pError) -> Libp2pNodeInfo {
         let deadline = ContinuousClock.now + limit
+        let address = try await given.resolvingName(limit: limit / 2)
         guard !address.components.contains(.p2pCircuit), let target = address.tcpAddress else {
             throw .unsupportedAddress("\(address) is not /ip4/…/tcp/… or /ip6/…/tcp/… (with an optional /p2p/…)")
         }

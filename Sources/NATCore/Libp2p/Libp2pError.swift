@@ -3,6 +3,8 @@ import Libp2pWire
 /// Why talking to a libp2p node failed, worded for a report.
 public enum Libp2pError: Error, CustomStringConvertible, Sendable {
     case unsupportedAddress(String)
+    /// A `/dns*` multiaddr whose name did not resolve (to the family it asks for).
+    case nameNotResolved(String)
     case connectFailed(String)
     case timedOut(String)
     case closed(String)
@@ -15,6 +17,7 @@ public enum Libp2pError: Error, CustomStringConvertible, Sendable {
     public var description: String {
         switch self {
         case .unsupportedAddress(let why): "unsupported address: \(why)"
+        case .nameNotResolved(let why): "the name did not resolve: \(why)"
         case .connectFailed(let why): "could not connect: \(why)"
         case .timedOut(let doing): "no answer while \(doing)"
         case .closed(let doing): "the node closed the connection while \(doing)"
@@ -28,6 +31,7 @@ public enum Libp2pError: Error, CustomStringConvertible, Sendable {
     public var code: String {
         switch self {
         case .unsupportedAddress: "bad-address"
+        case .nameNotResolved: "name-not-resolved"
         case .connectFailed: "connect-failed"
         case .timedOut: "no-answer"
         case .closed: "closed"

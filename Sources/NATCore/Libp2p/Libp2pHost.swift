@@ -68,7 +68,8 @@ public final class Libp2pHost: Sendable {
                 child.eventLoop.makeCompletedFuture {
                     let (raw, forwarder) = Libp2pByteStream.accepted(child)
                     try child.pipeline.syncOperations.addHandler(forwarder)
-                    guard let host = pending.withLockedValue({ $0 }) else { return }
+                    // A connection accepted before `start` has returned its host is turned away.
+                    guard let host = pending.withLockedValue({ $0 }) else { throw ChannelError.ioOnClosedChannel }
                     Task { await host.admit(raw) }
                 }
             }

@@ -59,7 +59,7 @@ extension ProbeReport {
         @Nullable public var connectMs: Double?
         @Nullable public var rttMs: Double?
         @Nullable public var error: String?
-        /// `bad-address`, `connect-failed`, `no-answer`, `closed`, `protocol-refused`, `malformed`, `wrong-peer`.
+        /// `bad-address`, `name-not-resolved`, `connect-failed`, `no-answer`, `closed`, `protocol-refused`, `malformed`, `wrong-peer`.
         @Nullable public var errorCode: String?
 
         enum CodingKeys: String, CodingKey {

@@ -4,11 +4,12 @@ import NATWire
 /// Makes a TCP connection a `Libp2pConnection`, from either end: multistream-select `/noise`,
 /// the Noise XX handshake (identities checked both ways), multistream-select `/yamux/1.0.0`.
 public enum Libp2pUpgrade {
-    /// Dials `address` (`/ip4|ip6/…/tcp/…`, optionally `/p2p/…`, which must then match).
+    /// Dials `given` (`/ip4|ip6|dns|dns4|dns6/…/tcp/…`, optionally `/p2p/…`, which must then match).
     public static func dial(
-        _ address: Multiaddr, identity: Libp2pIdentity, limit: Duration, maximumInboundStreams: Int = 0
+        _ given: Multiaddr, identity: Libp2pIdentity, limit: Duration, maximumInboundStreams: Int = 0
     ) async throws(Libp2pError) -> Libp2pConnection {
         let deadline = ContinuousClock.now + limit
+        let address = try await given.resolvingName(limit: limit / 2)
         guard !address.components.contains(.p2pCircuit), let target = address.tcpAddress else {
             throw .unsupportedAddress("\(address) is not /ip4/…/tcp/… or /ip6/…/tcp/… (with an optional /p2p/…)")
         }
