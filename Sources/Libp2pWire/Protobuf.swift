@@ -18,6 +18,12 @@ public struct ProtobufWriter {
     }
 
     public mutating func text(_ field: Int, _ value: String) { lengthDelimited(field, Array(value.utf8)) }
+
+    /// A fixed64 field (wire type 1), little-endian, as AutoNAT v2 sends its nonce.
+    public mutating func fixed64(_ field: Int, _ value: UInt64) {
+        bytes += Varint.encode(UInt64(field << 3 | 1))
+        bytes += withUnsafeBytes(of: value.littleEndian) { Array($0) }
+    }
 }
 
 /// One field read from a protobuf message.
@@ -86,6 +92,11 @@ extension ProtobufValue {
         let value = try bytes(place)
         guard let text = String(validating: value, as: UTF8.self) else { throw Libp2pDecodeError(place, "not UTF-8") }
         return text
+    }
+
+    func fixed64(_ place: String) throws(Libp2pDecodeError) -> UInt64 {
+        guard case .fixed64(let value) = self else { throw Libp2pDecodeError(place, "expected a fixed64 field") }
+        return value
     }
 
     func varint(_ place: String) throws(Libp2pDecodeError) -> UInt64 {

@@ -2,9 +2,11 @@
 /// P until T", signed by R and wrapped in a libp2p signed envelope (RFC 0002), so P can show
 /// others where it is reachable.
 public struct ReservationVoucher: Equatable, Sendable {
-    /// The envelope's domain and payload type (the multicodec `libp2p-relay-rsvp`, 0x0302).
+    /// The envelope's domain and payload type: the multicodec `libp2p-relay-rsvp` (0x0302)
+    /// written as its two big-endian bytes, as go-, js- and py-libp2p write it (not as a
+    /// varint: go-libp2p looks the type up byte for byte and refuses a voucher it cannot find).
     public static let domain = "libp2p-relay-rsvp"
-    public static let payloadType = Varint.encode(0x0302)
+    public static let payloadType: [UInt8] = [0x03, 0x02]
 
     public var relay: PeerID
     public var peer: PeerID

@@ -11,6 +11,8 @@ public struct YamuxSession {
         var finAfterPending = false
         /// What we still let the peer send before our next WindowUpdate.
         var receiveWindow = YamuxSession.initialWindow
+        /// Bytes taken in (or, without `grantsOnReceipt`, consumed) since the last grant.
+        var ungranted: UInt32 = 0
         public internal(set) var remoteClosed = false
         public internal(set) var localClosed = false
     }
@@ -33,19 +35,37 @@ public struct YamuxSession {
     public let isClient: Bool
     /// Streams the peer may open (its SYNs past this are reset); 0 refuses them all.
     public var maximumInboundStreams: Int
+    /// Whether window is granted back as data arrives (a reader that takes everything at once,
+    /// as the probe's does) or only as the application reports it consumed (`consumed`), so a
+    /// stream nobody reads holds at most one window of data.
+    public let grantsOnReceipt: Bool
     public private(set) var streams: [UInt32: Stream] = [:]
     var nextStreamID: UInt32
 
-    public init(isClient: Bool, maximumInboundStreams: Int = 0) {
+    public init(isClient: Bool, maximumInboundStreams: Int = 0, grantsOnReceipt: Bool = true) {
         self.isClient = isClient
         self.maximumInboundStreams = maximumInboundStreams
+        self.grantsOnReceipt = grantsOnReceipt
         nextStreamID = isClient ? 1 : 2
+    }
+
+    /// The application read `count` bytes of the stream: a WindowUpdate once half a window is
+    /// due (without `grantsOnReceipt`; otherwise nil, the grant went out on receipt).
+    public mutating func consumed(_ count: Int, on id: UInt32) -> YamuxFrame? {
+        guard !grantsOnReceipt, var stream = streams[id], count > 0 else { return nil }
+        stream.ungranted &+= UInt32(clamping: count)
+        defer { streams[id] = stream }
+        guard stream.ungranted >= Self.initialWindow / 2 else { return nil }
+        let grant = stream.ungranted
+        stream.receiveWindow &+= grant
+        stream.ungranted = 0
+        return YamuxFrame(.windowUpdate, streamID: id, length: grant)
     }
 
     /// Opens a stream: its ID and the frame that announces it (a WindowUpdate with SYN).
     public mutating func open() -> (id: UInt32, frame: YamuxFrame) {
         let id = nextStreamID
-        nextStreamID += 2
+        nextStreamID &+= 2
         streams[id] = Stream()
         return (id, YamuxFrame(.windowUpdate, flags: .syn, streamID: id, length: 0))
     }
@@ -110,7 +130,8 @@ public struct YamuxSession {
                 return (out, events + [.reset(id)])
             }
             if frame.kind == .windowUpdate {
-                stream.sendWindow &+= frame.length
+                // A grant past 2^32 - 1 is the peer's mistake; saturate rather than wrap.
+                stream.sendWindow = stream.sendWindow.addingReportingOverflow(frame.length).overflow ? .max : stream.sendWindow + frame.length
                 out += Self.flush(&stream, id: id)
                 if frame.length > 0 { events.append(.windowGranted(id)) }
             } else if !frame.data.isEmpty {
@@ -119,12 +140,14 @@ public struct YamuxSession {
                 }
                 stream.receiveWindow -= UInt32(frame.data.count)
                 events.append(.data(id, frame.data))
-                // Data is handed on at once, so it counts as read: grant the window back once
-                // half of it is used, as the spec suggests, not on every frame.
-                let used = Self.initialWindow - stream.receiveWindow
-                if used >= Self.initialWindow / 2 {
-                    stream.receiveWindow = Self.initialWindow
-                    out.append(YamuxFrame(.windowUpdate, streamID: id, length: used))
+                // Data handed on at once counts as read: grant the window back once half of it
+                // is used, as the spec suggests, not on every frame.
+                if grantsOnReceipt {
+                    let used = Self.initialWindow - stream.receiveWindow
+                    if used >= Self.initialWindow / 2 {
+                        stream.receiveWindow = Self.initialWindow
+                        out.append(YamuxFrame(.windowUpdate, streamID: id, length: used))
+                    }
                 }
             }
             if frame.flags.contains(.fin) {

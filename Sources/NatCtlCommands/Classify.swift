@@ -28,9 +28,9 @@ extension NatCtl {
                 round trips rather than fixed seconds, and packet loss lowers the stated \
                 confidence instead of flipping the verdict.
 
-                --autonat MULTIADDR (repeatable) also asks libp2p nodes' AutoNAT v1 service to \
-                dial this host back over TCP, at the port --autonat-listen binds; an OK counts \
-                only when the node's new connection really arrived, and overall public or \
+                --autonat MULTIADDR (repeatable) also asks libp2p nodes' AutoNAT service (v2 where \
+                offered, else v1) to dial this host back over TCP, at the port --autonat-listen \
+                binds; an OK counts only when the dial-back really arrived, and overall public or \
                 private needs --autonat-threshold agreeing nodes (docs/libp2p.md).
 
                 Examples:
@@ -70,7 +70,7 @@ extension NatCtl {
         var gateway: String?
 
         @Option(name: .customLong("autonat"), help: ArgumentHelp(
-            "Also ask this libp2p node's AutoNAT service (v1) to dial this host back over TCP (repeatable).", valueName: "multiaddr"))
+            "Also ask this libp2p node's AutoNAT service (v2 or v1) to dial this host back over TCP (repeatable).", valueName: "multiaddr"))
         var autonat: [String] = []
 
         @Option(name: .customLong("autonat-listen"), help: ArgumentHelp("Where to listen for AutoNAT dial-backs (port 0: any free port).", valueName: "ip:port"))

@@ -44,8 +44,8 @@ extension NatCtl.Relay {
 
                 With --libp2p-listen it is also a libp2p peer over TCP (Noise, yamux): a \
                 circuit relay v2 hop, so libp2p nodes behind NATs can reserve a slot and reach \
-                each other through it (--circuit-* limits), and an AutoNAT v1 server that dials \
-                back over a new connection. --libp2p-identity keeps its peer ID in a file \
+                each other through it (--circuit-* limits), and an AutoNAT (v1 and v2) server that \
+                dials back over a new connection. --libp2p-identity keeps its peer ID in a file \
                 (docs/libp2p.md).
 
                 Prints one line when listening (with --json: one JSON object per line, \
@@ -167,7 +167,7 @@ extension NatCtl.Relay {
             do {
                 let host = try await Libp2pHost.start(
                     listen: address, identity: identity, agentVersion: "natctl/\(NatCtl.version)",
-                    handlers: [CircuitRelay.hopProtocol: relay.handler, AutoNATMessage.protocolID: autonat.handler])
+                    handlers: autonat.handlers.merging([CircuitRelay.hopProtocol: relay.handler]) { first, _ in first })
                 relay.attach(to: host)
                 autonat.attach(to: host)
                 return host

@@ -33,7 +33,7 @@ import Testing
     @Test func vouchersAreSignedEnvelopesTheRelaysKeyVerifies() throws {
         let voucher = ReservationVoucher(relay: relay.peerID, peer: peer.peerID, expiration: 1_800_000_000)
         let envelope = try SignedEnvelope(encoded: try voucher.sealed(by: relay))
-        #expect(envelope.publicKey == relay.publicKey && envelope.payloadType == [0x82, 0x06])
+        #expect(envelope.publicKey == relay.publicKey && envelope.payloadType == [0x03, 0x02])
         #expect(try ReservationVoucher(payload: envelope.payload) == voucher)
         #expect(envelope.verifies(domain: ReservationVoucher.domain) == true)
         #expect(envelope.verifies(domain: "libp2p-peer-record") == false, "the domain is part of what is signed")

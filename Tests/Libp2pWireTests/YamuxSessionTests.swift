@@ -71,6 +71,31 @@ import Testing
         #expect(throws: Libp2pDecodeError.self) { try strict.receive(flood) }
     }
 
+    /// Without `grantsOnReceipt`, window comes back only as the reader consumes: a stream
+    /// nobody reads holds one window, and half a window consumed is granted in one update.
+    @Test func windowFollowsConsumptionWhenAskedTo() throws {
+        var server = YamuxSession(isClient: false, maximumInboundStreams: 1, grantsOnReceipt: false)
+        _ = try server.receive(YamuxFrame(.windowUpdate, flags: .syn, streamID: 1))
+        let half = Int(YamuxSession.initialWindow) / 2
+        let (out, _) = try server.receive(YamuxFrame(.data, streamID: 1, data: [UInt8](repeating: 1, count: half)))
+        #expect(out.isEmpty, "nothing is granted on receipt")
+        _ = try server.receive(YamuxFrame(.data, streamID: 1, data: [UInt8](repeating: 1, count: half)))
+        #expect(throws: Libp2pDecodeError.self, "the window is spent until the reader consumes") {
+            try server.receive(YamuxFrame(.data, streamID: 1, data: [1]))
+        }
+        var fresh = YamuxSession(isClient: false, maximumInboundStreams: 1, grantsOnReceipt: false)
+        _ = try fresh.receive(YamuxFrame(.windowUpdate, flags: .syn, streamID: 1))
+        _ = try fresh.receive(YamuxFrame(.data, streamID: 1, data: [UInt8](repeating: 1, count: half)))
+        #expect(fresh.consumed(half - 1, on: 1) == nil, "less than half a window consumed: no update yet")
+        #expect(fresh.consumed(1, on: 1) == YamuxFrame(.windowUpdate, streamID: 1, length: UInt32(half)))
+        _ = try fresh.receive(YamuxFrame(.data, streamID: 1, data: [UInt8](repeating: 1, count: Int(YamuxSession.initialWindow))))
+        // A grant past 2^32 - 1 saturates instead of wrapping to a tiny window.
+        var client = YamuxSession(isClient: true)
+        let (id, _) = client.open()
+        _ = try client.receive(YamuxFrame(.windowUpdate, streamID: id, length: .max))
+        #expect(client.send([UInt8](repeating: 0, count: 1000), on: id).count == 1)
+    }
+
     @Test func streamsPastTheLimitAreResetAndBadSYNsAreErrors() throws {
         var server = YamuxSession(isClient: false, maximumInboundStreams: 2)
         for id: UInt32 in [1, 3] { #expect(try server.receive(YamuxFrame(.windowUpdate, flags: .syn, streamID: id)).events == [.opened(id)]) }

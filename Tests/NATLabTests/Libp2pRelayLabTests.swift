@@ -4,8 +4,8 @@ import Testing
 
 extension LabTests {
     /// natctl as a libp2p peer on the lab internet: its circuit relay v2 hop between py-libp2p
-    /// hosts behind symmetric NATs, and its AutoNAT service (a real dial-back) beside a
-    /// py-libp2p one (which reuses the asking connection) for `classify --autonat`.
+    /// hosts behind symmetric NATs, and its AutoNAT service (v2, a real dial-back carrying the
+    /// nonce) beside a py-libp2p one (v1, which reuses the asking connection) for `classify --autonat`.
     @Suite struct Libp2pRelayLabTests {
         /// `relay serve --libp2p-listen` on the lab internet, until `stop`.
         struct Relay {
@@ -87,15 +87,16 @@ extension LabTests {
                     #expect(autonat["overall"] as? String == expected, "\(label): \(autonat)")
                     #expect(nodes.count == 3)
                     for node in nodes.prefix(2) {
-                        // natctl's servers dial back for real: the verdict and the evidence agree.
+                        // natctl's servers offer v2 and dial back for real: the verdict and the evidence agree.
                         let arrived = expected == "public"
+                        #expect(node["version"] as? String == "v2" && node["status"] as? String == "OK", "\(label): \(node)")
                         #expect(node["dial_back_arrived"] as? Bool == arrived && node["reachability"] as? String == expected, "\(label): \(node)")
-                        #expect(node["status"] as? String == (arrived ? "OK" : "E_DIAL_ERROR"), "\(label): \(node)")
+                        #expect(node["dial_status"] as? String == (arrived ? "OK" : "E_DIAL_ERROR"), "\(label): \(node)")
                         #expect((node["asked"] as? [String])?.first == "/ip4/\(site.publicAddress)/tcp/\(port)", "\(label): \(node)")
                     }
                     // py-libp2p answers OK without a new connection, wherever the host is: not counted.
                     let py = try #require(nodes.last)
-                    #expect(py["status"] as? String == "OK" && py["dial_back_arrived"] as? Bool == false && py["reachability"] as? String == "unknown", "\(label): \(py)")
+                    #expect(py["version"] as? String == "v1" && py["status"] as? String == "OK" && py["dial_back_arrived"] as? Bool == false && py["reachability"] as? String == "unknown", "\(label): \(py)")
                 }
             }
         }

@@ -76,6 +76,7 @@ import Testing
         let autonat = try #require(run.document["autonat"] as? [String: Any], "\(run.document)")
         let nodes = autonat["nodes"] as? [[String: Any]] ?? []
         #expect(nodes.first?["reachability"] as? String == "public" && nodes.first?["dial_back_arrived"] as? Bool == true, "\(nodes)")
+        #expect(nodes.first?["version"] as? String == "v2" && nodes.first?["dial_status"] as? String == "OK", "\(nodes)")
         #expect(nodes.last?["error_code"] as? String == "connect-failed" && nodes.last?["reachability"] as? String == "unknown", "\(nodes)")
         #expect(autonat["overall"] as? String == "unknown" && autonat["threshold"] as? Int == 4, "\(autonat)")
         #expect((autonat["evidence"] as? [String])?.first?.contains("needs 4 agreeing nodes") == true, "\(autonat)")

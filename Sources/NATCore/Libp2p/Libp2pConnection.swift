@@ -28,9 +28,11 @@ public final class Libp2pConnection: @unchecked Sendable {
     private var receiving: NoiseCipherState
     private var plaintext = PendingBytes()
 
-    /// Bytes a stream may hold unread before natctl resets it: a peer cannot grow our memory by
-    /// writing to a stream nobody reads (yamux windows are granted as data arrives).
-    static let maximumUnread = 1 << 20
+    /// What a stream may hold unread before natctl resets it, counting each chunk's bytes and
+    /// 64 for its bookkeeping: window is granted only as data is read, so a peer can leave at
+    /// most a window (256 KiB) of data unread, but in 1-byte frames that would cost 16 MiB.
+    static let maximumUnread = 4 << 20
+    static let chunkOverhead = 64
     /// How long the reader waits for the next frame before it gives the connection up.
     static let idleLimit = Duration.seconds(2 * 3600)
 
@@ -46,7 +48,8 @@ public final class Libp2pConnection: @unchecked Sendable {
         let (send, receive, leftover) = secure.handOver()
         receiving = receive
         plaintext.append(leftover)
-        shared = NIOLockedValueBox(Shared(session: YamuxSession(isClient: outbound, maximumInboundStreams: maximumInboundStreams), sending: send))
+        shared = NIOLockedValueBox(
+            Shared(session: YamuxSession(isClient: outbound, maximumInboundStreams: maximumInboundStreams, grantsOnReceipt: false), sending: send))
     }
 
     public var isClosed: Bool { shared.withLockedValue { $0.closed } }
@@ -65,7 +68,7 @@ public final class Libp2pConnection: @unchecked Sendable {
             defer { shared.streams = [:] }
             return Array(shared.streams.values)
         }
-        for stream in streams { stream.reader.inbox.push(.closed) }
+        for stream in streams { stream.inbox.push(.reset) }
         await raw.close()
     }
 
@@ -102,7 +105,7 @@ public final class Libp2pConnection: @unchecked Sendable {
 
     func send(_ bytes: [UInt8], on id: UInt32) throws(Libp2pError) {
         try shared.withLockedValue { shared -> Result<Void, Libp2pError> in
-            guard !shared.closed, shared.session.streams[id] != nil else { return .failure(.closed("writing to a stream")) }
+            guard !shared.closed, let stream = shared.session.streams[id], !stream.localClosed else { return .failure(.closed("writing to a stream")) }
             let frames = shared.session.send(bytes, on: id)
             return Result { () throws(Libp2pError) in try Self.write(frames, &shared, raw) }
         }.get()
@@ -122,10 +125,18 @@ public final class Libp2pConnection: @unchecked Sendable {
             try? Self.write([rst], &shared, raw)
             return shared.streams.removeValue(forKey: id)
         }
-        stream?.reader.inbox.push(.closed)
+        stream?.inbox.push(.reset)
     }
 
     func waitingBytes(on id: UInt32) -> Int { shared.withLockedValue { $0.session.waitingBytes(on: id) } }
+
+    /// The stream's reader took `count` bytes: grant the peer window for them when enough is due.
+    func consumed(_ count: Int, on id: UInt32) {
+        shared.withLockedValue { shared in
+            guard !shared.closed, let grant = shared.session.consumed(count, on: id) else { return }
+            try? Self.write([grant], &shared, raw)
+        }
+    }
 
     // MARK: Reading
 
@@ -168,13 +179,17 @@ public final class Libp2pConnection: @unchecked Sendable {
                     accepted.append(stream)
                 case .data(let id, let bytes):
                     guard let stream = shared.streams[id] else { continue }
-                    if stream.addUnread(bytes.count) > Self.maximumUnread { overfull.append(id) } else { deliveries.append((stream, .bytes(bytes))) }
+                    if stream.addUnread(bytes.count + Self.chunkOverhead) > Self.maximumUnread {
+                        overfull.append(id)
+                    } else {
+                        deliveries.append((stream, .bytes(bytes)))
+                    }
                 case .closed(let id), .reset(let id):
                     guard let stream = shared.streams[id] else { continue }
-                    deliveries.append((stream, .closed))
+                    if case .reset = event { deliveries.append((stream, .reset)) } else { deliveries.append((stream, .closed)) }
                     if shared.session.streams[id] == nil { shared.streams[id] = nil }
                 case .windowGranted(let id):
-                    shared.streams[id]?.windowGranted.push(())
+                    shared.streams[id]?.signalWindow()
                 case .goAway:
                     ended = true
                 default:
@@ -183,7 +198,7 @@ public final class Libp2pConnection: @unchecked Sendable {
             }
             return (accepted, ended)
         }
-        for (stream, chunk) in deliveries { stream.reader.inbox.push(chunk) }
+        for (stream, chunk) in deliveries { stream.inbox.push(chunk) }
         for id in overfull { reset(id) }
         return result
     }

@@ -32,7 +32,9 @@ public final class Libp2pHost: Sendable {
     private let state = NIOLockedValueBox(Registry())
 
     private struct Registry {
-        var byPeer: [PeerID: [ObjectIdentifier: Libp2pConnection]] = [:]
+        /// Each peer's connections, with the order they were registered in.
+        var byPeer: [PeerID: [ObjectIdentifier: (order: Int, connection: Libp2pConnection)]] = [:]
+        var registered = 0
         var perIP: [IPAddress: Int] = [:]
         var count = 0
         var stopped = false
@@ -90,14 +92,16 @@ public final class Libp2pHost: Sendable {
         try? await serverChannel.withLockedValue { $0 }?.close()
         let open = state.withLockedValue { registry in
             registry.stopped = true
-            return registry.byPeer.values.flatMap(\.values)
+            return registry.byPeer.values.flatMap { $0.values.map(\.connection) }
         }
         for connection in open { await connection.close() }
     }
 
-    /// A live connection to `peer`, the most recent first.
+    /// The newest live connection to `peer`.
     public func connection(to peer: PeerID) -> Libp2pConnection? {
-        state.withLockedValue { $0.byPeer[peer]?.values.first { !$0.isClosed } }
+        state.withLockedValue { registry in
+            registry.byPeer[peer]?.values.filter { !$0.connection.isClosed }.max { $0.order < $1.order }?.connection
+        }
     }
 
     /// Serves a connection natctl dialed itself, as if the peer had dialed in.
@@ -151,7 +155,8 @@ public final class Libp2pHost: Sendable {
     private func register(_ connection: Libp2pConnection) -> Bool {
         state.withLockedValue { registry in
             guard !registry.stopped else { return false }
-            registry.byPeer[connection.remotePeer, default: [:]][ObjectIdentifier(connection)] = connection
+            registry.registered += 1
+            registry.byPeer[connection.remotePeer, default: [:]][ObjectIdentifier(connection)] = (registry.registered, connection)
             return true
         }
     }
@@ -192,11 +197,12 @@ public final class Libp2pHost: Sendable {
         stream.closeWrite()
     }
 
-    /// Echoes 32-byte pings until the peer stops (at most one minute, 32 pings' worth buffered).
+    /// Echoes 32-byte pings until the peer stops (at most one minute). A peer that pings but
+    /// grants no window for the answers is not read further once 64 KiB of them wait.
     private func answerPings(on stream: Libp2pStream) async {
         let deadline = ContinuousClock.now + .seconds(60)
         while let bytes = await stream.nextBytes(deadline: deadline) {
-            guard (try? stream.send(bytes)) != nil else { break }
+            guard (try? stream.send(bytes)) != nil, await stream.waitUntilWritable(below: 64 * 1024, deadline: deadline) else { return stream.reset() }
         }
         stream.closeWrite()
     }

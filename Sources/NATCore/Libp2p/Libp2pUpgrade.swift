@@ -54,7 +54,7 @@ public enum Libp2pUpgrade {
     }
 
     /// The Noise XX handshake as responder; returns the secured stream and the dialer's peer ID
-    /// (its identity key must have signed its Noise key).
+    /// (its identity key must be Ed25519 and have signed its Noise key).
     static func respond(_ raw: Libp2pByteStream, identity: Libp2pIdentity, deadline: ContinuousClock.Instant) async throws(Libp2pError) -> (Libp2pSecureStream, PeerID) {
         var handshake = NoiseXXHandshake(initiator: false)
         let doing = "the Noise handshake"
@@ -69,8 +69,10 @@ public enum Libp2pUpgrade {
         let third = try await raw.read(doing, deadline: deadline, parse: NoiseFrame.parse)
         let payload: NoiseHandshakePayload
         do { payload = try NoiseHandshakePayload(encoded: try handshake.readThird(third)) } catch { throw .malformed(error) }
-        guard let remoteStatic = handshake.remoteStatic, payload.signs(staticKey: remoteStatic) != false else {
-            throw .wrongPeer("the dialer's identity key did not sign its Noise key")
+        // A listener keeps connections by peer (the relay finds reserved peers that way), so a
+        // key natctl cannot check (RSA, secp256k1, ECDSA) could claim anyone's peer ID: refused.
+        guard let remoteStatic = handshake.remoteStatic, payload.signs(staticKey: remoteStatic) == true else {
+            throw .wrongPeer("the dialer's identity key did not sign its Noise key, or is of a type natctl cannot check (it accepts Ed25519)")
         }
         return (Libp2pSecureStream(raw: raw, ciphers: handshake.transportCiphers()), payload.identityKey.peerID)
     }

@@ -20,7 +20,7 @@ struct Libp2pRelayOptions: ParsableArguments {
     @Option(name: .customLong("circuit-reservations-per-ip"), help: "Reservations held at once for one IP.")
     var reservationsPerIP = 8
 
-    @Option(name: .customLong("circuit-reservation-ttl"), help: ArgumentHelp("How long a reservation lasts unless renewed.", valueName: "seconds"))
+    @Option(name: .customLong("circuit-reservation-ttl"), help: ArgumentHelp("How long a reservation lasts unless renewed (at most a week; keep it well above 30: py-libp2p renews short ones in a loop).", valueName: "seconds"))
     var reservationSeconds: UInt64 = 3600
 
     @Option(name: .customLong("circuits-per-peer"), help: "Relayed connections one peer may be part of at once.")
@@ -40,6 +40,7 @@ struct Libp2pRelayOptions: ParsableArguments {
             throw ValidationError("the --circuit-* limits must be positive")
         }
         if circuitBytes > 64 << 20 { throw ValidationError("--circuit-bytes is at most 67108864 (64 MiB)") }
+        if reservationSeconds > 7 * 86400 { throw ValidationError("--circuit-reservation-ttl is at most 604800 (a week)") }
     }
 
     /// Where to listen, given the STUN server's --listen address.

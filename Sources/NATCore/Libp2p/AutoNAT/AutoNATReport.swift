@@ -42,20 +42,29 @@ public struct AutoNATReport: Encodable, Sendable {
 public struct AutoNATNodeResult: Encodable, Sendable {
     public var address: String
     @Nullable public var peerID: String?
+    /// The AutoNAT version asked: `v2` when the node offers it (identify), else `v1`; null
+    /// when the node was not reached.
+    @Nullable public var version: String?
     /// `public`, `private` or `unknown` for this node.
     public var reachability = "unknown"
-    /// The node's DIAL_RESPONSE status (`OK`, `E_DIAL_ERROR`, ...) and text; null without one.
+    /// The node's answer, by the spec's names: v1's DIAL_RESPONSE status (`OK`, `E_DIAL_ERROR`,
+    /// ...) and text; v2's response status (`OK`, `E_DIAL_REFUSED`, ...), and when it is OK the
+    /// dial's status (`OK`, `E_DIAL_ERROR`, `E_DIAL_BACK_ERROR`). Null without an answer.
     @Nullable public var status: String?
     @Nullable public var statusText: String?
+    @Nullable public var dialStatus: String?
+    /// v2: the dial data the node asked for and natctl sent (0 when none was asked for).
+    public var dialDataBytes = 0
     /// The address the node says it dialed.
     @Nullable public var dialedAddr: String?
     /// The addresses natctl asked it to dial.
     public var asked: [String] = []
     /// Where the node sees this host (identify's observedAddr).
     @Nullable public var observed: String?
-    /// Whether a new libp2p connection from the node's peer ID reached natctl's listener while
-    /// the request was open: the evidence an OK rests on (an OK without one means the node
-    /// reused the connection we made, which proves nothing about reachability).
+    /// v1: whether a new libp2p connection from the node's IP reached natctl's listener
+    /// while the request was open (an OK without one means the node reused the connection we
+    /// made, which proves nothing about reachability). v2: whether our nonce came back on a
+    /// dial-back stream.
     public var dialBackArrived = false
     /// Wall time of the request, in milliseconds.
     @Nullable public var ms: Double?
@@ -65,7 +74,8 @@ public struct AutoNATNodeResult: Encodable, Sendable {
     public var evidence: String = ""
 
     enum CodingKeys: String, CodingKey {
-        case address, reachability, status, statusText, dialedAddr, asked, observed, dialBackArrived, ms, error, errorCode, evidence
+        case address, version, reachability, status, statusText, dialStatus, dialDataBytes, dialedAddr, asked, observed, dialBackArrived, ms
+        case error, errorCode, evidence
         case peerID = "peerId"
     }
 
@@ -73,6 +83,7 @@ public struct AutoNATNodeResult: Encodable, Sendable {
 
     /// The verdict from the answer and what arrived.
     mutating func judge() {
+        if version == "v2" { return judgeV2() }
         switch (status, dialBackArrived) {
         case ("OK", true):
             reachability = "public"
@@ -88,6 +99,27 @@ public struct AutoNATNodeResult: Encodable, Sendable {
             evidence = "the node did not try (\(status)\(statusText.map { ": \($0)" } ?? ""))"
         case (nil, _):
             evidence = "no answer: \(error ?? "unknown error")"
+        }
+    }
+
+    /// v2 verdicts are about the address the node chose: only the public one (asked first) counts.
+    private mutating func judgeV2() {
+        guard let status else { return evidence = "no answer: \(error ?? "unknown error")" }
+        guard status == "OK" else { return evidence = "the node did not dial (\(status))" }
+        guard dialedAddr == asked.first else {
+            return evidence = "the node dialed \(dialedAddr ?? "an address natctl did not ask for"), not the public address"
+        }
+        switch (dialStatus, dialBackArrived) {
+        case ("OK", true):
+            reachability = "public"
+            evidence = "the node dialed back over a new connection and our nonce came back on it"
+        case ("OK", false):
+            evidence = "the node says it delivered the nonce, but it never arrived: not counted"
+        case ("E_DIAL_ERROR", false):
+            reachability = "private"
+            evidence = "the node could not connect to the address (E_DIAL_ERROR)"
+        case (let dial, _):
+            evidence = "the dial ended \(dial ?? "without a status")\(dialBackArrived ? " though the nonce arrived" : ""): not counted"
         }
     }
 }

@@ -2,10 +2,10 @@ import Libp2pWire
 import NATWire
 import NIOConcurrencyHelpers
 
-/// The AutoNAT v1 server `relay serve --libp2p-listen` runs: a peer asks to be dialed back,
+/// The AutoNAT server `relay serve --libp2p-listen` runs (v1 here, v2 in `AutoNATService+V2`): a peer asks to be dialed back,
 /// and natctl makes a *new* TCP connection to the addresses it listed (with the full upgrade
 /// and the peer's identity checked), then answers OK with the address it reached, or
-/// E_DIAL_ERROR. Only addresses on the IP the request came from are dialed (the spec's
+/// E_DIAL_ERROR. Only the IP the request came from is dialed, at the ports listed (the spec's
 /// guard against using the server to attack others), at most four, and requests are
 /// rate-limited as go-libp2p does: 3 per peer and 30 in all per minute.
 public final class AutoNATService: Sendable {
@@ -22,15 +22,18 @@ public final class AutoNATService: Sendable {
     static let perPeerPerMinute = 3
     static let allPerMinute = 30
 
-    private let host = NIOLockedValueBox<Libp2pHost?>(nil)
+    let host = NIOLockedValueBox<Libp2pHost?>(nil)
     private let recent = NIOLockedValueBox<[(peer: PeerID, at: ContinuousClock.Instant)]>([])
-    private let onEvent: @Sendable (Event) -> Void
+    let onEvent: @Sendable (Event) -> Void
 
     public init(onEvent: @escaping @Sendable (Event) -> Void) { self.onEvent = onEvent }
 
     public func attach(to host: Libp2pHost) { self.host.withLockedValue { $0 = host } }
 
-    public var handler: Libp2pHost.Handler { { stream in await self.serve(stream) } }
+    /// The handlers for both versions, by protocol.
+    public var handlers: [String: Libp2pHost.Handler] {
+        [AutoNATMessage.protocolID: { stream in await self.serve(stream) }, AutoNATv2Message.dialRequestProtocol: { stream in await self.serveV2(stream) }]
+    }
 
     private func serve(_ stream: Libp2pStream) async {
         let connection = stream.connection
@@ -50,15 +53,19 @@ public final class AutoNATService: Sendable {
         guard request.kind == .dial, request.peer == nil || request.peer == peer else {
             return respond(.badRequest, "a DIAL for this connection's own peer was expected", nil)
         }
+        // Each TCP port listed, on the IP the request came from (as go-libp2p does): a client
+        // behind a NAT that lists only its private addresses still learns whether its port is
+        // reachable, and natctl never dials an IP other than the requester's.
         let observed = connection.remoteAddress.ip
         var targets: [TransportAddress] = []
         for bytes in request.addrs {
             guard let address = try? Multiaddr(bytes: bytes), !address.components.contains(.p2pCircuit), let tcp = address.tcpAddress,
-                tcp.ip == observed, !targets.contains(tcp)
+                tcp.ip.family == observed.family
             else { continue }
-            targets.append(tcp)
+            let target = TransportAddress(ip: observed, port: tcp.port)
+            if !targets.contains(target) { targets.append(target) }
         }
-        guard !targets.isEmpty else { return respond(.dialRefused, "no TCP address on \(observed), the IP this request came from", nil) }
+        guard !targets.isEmpty else { return respond(.dialRefused, "no TCP address of the family this request came from", nil) }
         guard admit(peer) else { return respond(.dialRefused, "too many dial requests; try again in a minute", nil) }
         guard let host = host.withLockedValue({ $0 }) else { return respond(.internalError, "not ready", nil) }
         var failures: [String] = []
@@ -76,7 +83,7 @@ public final class AutoNATService: Sendable {
     }
 
     /// Counts a request against the per-peer and overall budgets of the last minute.
-    private func admit(_ peer: PeerID) -> Bool {
+    func admit(_ peer: PeerID) -> Bool {
         let now = ContinuousClock.now
         return recent.withLockedValue { recent in
             recent.removeAll { now - $0.at > .seconds(60) }

@@ -51,17 +51,16 @@ public final class CircuitRelayService: Sendable {
     private func reserve(on stream: Libp2pStream) {
         let connection = stream.connection
         let peer = connection.remotePeer
-        let host = host.withLockedValue { $0 }
+        guard let host = host.withLockedValue({ $0 }) else { return answer(stream, .reservationRefused) }
         let now = UInt64(Date().timeIntervalSince1970)
         let granted = reservations.withLockedValue { book in
-            book.reserve(peer, from: connection.remoteAddress.ip, now: now) { host?.connection(to: $0) != nil }
+            book.reserve(peer, from: connection.remoteAddress.ip, now: now) { host.connection(to: $0) != nil }
         }
         switch granted {
         case .failure(let status):
             answer(stream, status)
             onEvent(.refused(peer: "\(peer)", client: "\(connection.remoteAddress)", status: status.name, reason: "reservation limit reached"))
         case .success(let expire):
-            guard let host else { return answer(stream, .reservationRefused) }
             let relayAddress = host.listenAddress.ip.isUnspecified ? connection.localAddress : host.listenAddress
             let address = Multiaddr(Multiaddr(tcp: relayAddress).components + [.p2p(host.peerID)])
             let voucher = try? ReservationVoucher(relay: host.peerID, peer: peer, expiration: expire).sealed(by: host.identity)
@@ -91,20 +90,23 @@ public final class CircuitRelayService: Sendable {
             return refuse(.resourceLimitExceeded, "too many relayed connections")
         }
         defer { reservations.withLockedValue { $0.closeCircuit(source, destination) } }
-        let stop: Libp2pStream
+        var opened: Libp2pStream?
         do {
             let deadline = ContinuousClock.now + Self.exchangeTime
-            stop = try await target.openStream(CircuitRelay.stopProtocol, deadline: deadline)
-            try stop.sendMessage(StopMessage(.connect, peer: CircuitRelay.Peer(id: source), limit: limit).encoded)
+            let stream = try await target.openStream(CircuitRelay.stopProtocol, deadline: deadline)
+            opened = stream
+            try stream.sendMessage(StopMessage(.connect, peer: CircuitRelay.Peer(id: source), limit: limit).encoded)
             let reply = try StopMessage(
-                encoded: try await stop.readMessage("reading the stop answer", maximum: CircuitRelay.maximumMessage, deadline: deadline))
+                encoded: try await stream.readMessage("reading the stop answer", maximum: CircuitRelay.maximumMessage, deadline: deadline))
             guard reply.kind == .status, reply.status == .ok else {
-                stop.reset()
-                return refuse(.connectionFailed, "\(destination) answered the stop with \(reply.status.map { "\($0)" } ?? "no status")")
+                stream.reset()
+                return refuse(.connectionFailed, "\(destination) answered the stop with \(reply.status?.name ?? "no status")")
             }
         } catch {
+            opened?.reset()  // a stop stream that did not complete must not stay open on the peer's connection
             return refuse(.connectionFailed, "\(destination): \(error)")
         }
+        guard let stop = opened else { return }
         do {
             try stream.sendMessage(HopMessage(.status, limit: limit, status: .ok).encoded)
         } catch {
@@ -129,7 +131,7 @@ public final class CircuitRelayService: Sendable {
     }
 
     /// One direction of a circuit. A limit reached resets both streams, so the other
-    /// direction ends too; a clean end (FIN) is passed on as a FIN.
+    /// direction ends too; a clean end (FIN) is passed on as a FIN, a reset as a reset.
     private static func copy(from input: Libp2pStream, to output: Libp2pStream, allowance: Int, until end: ContinuousClock.Instant) async -> (
         reason: String, bytes: Int
     ) {
@@ -153,8 +155,13 @@ public final class CircuitRelayService: Sendable {
             output.reset()
             return ("duration limit", carried)
         }
+        // A reset (or a lost connection) is passed on as a reset, a clean end as a FIN.
+        if input.wasReset {
+            output.reset()
+            return ("reset", carried)
+        }
         output.closeWrite()
-        return (input.connection.isClosed ? "reset" : "closed", carried)
+        return ("closed", carried)
     }
 
     private func answer(_ stream: Libp2pStream, _ status: CircuitRelay.Status) {
