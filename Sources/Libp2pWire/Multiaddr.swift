@@ -110,9 +110,9 @@ public struct Multiaddr: Hashable, Sendable, CustomStringConvertible {
         }.joined()
     }
 
-    /// `/ip4/…/tcp/…` or `/ip6/…/tcp/…` for a TCP endpoint.
-    public init(tcp address: TransportAddress) {
-        components = [address.ip.family == .ipv4 ? .ip4(address.ip) : .ip6(address.ip), .tcp(address.port)]
+    /// `/ip4/…/tcp/…` or `/ip6/…/tcp/…` for a TCP endpoint, ending `/p2p/…` when a peer is named.
+    public init(tcp address: TransportAddress, peer: PeerID? = nil) {
+        components = [address.ip.family == .ipv4 ? .ip4(address.ip) : .ip6(address.ip), .tcp(address.port)] + (peer.map { [.p2p($0)] } ?? [])
     }
 
     /// The IP and TCP port when the address starts /ip4|ip6/.../tcp/...

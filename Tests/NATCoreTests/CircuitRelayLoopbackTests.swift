@@ -77,7 +77,6 @@ import Testing
         #expect(try ReservationVoucher(payload: envelope.payload).peer == listenerIdentity.peerID)
         guard case .reserved(let peer, _, let expire) = try await relay.next() else { Issue.record("no reserved event"); return }
         #expect(expire == reservation.expire && peer == "\(listenerIdentity.peerID)")
-        _ = listener
 
         let dialerIdentity = Libp2pIdentity()
         let dialer = try await Self.client(of: relay, echo: false, identity: dialerIdentity)

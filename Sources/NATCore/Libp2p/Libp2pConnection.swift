@@ -14,12 +14,19 @@ public final class Libp2pConnection: @unchecked Sendable {
     public let localAddress: TransportAddress
     /// Whether natctl dialed it (else a listener accepted it).
     public let outbound: Bool
+    /// Whether the peer's identity key signed its Noise key: nil for key types natctl does not
+    /// check (a dialer reports them; a listener refuses them).
+    public let identityVerified: Bool?
+    /// How long the TCP connect took, for a connection natctl dialed.
+    public let connectTime: Duration?
     let raw: Libp2pByteStream
 
     private struct Shared {
         var session: YamuxSession
         var sending: NoiseCipherState
         var streams: [UInt32: Libp2pStream] = [:]
+        /// Pings sent and not yet answered, by value.
+        var pings: [UInt32: Mailbox<Void>] = [:]
         var closed = false
     }
 
@@ -37,11 +44,14 @@ public final class Libp2pConnection: @unchecked Sendable {
     static let idleLimit = Duration.seconds(2 * 3600)
 
     init(
-        raw: Libp2pByteStream, secure: Libp2pSecureStream, remotePeer: PeerID, outbound: Bool, remoteAddress: TransportAddress,
-        localAddress: TransportAddress, maximumInboundStreams: Int
+        raw: Libp2pByteStream, secure: Libp2pSecureStream, remotePeer: PeerID, identityVerified: Bool?, connectTime: Duration?,
+        remoteAddress: TransportAddress, localAddress: TransportAddress, maximumInboundStreams: Int
     ) {
         self.raw = raw
         self.remotePeer = remotePeer
+        self.identityVerified = identityVerified
+        self.connectTime = connectTime
+        let outbound = connectTime != nil
         self.outbound = outbound
         self.remoteAddress = remoteAddress
         self.localAddress = localAddress
@@ -90,6 +100,22 @@ public final class Libp2pConnection: @unchecked Sendable {
         }
         stream.protocolID = proto
         return stream
+    }
+
+    /// A yamux ping's round trip, or nil when no pong came by the deadline.
+    public func ping(deadline: ContinuousClock.Instant) async -> Duration? {
+        let value = UInt32.random(in: 1...UInt32.max)
+        let pong = Mailbox<Void>()
+        let sent = shared.withLockedValue { shared -> ContinuousClock.Instant? in
+            guard !shared.closed else { return nil }
+            shared.pings[value] = pong
+            try? Self.write([shared.session.ping(value)], &shared, raw)
+            return .now
+        }
+        guard let sent else { return nil }
+        defer { shared.withLockedValue { _ = $0.pings.removeValue(forKey: value) } }
+        guard await pong.next(within: max(.zero, deadline - .now)) != nil else { return nil }
+        return .now - sent
     }
 
     /// Ends the connection: a GoAway, then the socket closes and `run` returns.
@@ -161,6 +187,7 @@ public final class Libp2pConnection: @unchecked Sendable {
     private func take(_ frame: YamuxFrame) -> (accepted: [Libp2pStream], ended: Bool) {
         var deliveries: [(Libp2pStream, Libp2pChunk)] = []
         var overfull: [UInt32] = []
+        var pongs: [Mailbox<Void>] = []
         let result = shared.withLockedValue { shared -> (accepted: [Libp2pStream], ended: Bool) in
             let out: [YamuxFrame]
             let events: [YamuxSession.Event]
@@ -190,6 +217,8 @@ public final class Libp2pConnection: @unchecked Sendable {
                     if shared.session.streams[id] == nil { shared.streams[id] = nil }
                 case .windowGranted(let id):
                     shared.streams[id]?.signalWindow()
+                case .pong(let value):
+                    if let pong = shared.pings[value] { pongs.append(pong) }
                 case .goAway:
                     ended = true
                 default:
@@ -199,6 +228,7 @@ public final class Libp2pConnection: @unchecked Sendable {
             return (accepted, ended)
         }
         for (stream, chunk) in deliveries { stream.inbox.push(chunk) }
+        for pong in pongs { pong.push(()) }
         for id in overfull { reset(id) }
         return result
     }

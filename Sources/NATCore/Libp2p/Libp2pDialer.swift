@@ -12,31 +12,29 @@ public struct Libp2pNodeInfo: Sendable {
     public var rttMs: Double?
 }
 
-/// Dials a libp2p node over TCP and upgrades the connection as libp2p does: multistream-select
-/// `/noise`, the Noise XX handshake with identities, multistream-select `/yamux/1.0.0`, then one
-/// yamux stream for identify (`/ipfs/id/1.0.0`) and a yamux ping for the round trip.
+/// Dials a libp2p node over TCP and upgrades the connection as libp2p does (`Libp2pUpgrade`:
+/// multistream-select `/noise`, the Noise XX handshake with identities, `/yamux/1.0.0`), then
+/// asks identify (`/ipfs/id/1.0.0`) on one stream with a yamux ping beside it for the round trip.
+/// The dialing steps live here because both ends of natctl use them.
 public enum Libp2pDialer {
     public static let noise = "/noise"
     public static let yamux = "/yamux/1.0.0"
 
-    public static func identify(_ given: Multiaddr, identity: Libp2pIdentity, limit: Duration) async throws(Libp2pError) -> Libp2pNodeInfo {
+    public static func identify(_ address: Multiaddr, identity: Libp2pIdentity, limit: Duration) async throws(Libp2pError) -> Libp2pNodeInfo {
         let deadline = ContinuousClock.now + limit
-        let address = try await given.resolvingName(limit: limit / 2)
-        guard !address.components.contains(.p2pCircuit), let target = address.tcpAddress else {
-            throw .unsupportedAddress("\(address) is not /ip4/…/tcp/… or /ip6/…/tcp/… (with an optional /p2p/…)")
-        }
-        let started = ContinuousClock.now
-        let raw = try await Libp2pByteStream.connect(to: target, deadline: deadline)
-        let connectMs = (ContinuousClock.now - started).millisecondsDouble
+        let connection = try await Libp2pUpgrade.dial(address, identity: identity, limit: limit)
+        Task { await connection.run { $0.reset() } }  // the probe accepts no streams
+        // A ping beside identify, waited for at most 2 s: a node that ignores pings costs no more.
+        async let roundTrip = connection.ping(deadline: min(deadline, .now + .seconds(2)))
         do {
-            try await negotiate(noise, on: raw, deadline: deadline)
-            let (secure, peer, verified) = try await handshake(raw, expecting: address.peerID, identity: identity, deadline: deadline)
-            try await negotiate(yamux, on: secure, deadline: deadline)
-            let (message, rtt) = try await identify(over: secure, deadline: deadline)
-            await raw.close()
-            return Libp2pNodeInfo(peerID: peer, identityVerified: verified, identify: message, connectMs: connectMs, rttMs: rtt)
+            let message = try await connection.identify(deadline: deadline)
+            let rtt = await roundTrip
+            await connection.close()
+            return Libp2pNodeInfo(
+                peerID: connection.remotePeer, identityVerified: connection.identityVerified, identify: message,
+                connectMs: (connection.connectTime ?? .zero).millisecondsDouble, rttMs: rtt?.millisecondsDouble)
         } catch {
-            await raw.close()
+            await connection.close()
             throw error
         }
     }
@@ -85,5 +83,14 @@ public enum Libp2pDialer {
             throw .closed("finishing the Noise handshake: \(error)")
         }
         return (Libp2pSecureStream(raw: raw, ciphers: handshake.transportCiphers()), peer, verified)
+    }
+}
+
+extension Libp2pConnection {
+    /// Asks the peer to identify itself on a new stream.
+    public func identify(deadline: ContinuousClock.Instant) async throws(Libp2pError) -> IdentifyMessage {
+        let stream = try await openStream(IdentifyMessage.protocolID, deadline: deadline)
+        let message = try await stream.readMessage("reading identify", maximum: IdentifyMessage.maximumLength, deadline: deadline)
+        do { return try IdentifyMessage(encoded: message) } catch { throw .malformed(error) }
     }
 }

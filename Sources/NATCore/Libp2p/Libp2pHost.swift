@@ -41,7 +41,13 @@ public final class Libp2pHost: Sendable {
     }
 
     public var peerID: PeerID { identity.peerID }
-    public var multiaddr: Multiaddr { Multiaddr(Multiaddr(tcp: listenAddress).components + [.p2p(peerID)]) }
+
+    /// Where peers reach the listener, as the host tells them over `connection`: the bound
+    /// address, or, when it is a wildcard, the IP the connection uses, at the listening port.
+    public func listenAddress(over connection: Libp2pConnection) -> TransportAddress {
+        TransportAddress(ip: listenAddress.ip.isUnspecified ? connection.localAddress.ip : listenAddress.ip, port: listenAddress.port)
+    }
+    public var multiaddr: Multiaddr { Multiaddr(tcp: listenAddress, peer: peerID) }
     public static let pingProtocol = "/ipfs/ping/1.0.0"
 
     private init(
@@ -186,7 +192,7 @@ public final class Libp2pHost: Sendable {
         message.protocolVersion = "ipfs/0.1.0"
         message.agentVersion = agentVersion
         message.publicKey = identity.publicKey
-        message.listenAddrs = [Multiaddr(tcp: listenAddress.ip.isUnspecified ? connection.localAddress : listenAddress)]
+        message.listenAddrs = [Multiaddr(tcp: listenAddress(over: connection))]
         message.protocols = offered.sorted()
         message.observedAddr = Multiaddr(tcp: connection.remoteAddress)
         return message

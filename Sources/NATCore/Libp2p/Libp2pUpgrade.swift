@@ -13,12 +13,14 @@ public enum Libp2pUpgrade {
         guard !address.components.contains(.p2pCircuit), let target = address.tcpAddress else {
             throw .unsupportedAddress("\(address) is not /ip4/…/tcp/… or /ip6/…/tcp/… (with an optional /p2p/…)")
         }
+        let started = ContinuousClock.now
         let raw = try await Libp2pByteStream.connect(to: target, deadline: deadline)
+        let connectTime = ContinuousClock.now - started
         do {
             try await Libp2pDialer.negotiate(Libp2pDialer.noise, on: raw, deadline: deadline)
-            let (secure, peer, _) = try await Libp2pDialer.handshake(raw, expecting: address.peerID, identity: identity, deadline: deadline)
+            let (secure, peer, verified) = try await Libp2pDialer.handshake(raw, expecting: address.peerID, identity: identity, deadline: deadline)
             try await Libp2pDialer.negotiate(Libp2pDialer.yamux, on: secure, deadline: deadline)
-            return try connection(raw, secure, peer, outbound: true, maximumInboundStreams: maximumInboundStreams)
+            return try connection(raw, secure, peer, verified: verified, connectTime: connectTime, maximumInboundStreams: maximumInboundStreams)
         } catch {
             await raw.close()
             throw error
@@ -32,7 +34,7 @@ public enum Libp2pUpgrade {
         _ = try await answer(raw, offering: [Libp2pDialer.noise], deadline: deadline)
         let (secure, peer) = try await respond(raw, identity: identity, deadline: deadline)
         _ = try await answer(secure, offering: [Libp2pDialer.yamux], deadline: deadline)
-        return try connection(raw, secure, peer, outbound: false, maximumInboundStreams: maximumInboundStreams)
+        return try connection(raw, secure, peer, verified: true, connectTime: nil, maximumInboundStreams: maximumInboundStreams)
     }
 
     /// multistream-select as the listener: echoes the header, then answers each proposal with
@@ -78,11 +80,11 @@ public enum Libp2pUpgrade {
     }
 
     private static func connection(
-        _ raw: Libp2pByteStream, _ secure: Libp2pSecureStream, _ peer: PeerID, outbound: Bool, maximumInboundStreams: Int
+        _ raw: Libp2pByteStream, _ secure: Libp2pSecureStream, _ peer: PeerID, verified: Bool?, connectTime: Duration?, maximumInboundStreams: Int
     ) throws(Libp2pError) -> Libp2pConnection {
         guard let remote = raw.remoteAddress, let local = raw.localAddress else { throw .closed("upgrading the connection") }
         return Libp2pConnection(
-            raw: raw, secure: secure, remotePeer: peer, outbound: outbound, remoteAddress: remote, localAddress: local,
-            maximumInboundStreams: maximumInboundStreams)
+            raw: raw, secure: secure, remotePeer: peer, identityVerified: verified, connectTime: connectTime, remoteAddress: remote,
+            localAddress: local, maximumInboundStreams: maximumInboundStreams)
     }
 }

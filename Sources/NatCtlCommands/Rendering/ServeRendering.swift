@@ -33,24 +33,12 @@ struct ServeEvent: Encodable {
     /// connects to, the status sent, the reservation's end and the bytes carried.
     struct CircuitDetails: Encodable {
         var peer: String
-        var destination: String? = nil
-        var status: String? = nil
+        @Nullable var destination: String? = nil
+        @Nullable var status: String? = nil
         /// Unix seconds.
-        var expire: UInt64? = nil
-        var bytesToDestination: Int? = nil
-        var bytesToSource: Int? = nil
-
-        enum CodingKeys: String, CodingKey { case peer, destination, status, expire, bytesToDestination, bytesToSource }
-
-        func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(peer, forKey: .peer)
-            try container.encode(destination, forKey: .destination)
-            try container.encode(status, forKey: .status)
-            try container.encode(expire, forKey: .expire)
-            try container.encode(bytesToDestination, forKey: .bytesToDestination)
-            try container.encode(bytesToSource, forKey: .bytesToSource)
-        }
+        @Nullable var expire: UInt64? = nil
+        @Nullable var bytesToDestination: Int? = nil
+        @Nullable var bytesToSource: Int? = nil
     }
 
     enum CodingKeys: String, CodingKey {

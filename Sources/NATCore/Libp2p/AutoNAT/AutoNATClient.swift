@@ -60,7 +60,7 @@ public enum AutoNATClient {
             result.observed = identify.observedAddr.map { "\($0)" }
             var asked: [TransportAddress] = []
             if let ip = identify.observedAddr?.tcpAddress?.ip { asked.append(TransportAddress(ip: ip, port: host.listenAddress.port)) }
-            let local = TransportAddress(ip: host.listenAddress.ip.isUnspecified ? connection.localAddress.ip : host.listenAddress.ip, port: host.listenAddress.port)
+            let local = host.listenAddress(over: connection)
             if !asked.contains(local) { asked.append(local) }
             result.asked = asked.map { "\(Multiaddr(tcp: $0))" }
             if identify.protocols.contains(AutoNATv2Message.dialRequestProtocol) {
@@ -184,14 +184,5 @@ public enum AutoNATClient {
             }
             return true
         }
-    }
-}
-
-extension Libp2pConnection {
-    /// Asks the peer to identify itself on a new stream.
-    public func identify(deadline: ContinuousClock.Instant) async throws(Libp2pError) -> IdentifyMessage {
-        let stream = try await openStream(IdentifyMessage.protocolID, deadline: deadline)
-        let message = try await stream.readMessage("reading identify", maximum: IdentifyMessage.maximumLength, deadline: deadline)
-        do { return try IdentifyMessage(encoded: message) } catch { throw .malformed(error) }
     }
 }

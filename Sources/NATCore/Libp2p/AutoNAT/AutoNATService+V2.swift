@@ -72,7 +72,7 @@ extension AutoNATService {
         let deadline = ContinuousClock.now + dialTime
         let connection: Libp2pConnection
         do {
-            connection = try await Libp2pUpgrade.dial(Multiaddr(Multiaddr(tcp: target).components + [.p2p(peer)]), identity: identity, limit: dialTime)
+            connection = try await Libp2pUpgrade.dial(Multiaddr(tcp: target, peer: peer), identity: identity, limit: dialTime)
         } catch {
             return (.dialError, "\(target): \(error)")
         }

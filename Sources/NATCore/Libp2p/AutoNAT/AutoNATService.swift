@@ -70,7 +70,7 @@ public final class AutoNATService: Sendable {
         guard let host = host.withLockedValue({ $0 }) else { return respond(.internalError, "not ready", nil) }
         var failures: [String] = []
         for target in targets.prefix(Self.maximumDials) {
-            let address = Multiaddr(Multiaddr(tcp: target).components + [.p2p(peer)])
+            let address = Multiaddr(tcp: target, peer: peer)
             do {
                 let back = try await Libp2pUpgrade.dial(address, identity: host.identity, limit: Self.dialTime)
                 await back.close()

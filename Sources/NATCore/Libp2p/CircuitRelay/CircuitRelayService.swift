@@ -61,8 +61,7 @@ public final class CircuitRelayService: Sendable {
             answer(stream, status)
             onEvent(.refused(peer: "\(peer)", client: "\(connection.remoteAddress)", status: status.name, reason: "reservation limit reached"))
         case .success(let expire):
-            let relayAddress = host.listenAddress.ip.isUnspecified ? connection.localAddress : host.listenAddress
-            let address = Multiaddr(Multiaddr(tcp: relayAddress).components + [.p2p(host.peerID)])
+            let address = Multiaddr(tcp: host.listenAddress(over: connection), peer: host.peerID)
             let voucher = try? ReservationVoucher(relay: host.peerID, peer: peer, expiration: expire).sealed(by: host.identity)
             let reservation = CircuitRelay.Reservation(expire: expire, addrs: [address.bytes], voucher: voucher)
             try? stream.sendMessage(HopMessage(.status, reservation: reservation, limit: limit, status: .ok).encoded)
